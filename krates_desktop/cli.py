@@ -1,0 +1,73 @@
+"""The `krates` command line: the app, `--demo`, `--smoke-test`, and `krates sandbox`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from krates_desktop import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the parser for `krates` and its subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="krates",
+        description="Krates Desktop: a keyboard-first Kubernetes navigator.",
+    )
+    parser.add_argument("--version", action="version", version=f"krates {__version__}")
+    parser.add_argument("--kubeconfig", type=Path, help="kubeconfig file (default: KUBECONFIG or ~/.kube/config)")
+    parser.add_argument("--context", help="kubeconfig context to open (default: the current one)")
+    parser.add_argument("--demo", action="store_true", help="run against the built-in sandbox cluster")
+    parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="start the sandbox, open a pod's Logs and Shell offscreen, exit 0 if both work",
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sandbox = commands.add_parser("sandbox", help="serve the sandbox Kubernetes API on 127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=0, help="port to listen on (0 picks a free one)")
+    sandbox.add_argument(
+        "--kubeconfig",
+        dest="sandbox_kubeconfig",
+        type=Path,
+        default=Path("krates-sandbox.kubeconfig"),
+        help="where to write a kubeconfig for it (context krates-sandbox)",
+    )
+    return parser
+
+
+def _configure_logging(verbosity: int) -> None:
+    level = logging.WARNING - 10 * min(verbosity, 2)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the process exit status."""
+    args = build_parser().parse_args(argv)
+    _configure_logging(args.verbose)
+    if args.command == "sandbox":
+        from krates_desktop.sandbox.cli import run
+
+        return run(args.port, args.sandbox_kubeconfig)
+
+    from krates_desktop.app import Options
+
+    if args.smoke_test:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    options = Options(
+        kubeconfig=args.kubeconfig,
+        context=args.context,
+        demo=args.demo or args.smoke_test,
+        smoke_test=args.smoke_test,
+    )
+    from krates_desktop.ui.runner import run_gui
+
+    return run_gui(options)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

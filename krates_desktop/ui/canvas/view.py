@@ -1,0 +1,324 @@
+"""The yard's canvas: camera, grid, wheel panning, zoom at the pointer, flights.
+
+The camera is one transform on a root world-layer item; the view itself keeps an
+identity transform and a scene rect equal to its viewport.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+from PySide6.QtCore import (
+    QEasingCurve,
+    QPointF,
+    QRectF,
+    Qt,
+    QVariantAnimation,
+    Signal,
+)
+from PySide6.QtGui import (
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPen,
+    QTransform,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsScene, QGraphicsView
+
+from krates_desktop.ui import theme
+from krates_desktop.yard.model import WORLD_H, WORLD_W
+
+log = logging.getLogger(__name__)
+
+ZOOM_MIN, ZOOM_MAX, ZOOM_DEFAULT = 0.16, 2.2, 0.92
+NOTCH_PAN = 60.0
+NOTCH_ZOOM = 1.12
+CLICK_SLOP = 4.0
+FLY_MS = 520
+
+
+def camera_easing() -> QEasingCurve:
+    """The spec's cubic-bezier(.22,.8,.28,1) as a Qt easing curve."""
+    curve = QEasingCurve(QEasingCurve.Type.BezierSpline)
+    curve.addCubicBezierSegment(QPointF(0.22, 0.8), QPointF(0.28, 1.0), QPointF(1.0, 1.0))
+    return curve
+
+
+class WorldLayer(QGraphicsObject):
+    """The root item that parents every krate; the camera is its transform."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt API
+        return QRectF(0, 0, WORLD_W, WORLD_H)
+
+    def paint(self, painter, option, widget=None) -> None:  # type: ignore[no-untyped-def]
+        return None
+
+
+class CanvasView(QGraphicsView):
+    """The infinite, zoomable canvas; emits intents, never reaches for siblings."""
+
+    camera_changed = Signal()
+    spotlight_requested = Signal(str)
+    key_for_canvas = Signal(QKeyEvent)
+
+    def __init__(self, parent=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self._scene = QGraphicsScene(self)
+        self._scene.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
+        self.setScene(self._scene)
+        self.world = WorldLayer()
+        self._scene.addItem(self.world)
+        self.zoom = ZOOM_DEFAULT
+        self.cam_x = 0.0
+        self.cam_y = 0.0
+        self.flying = False
+        self.dragging = False
+        self.space_panning = False
+        self._space_moved = False
+        self._press: QPointF | None = None
+        self._press_on_empty = False
+        self._last_pos: QPointF | None = None
+        self._centered = False
+        self._fly = QVariantAnimation(self)
+        self._fly.setDuration(FLY_MS)
+        self._fly.setEasingCurve(camera_easing())
+        self._fly.valueChanged.connect(self._on_fly_value_changed)
+        self._fly.finished.connect(self._on_fly_finished)
+        self._fly_from = (0.0, 0.0, 1.0)
+        self._fly_to = (0.0, 0.0, 1.0)
+        self._configure()
+
+    def _configure(self) -> None:
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFrameShape(QGraphicsView.Shape.NoFrame)
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setBackgroundBrush(theme.color(theme.CANVAS_BG))
+
+    # camera -------------------------------------------------------------
+
+    def apply_camera(self) -> None:
+        """Clamp the camera and push it into the world layer's transform."""
+        self.zoom = min(max(self.zoom, ZOOM_MIN), ZOOM_MAX)
+        w, h = self.viewport().width(), self.viewport().height()
+        cx = (w / 2 - self.cam_x) / self.zoom
+        cy = (h / 2 - self.cam_y) / self.zoom
+        cx, cy = min(max(cx, 0.0), WORLD_W), min(max(cy, 0.0), WORLD_H)
+        self.cam_x = w / 2 - cx * self.zoom
+        self.cam_y = h / 2 - cy * self.zoom
+        self.world.setTransform(QTransform(self.zoom, 0, 0, self.zoom, self.cam_x, self.cam_y))
+        self.viewport().update()
+        self.camera_changed.emit()
+
+    def center_on(self, wx: float, wy: float, zoom: float | None = None) -> None:
+        """Put world point (wx, wy) at the viewport centre, optionally at `zoom`."""
+        if zoom is not None:
+            self.zoom = zoom
+        self.cam_x = self.viewport().width() / 2 - wx * self.zoom
+        self.cam_y = self.viewport().height() / 2 - wy * self.zoom
+        self.apply_camera()
+
+    def view_center(self) -> tuple[float, float]:
+        """Return the world point at the viewport centre."""
+        return (
+            (self.viewport().width() / 2 - self.cam_x) / self.zoom,
+            (self.viewport().height() / 2 - self.cam_y) / self.zoom,
+        )
+
+    def pan_by(self, dx: float, dy: float) -> None:
+        """Move the camera by a screen-pixel delta; stops any flight."""
+        self.stop_flight()
+        self.cam_x += dx
+        self.cam_y += dy
+        self.apply_camera()
+
+    def zoom_at(self, pos: QPointF, factor: float) -> None:
+        """Multiply the zoom by `factor`, keeping the world point under `pos` still."""
+        self.stop_flight()
+        new_zoom = min(max(self.zoom * factor, ZOOM_MIN), ZOOM_MAX)
+        ratio = new_zoom / self.zoom
+        self.cam_x = pos.x() - (pos.x() - self.cam_x) * ratio
+        self.cam_y = pos.y() - (pos.y() - self.cam_y) * ratio
+        self.zoom = new_zoom
+        self.apply_camera()
+
+    def fly_to(self, wx: float, wy: float, zoom: float = ZOOM_DEFAULT) -> None:
+        """Animate the camera so (wx, wy) is centred at `zoom`, over 520 ms."""
+        w, h = self.viewport().width(), self.viewport().height()
+        self._fly.stop()
+        self._fly_from = (self.cam_x, self.cam_y, self.zoom)
+        self._fly_to = (w / 2 - wx * zoom, h / 2 - wy * zoom, zoom)
+        self.flying = True
+        self._fly.setStartValue(0.0)
+        self._fly.setEndValue(1.0)
+        self._fly.start()
+
+    def stop_flight(self) -> None:
+        """Stop a camera flight where it is."""
+        if self.flying:
+            self._fly.stop()
+            self.flying = False
+
+    def _on_fly_value_changed(self, value: float) -> None:
+        t = float(value)
+        (x0, y0, z0), (x1, y1, z1) = self._fly_from, self._fly_to
+        self.cam_x = x0 + (x1 - x0) * t
+        self.cam_y = y0 + (y1 - y0) * t
+        self.zoom = z0 + (z1 - z0) * t
+        self.apply_camera()
+
+    def _on_fly_finished(self) -> None:
+        self.flying = False
+        self.camera_changed.emit()
+
+    # painting -----------------------------------------------------------
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        center = self.view_center() if self._centered else (WORLD_W / 2, WORLD_H / 2)
+        super().resizeEvent(event)
+        self.setSceneRect(QRectF(0, 0, self.viewport().width(), self.viewport().height()))
+        self._centered = True
+        self.center_on(*center)
+
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
+        painter.fillRect(rect, theme.color(theme.CANVAS_BG))
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        if 34 * self.zoom >= 8:
+            self._draw_grid(painter, rect, 34.0, theme.GRID_FINE)
+        self._draw_grid(painter, rect, 170.0, theme.GRID_COARSE)
+
+    def _draw_grid(self, painter: QPainter, rect: QRectF, step: float, rgba) -> None:  # type: ignore[no-untyped-def]
+        pen = QPen(theme.color(rgba), 1)
+        pen.setCosmetic(True)
+        painter.setPen(pen)
+        spacing = step * self.zoom
+        first_x = self.cam_x + math.ceil((rect.left() - self.cam_x) / spacing) * spacing
+        first_y = self.cam_y + math.ceil((rect.top() - self.cam_y) / spacing) * spacing
+        x = first_x
+        while x <= rect.right():
+            painter.drawLine(QPointF(round(x) + 0.5, rect.top()), QPointF(round(x) + 0.5, rect.bottom()))
+            x += spacing
+        y = first_y
+        while y <= rect.bottom():
+            painter.drawLine(QPointF(rect.left(), round(y) + 0.5), QPointF(rect.right(), round(y) + 0.5))
+            y += spacing
+
+    # input --------------------------------------------------------------
+
+    def _item_wants_wheel(self, pos: QPointF) -> bool:
+        item = self.itemAt(pos.toPoint())
+        while item is not None:
+            if getattr(item, "wants_wheel", False):
+                return True
+            item = item.parentItem()
+        return False
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        mods = event.modifiers()
+        if mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.MetaModifier):
+            delta = event.angleDelta().y() or event.pixelDelta().y()
+            self.zoom_at(event.position(), NOTCH_ZOOM ** (delta / 120.0))
+            event.accept()
+            return
+        if self._item_wants_wheel(event.position()):
+            super().wheelEvent(event)
+            return
+        self._pan_by_wheel(event)
+
+    def _pan_by_wheel(self, event: QWheelEvent) -> None:
+        pixel = event.pixelDelta()
+        if not pixel.isNull():
+            dx, dy = float(pixel.x()), float(pixel.y())
+        else:
+            angle = event.angleDelta()
+            dx = angle.x() / 120.0 * NOTCH_PAN
+            dy = angle.y() / 120.0 * NOTCH_PAN
+        if event.modifiers() & Qt.KeyboardModifier.ShiftModifier and dx == 0:
+            dx, dy = dy, 0.0
+        self.pan_by(dx, dy)
+        event.accept()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+        empty = self.itemAt(event.position().toPoint()) in (None, self.world)
+        if event.button() == Qt.MouseButton.MiddleButton or (
+            event.button() == Qt.MouseButton.LeftButton and empty
+        ):
+            self._press = event.position()
+            self._last_pos = event.position()
+            self._press_on_empty = empty and event.button() == Qt.MouseButton.LeftButton
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        pos = event.position()
+        if self.space_panning:
+            if self._last_pos is not None:
+                self._space_moved = True
+                self.dragging = True
+                self.pan_by(pos.x() - self._last_pos.x(), pos.y() - self._last_pos.y())
+            self._last_pos = pos
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            return
+        if self._press is not None and self._last_pos is not None:
+            moved = (pos - self._press).manhattanLength()
+            if self.dragging or moved > CLICK_SLOP:
+                self.dragging = True
+                self.pan_by(pos.x() - self._last_pos.x(), pos.y() - self._last_pos.y())
+            self._last_pos = pos
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._press is not None:
+            was_click = not self.dragging and self._press_on_empty
+            self._press = None
+            self._last_pos = None
+            self.dragging = False
+            if was_click:
+                self.spotlight_requested.emit("")
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self.space_panning = True
+            self._space_moved = False
+            self._last_pos = None
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+        elif event.key() == Qt.Key.Key_Space and self._space_moved:
+            event.accept()
+            return
+        if self._keyboard_item_takes(event):
+            super().keyPressEvent(event)
+            return
+        self.key_for_canvas.emit(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self.space_panning = False
+            self.dragging = False
+            self._last_pos = None
+            self.viewport().unsetCursor()
+        super().keyReleaseEvent(event)
+
+    def _keyboard_item_takes(self, event: QKeyEvent) -> bool:
+        """True when the scene's focus item (a connected shell) takes every key."""
+        item = self._scene.focusItem()
+        return item is not None and getattr(item, "takes_keyboard", False)
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802, A002
+        # Tab belongs to the shell or spotlight, never to focus navigation.
+        return False

@@ -1,0 +1,143 @@
+"""The UI's view of one cluster: cached objects by reference, search candidates, pods.
+
+It wraps the cluster layer's cache and turns its worker-thread callbacks into
+GUI-thread notifications through the dispatcher.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from krates_desktop.cluster.cache import ClusterCache
+from krates_desktop.cluster.kinds import BUILTIN_KINDS, Kind
+from krates_desktop.cluster.status import object_status
+from krates_desktop.ui.bridge import Dispatcher
+from krates_desktop.ui.spotlight.fuzzy import Candidate
+from krates_desktop.yard.model import ObjRef
+
+log = logging.getLogger(__name__)
+
+WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
+SEARCHABLE = tuple(k for k in BUILTIN_KINDS if k.kind not in ("Event", "Namespace"))
+
+
+def ref_for(kind: Kind, obj: dict[str, Any]) -> ObjRef:
+    """Build the reference of a cached object."""
+    meta = obj.get("metadata", {})
+    return ObjRef(
+        kind=kind.kind,
+        group=kind.group,
+        version=kind.version,
+        namespace=meta.get("namespace") if kind.namespaced else None,
+        name=meta.get("name", ""),
+    )
+
+
+def _selector_matches(selector: dict[str, str], labels: dict[str, str]) -> bool:
+    return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
+
+
+def _pod_ready(pod: dict[str, Any]) -> bool:
+    conditions = pod.get("status", {}).get("conditions") or []
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+
+
+def default_container(pod: dict[str, Any]) -> str | None:
+    """The annotated default container, else the first one."""
+    annotations = pod.get("metadata", {}).get("annotations") or {}
+    named = annotations.get("kubectl.kubernetes.io/default-container")
+    containers = [c.get("name") for c in pod.get("spec", {}).get("containers") or []]
+    if named in containers:
+        return str(named)
+    return containers[0] if containers else None
+
+
+class ClusterSource:
+    """Objects of one cluster, kept by the cache; listeners hear of changes on the GUI thread."""
+
+    def __init__(self, cache: ClusterCache | None, dispatcher: Dispatcher) -> None:
+        self.cache = cache
+        self.dispatcher = dispatcher
+        self._listeners: list[Callable[[list[Any]], None]] = []
+        self._status_listeners: list[Callable[[object], None]] = []
+
+    @property
+    def kinds(self) -> dict[str, Kind]:
+        """The watched kinds by kind name."""
+        return {k.kind: k for k in BUILTIN_KINDS}
+
+    def subscribe(self, on_changes: Callable[[list[Any]], None]) -> None:
+        """Call `on_changes(changes)` on the GUI thread after each batch."""
+        self._listeners.append(on_changes)
+
+    def subscribe_status(self, on_status: Callable[[object], None]) -> None:
+        """Call `on_status(status)` on the GUI thread when the cache's state changes."""
+        self._status_listeners.append(on_status)
+
+    def deliver_changes(self, changes: list[Any]) -> None:
+        """Called on the GUI thread with one batch of changes."""
+        for listener in list(self._listeners):
+            listener(changes)
+
+    def deliver_status(self, status: object) -> None:
+        """Called on the GUI thread with a new cache status."""
+        for listener in list(self._status_listeners):
+            listener(status)
+
+    def objects(self, kind_name: str) -> list[dict[str, Any]]:
+        """Every cached object of a kind."""
+        if self.cache is None:
+            return []
+        return self.cache.objects(self.kinds[kind_name])
+
+    def get_object(self, ref: ObjRef) -> dict[str, Any] | None:
+        """The cached object behind a reference."""
+        if self.cache is None or ref.kind not in self.kinds:
+            return None
+        return self.cache.get(self.kinds[ref.kind], ref.namespace, ref.name)
+
+    def events_for(self, obj: dict[str, Any]) -> list[dict[str, Any]]:
+        """The cached events about an object, oldest first."""
+        return self.cache.events_for(obj) if self.cache is not None else []
+
+    def status_of(self, ref: ObjRef) -> tuple[str, str]:
+        """The (text, health) of an object, `loading` while it is not cached."""
+        obj = self.get_object(ref)
+        if obj is None:
+            return ("loading", "unknown")
+        return object_status(ref.kind, obj)
+
+    def pod_for(self, ref: ObjRef) -> tuple[str, str | None] | None:
+        """The pod and container that Logs and Shell attach to for `ref`."""
+        if ref.kind == "Pod":
+            pod = self.get_object(ref)
+            return (ref.name, default_container(pod) if pod else None) if pod else None
+        workload = self.get_object(ref)
+        if workload is None or ref.kind not in WORKLOADS:
+            return None
+        selector = workload.get("spec", {}).get("selector", {}).get("matchLabels") or {}
+        pods = [
+            p
+            for p in self.objects("Pod")
+            if p["metadata"].get("namespace") == ref.namespace
+            and _selector_matches(selector, p["metadata"].get("labels") or {})
+        ]
+        pods.sort(key=lambda p: p["metadata"]["name"])
+        ready = [p for p in pods if _pod_ready(p)]
+        chosen = (ready or pods or [None])[0]
+        if chosen is None:
+            return None
+        return (chosen["metadata"]["name"], default_container(chosen))
+
+    def candidates(self) -> Iterable[Candidate]:
+        """Every object spotlight can find, plus the namespaces."""
+        for kind in SEARCHABLE:
+            for obj in self.objects(kind.kind):
+                ref = ref_for(kind, obj)
+                yield Candidate(kind.kind, ref.name, ref.namespace, payload=ref)
+        for obj in self.objects("Namespace"):
+            name = obj["metadata"]["name"]
+            ref = ObjRef("Namespace", "", "v1", None, name)
+            yield Candidate("namespace", name, None, payload=ref)

@@ -1,0 +1,83 @@
+"""The pill style shared by the top bar, the zoom pill, the hint bar and toasts."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFontMetricsF, QMouseEvent, QPainter, QPen
+from PySide6.QtWidgets import QWidget
+
+from krates_desktop.ui import glyphs, theme
+
+PAD_X, PAD_Y = 12, 7
+
+
+class Pill(QWidget):
+    """A rounded, translucent label with an optional leading dot or diamond."""
+
+    clicked = Signal()
+
+    def __init__(
+        self,
+        text: str = "",
+        parent: QWidget | None = None,
+        *,
+        weight: int = 500,
+        size: int = 13,
+        text_color: str = theme.TEXT,
+        lead: str = "",
+    ) -> None:
+        super().__init__(parent)
+        self._text = text
+        self._font = theme.sans(size, weight)
+        self.text_color = text_color
+        self.lead = lead  # "", "diamond" or "dot"
+        self.dot_color = theme.OK
+        self.dot_glow = False
+        self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
+
+    def text(self) -> str:
+        """Return the pill's text."""
+        return self._text
+
+    def set_text(self, text: str) -> None:
+        """Change the text and resize to fit."""
+        self._text = text
+        self.updateGeometry()
+        self.adjustSize()
+        self.update()
+
+    def set_dot(self, fill: str, glow: bool) -> None:
+        """Colour the leading dot."""
+        self.dot_color, self.dot_glow = fill, glow
+        self.update()
+
+    def _lead_width(self) -> float:
+        return 18.0 if self.lead else 0.0
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        metrics = QFontMetricsF(self._font)
+        width = metrics.horizontalAdvance(self._text) + 2 * PAD_X + self._lead_width()
+        return QSize(round(width) + 2, round(metrics.height()) + 2 * PAD_Y)
+
+    def paintEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        box = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        painter.setPen(QPen(theme.color(theme.HAIRLINE), 1))
+        painter.setBrush(theme.color(theme.PILL))
+        painter.drawRoundedRect(box, 9, 9)
+        x = PAD_X
+        mid = box.center().y()
+        if self.lead == "diamond":
+            glyphs.paint_diamond(painter, QRectF(x, mid - 5, 10, 10), theme.ACCENT)
+        elif self.lead == "dot":
+            glyphs.paint_dot(painter, QPointF(x + 4, mid), self.dot_color, self.dot_glow)
+        painter.setFont(self._font)
+        painter.setPen(QColor(self.text_color))
+        text_box = QRectF(x + self._lead_width(), 0, box.width(), self.height())
+        painter.drawText(text_box, Qt.AlignmentFlag.AlignVCenter, self._text)
+        painter.end()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        self.clicked.emit()
+        event.accept()

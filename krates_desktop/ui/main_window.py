@@ -1,0 +1,172 @@
+"""The main window: the canvas with its HUD layers stacked above it.
+
+Limitations: the minimap, the admin drawer, toasts and maximized windows are not
+built yet.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+
+from krates_desktop.ui import theme
+from krates_desktop.ui.canvas.view import ZOOM_DEFAULT, CanvasView
+from krates_desktop.ui.hud.pills import Pill
+from krates_desktop.ui.hud.top_bar import TopBar
+from krates_desktop.ui.spotlight.spotlight import Spotlight
+
+log = logging.getLogger(__name__)
+
+HINT_CANVAS = "click or type to search · / search · space+drag pan · ⌘ wheel zoom"
+
+
+def is_printable(event: QKeyEvent) -> bool:
+    """A single non-control character with no Ctrl, Cmd or Alt held (Shift allowed)."""
+    text = event.text()
+    mods = event.modifiers()
+    blocked = (
+        Qt.KeyboardModifier.ControlModifier
+        | Qt.KeyboardModifier.MetaModifier
+        | Qt.KeyboardModifier.AltModifier
+    )
+    return len(text) == 1 and text.isprintable() and not (mods & blocked)
+
+
+class ProblemPanel(QWidget):
+    """A centred card that explains why there is no cluster, with an optional action."""
+
+    action_requested = Signal()
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("problemPanel")
+        self.setStyleSheet(
+            "#problemPanel { background: rgba(16,20,28,247); border: 1px solid "
+            "rgba(239,111,111,110); border-radius: 12px; }"
+        )
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(22, 18, 22, 18)
+        self.title = QLabel(self)
+        self.title.setFont(theme.sans(15, 600))
+        self.title.setStyleSheet(f"color: {theme.TEXT}; background: transparent;")
+        self.body = QLabel(self)
+        self.body.setWordWrap(True)
+        self.body.setFont(theme.sans(13))
+        self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.body.setStyleSheet(f"color: {theme.TEXT_2}; background: transparent;")
+        self.button = QPushButton(self)
+        self.button.setFont(theme.sans(13, 500))
+        self.button.setStyleSheet(
+            f"QPushButton {{ color: {theme.ACCENT}; background: rgba(77,214,232,36); "
+            f"border: 1px solid {theme.ACCENT}; border-radius: 7px; padding: 6px 14px; }}"
+        )
+        self.button.clicked.connect(self.action_requested.emit)
+        layout.addWidget(self.title)
+        layout.addWidget(self.body)
+        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.setFixedWidth(560)
+        self.hide()
+
+    def show_problem(self, title: str, body: str, action: str = "") -> None:
+        """Show the card with a title, the explanation and an optional button."""
+        self.title.setText(title)
+        self.body.setText(body)
+        self.button.setText(action)
+        self.button.setVisible(bool(action))
+        self.adjustSize()
+        self.show()
+        self.raise_()
+
+
+class MainWindow(QWidget):
+    """Canvas viewport at the bottom; top bar, pills, spotlight and problems above."""
+
+    demo_requested = Signal()
+    closing = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        theme.ensure_fonts()
+        self.setWindowTitle("Krates")
+        self.setMinimumSize(960, 600)
+        self.setStyleSheet(f"background: {theme.CANVAS_BG};")
+        self.view = CanvasView(self)
+        self.top_bar = TopBar(self)
+        self.zoom_pill = Pill("92%", self)
+        self.zoom_pill.clicked.connect(self._on_zoom_pill_clicked)
+        self.hint_bar = Pill(HINT_CANVAS, self, size=12, weight=400, text_color=theme.MUTED)
+        self.problem = ProblemPanel(self)
+        self.problem.action_requested.connect(self.demo_requested.emit)
+        self.spotlight = Spotlight(self, candidates=lambda: [])
+        self._connect_signals()
+
+    def _connect_signals(self) -> None:
+        self.view.key_for_canvas.connect(self._on_view_key_for_canvas)
+        self.view.spotlight_requested.connect(self.spotlight.open_with)
+        self.view.camera_changed.connect(self._on_view_camera_changed)
+        self.spotlight.closed.connect(self._on_spotlight_closed)
+
+    def set_candidates(self, provider) -> None:  # type: ignore[no-untyped-def]
+        """Give spotlight its source of results."""
+        self.spotlight._candidates = provider
+
+    def show_problem(self, title: str, body: str, action: str = "") -> None:
+        """Explain, in the window, why the cluster is not shown."""
+        log.error("%s: %s", title, body)
+        self.problem.show_problem(title, body, action)
+        self._layout_hud()
+
+    def clear_problem(self) -> None:
+        """Hide the problem card."""
+        self.problem.hide()
+
+    # layout ---------------------------------------------------------------------
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        super().resizeEvent(event)
+        self._layout_hud()
+
+    def _layout_hud(self) -> None:
+        w, h = self.width(), self.height()
+        self.view.setGeometry(0, 0, w, h)
+        self.top_bar.setGeometry(0, 0, w, 56)
+        self.zoom_pill.adjustSize()
+        self.zoom_pill.move(18, h - 18 - self.zoom_pill.height())
+        self.hint_bar.adjustSize()
+        self.hint_bar.move(w - 18 - self.hint_bar.width(), h - 18 - self.hint_bar.height())
+        if self.problem.isVisible():
+            self.problem.move((w - self.problem.width()) // 2, round(h * 0.3))
+        if self.spotlight.isVisible():
+            self.spotlight.setGeometry(self.rect())
+        for layer in (self.top_bar, self.zoom_pill, self.hint_bar, self.problem, self.spotlight):
+            if layer.isVisible():
+                layer.raise_()
+
+    # events ---------------------------------------------------------------------
+
+    def _on_view_key_for_canvas(self, event: QKeyEvent) -> None:
+        if self.spotlight.is_open():
+            return
+        if event.key() == Qt.Key.Key_Slash and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            self.spotlight.open_with("")
+        elif event.key() != Qt.Key.Key_Space and is_printable(event):
+            self.spotlight.open_with(event.text())
+        else:
+            return
+        event.accept()
+
+    def _on_spotlight_closed(self) -> None:
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _on_view_camera_changed(self) -> None:
+        self.zoom_pill.set_text(f"{round(self.view.zoom * 100)}%")
+
+    def _on_zoom_pill_clicked(self) -> None:
+        self.view.fly_to(*self.view.view_center(), ZOOM_DEFAULT)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.closing.emit()
+        super().closeEvent(event)

@@ -1,0 +1,202 @@
+"""Builds the Qt side: the application, the main window, and the wiring between them."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication
+
+from krates_desktop.app import Connection, Options, Problem, connect
+from krates_desktop.cluster.cache import ClusterCache
+from krates_desktop.cluster.health import probe_health
+from krates_desktop.resources import resource_path
+from krates_desktop.ui import theme
+from krates_desktop.ui.bridge import Dispatcher
+from krates_desktop.ui.cluster_source import ClusterSource
+from krates_desktop.ui.main_window import MainWindow
+from krates_desktop.ui.spotlight.fuzzy import Candidate
+from krates_desktop.ui.windows.bindings import BindingContext
+from krates_desktop.ui.yard_controller import YardController
+from krates_desktop.yard.model import ObjRef, Yard, default_tab
+
+log = logging.getLogger(__name__)
+
+HEALTH_EVERY_MS = 10_000
+
+
+def ensure_application() -> QApplication:
+    """Return the QApplication, creating it with the app's name and icon."""
+    app = QApplication.instance()
+    if app is None:
+        QGuiApplication.setApplicationName("Krates")
+        QGuiApplication.setOrganizationName("Krates")
+        app = QApplication(sys.argv[:1])
+    icon = resource_path("icons", "krates.svg")
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    theme.ensure_fonts()
+    return app  # type: ignore[return-value]
+
+
+class Session:
+    """One window showing one cluster: the services, the window, and their wiring."""
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.window = MainWindow()
+        self.dispatcher = Dispatcher(self.window)
+        self.connection: Connection | None = None
+        self.cache: ClusterCache | None = None
+        self.source = ClusterSource(None, self.dispatcher)
+        self.yard = Yard()
+        self.controller = YardController(
+            self.yard, self.window.view, self.source, BindingContext(None, self.source, self.dispatcher)
+        )
+        self._health_timer = QTimer(self.window, interval=HEALTH_EVERY_MS)
+        self._health_timer.timeout.connect(self._check_health)
+        self._connect_signals()
+
+    def _connect_signals(self) -> None:
+        self.window.spotlight.open_requested.connect(self._on_spotlight_open_requested)
+        self.window.demo_requested.connect(self._on_window_demo_requested)
+        self.window.closing.connect(self.shutdown)
+        self.controller.krate_count_changed.connect(self.window.top_bar.set_krate_count)
+        self.window.set_candidates(self._candidates)
+        self.source.subscribe_status(self._on_cache_status)
+
+    # connecting -----------------------------------------------------------------
+
+    def start(self) -> None:
+        """Connect to the chosen cluster, or explain in the window why not."""
+        result = connect(self.options)
+        if isinstance(result, Problem):
+            self.window.top_bar.set_cluster("no cluster", "")
+            self.window.show_problem(result.title, result.body, "Open the demo cluster" if result.offer_demo else "")
+            return
+        self._use(result)
+
+    def _use(self, connection: Connection) -> None:
+        self.connection = connection
+        info = connection.context
+        self.window.clear_problem()
+        self.window.setWindowTitle(f"Krates — {info.cluster} yard — {info.name}")
+        self.window.top_bar.set_cluster(info.cluster, info.name)
+        self.window.top_bar.set_health("warn")
+        self.controller.ctx.api_client = connection.api_client
+        self.cache = ClusterCache(
+            connection.api_client,
+            on_changes=self.dispatcher.wrap(self._on_cache_changes),
+            on_status=self.dispatcher.wrap(self.source.deliver_status),
+        )
+        self.source.cache = self.cache
+        self.cache.start()
+        self._health_timer.start()
+        self._check_health()
+
+    def _on_cache_changes(self, changes: list[Any]) -> None:
+        self.source.deliver_changes(changes)
+        if self.window.spotlight.is_open():
+            self.window.spotlight.refresh()
+
+    def _on_cache_status(self, status: object) -> None:
+        name = type(status).__name__
+        if name == "Unreachable":
+            self.window.top_bar.set_health("error")
+            server = self.connection.context.server if self.connection else "the server"
+            self.window.show_problem(
+                "The cluster cannot be reached",
+                f"{status}. Krates keeps trying; check that {server} is up and reachable.",
+            )
+        elif name == "Synced":
+            self.window.clear_problem()
+            self.window.top_bar.set_health("ok")
+        elif name == "Degraded":
+            self.window.top_bar.set_health("warn")
+
+    def _check_health(self) -> None:
+        if self.connection is None:
+            return
+        client = self.connection.api_client
+        report = self.dispatcher.wrap(self._on_health)
+        import threading
+
+        threading.Thread(target=lambda: report(probe_health(client)), daemon=True).start()
+
+    def _on_health(self, healthy: bool) -> None:
+        if self.cache is not None and not healthy:
+            self.window.top_bar.set_health("error")
+        elif healthy and not self.window.problem.isVisible():
+            self.window.top_bar.set_health("ok")
+
+    def _on_window_demo_requested(self) -> None:
+        self.shutdown_services()
+        self.options = Options(demo=True)
+        self.start()
+
+    # spotlight ------------------------------------------------------------------
+
+    def _candidates(self) -> list[Candidate]:
+        krates = [
+            Candidate("krate", k.label, k.obj_ref.namespace, payload=k.id)
+            for k in self.yard.krates.values()
+        ]
+        return krates + list(self.source.candidates())
+
+    def _on_spotlight_open_requested(self, candidate: Candidate, tab: str) -> None:
+        if candidate.kind == "krate":
+            krate = self.yard.krates.get(str(candidate.payload))
+            if krate is not None:
+                self.window.view.fly_to(*krate.center())
+            return
+        ref = candidate.payload
+        if not isinstance(ref, ObjRef):
+            return
+        chosen = tab or default_tab(ref.kind)
+        self.controller.open_view(ref, chosen)  # type: ignore[arg-type]
+
+    # lifetime -------------------------------------------------------------------
+
+    def shutdown_services(self) -> None:
+        """Stop streams, the cache and the sandbox; the window stays."""
+        self.controller.stop()
+        self._health_timer.stop()
+        if self.cache is not None:
+            self.cache.stop()
+            self.cache = None
+            self.source.cache = None
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+    def shutdown(self) -> None:
+        """Everything stops: the window is closing."""
+        self.shutdown_services()
+        self.dispatcher.close()
+
+
+def run_gui(options: Options) -> int:
+    """Show the window and run the event loop until it closes."""
+    app = ensure_application()
+    session = Session(options)
+    session.window.resize(1440, 900)
+    screen = app.primaryScreen()
+    if screen is not None:
+        area = screen.availableGeometry()
+        session.window.resize(max(960, int(area.width() * 0.8)), max(600, int(area.height() * 0.8)))
+    session.window.show()
+    session.start()
+    if options.smoke_test:
+        from krates_desktop.ui.smoke import SmokeTest
+
+        smoke = SmokeTest(session)
+        smoke.start()
+        app.exec()
+        session.shutdown()
+        return smoke.exit_code
+    code = app.exec()
+    session.shutdown()
+    return code

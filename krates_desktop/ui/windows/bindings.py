@@ -1,0 +1,246 @@
+"""What fills a window's content area for each tab: YAML, Describe, Logs, Shell.
+
+A binding owns the content item of one window and the stream that feeds it. Worker
+callbacks arrive through the dispatcher, so every method here runs on the GUI
+thread.
+
+Limitations: YAML and Describe are rendered on the GUI thread (fine for the
+object sizes of ordinary clusters, not yet for very large custom resources).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from kubernetes.client import ApiClient
+
+from krates_desktop.cluster.describe import describe, to_yaml
+from krates_desktop.cluster.exec_session import ExecSession
+from krates_desktop.cluster.log_stream import LogStream
+from krates_desktop.ui import theme
+from krates_desktop.ui.bridge import Dispatcher
+from krates_desktop.ui.windows.detail_window import DetailWindowItem
+from krates_desktop.ui.windows.highlight import describe_spans, log_spans, yaml_spans
+from krates_desktop.ui.windows.terminal_view import TerminalItem
+from krates_desktop.ui.windows.text_view import TextViewItem
+from krates_desktop.yard.model import ObjRef
+
+log = logging.getLogger(__name__)
+
+MAX_LOG_LINES = 10_000
+
+
+class ObjectSource(Protocol):
+    """What bindings need from the cluster cache."""
+
+    def get_object(self, ref: ObjRef) -> dict[str, Any] | None: ...
+
+    def events_for(self, obj: dict[str, Any]) -> list[dict[str, Any]]: ...
+
+    def pod_for(self, ref: ObjRef) -> tuple[str, str | None] | None: ...
+
+
+@dataclass
+class BindingContext:
+    """Everything a binding may use: the cluster access and the GUI dispatcher."""
+
+    api_client: ApiClient | None
+    source: ObjectSource
+    dispatcher: Dispatcher
+
+
+class Binding:
+    """Base: a content item for a window, kept up to date."""
+
+    def __init__(self, window: DetailWindowItem, ref: ObjRef, ctx: BindingContext) -> None:
+        self.window = window
+        self.ref = ref
+        self.ctx = ctx
+
+    def start(self) -> None:
+        """Create the content and begin streaming or rendering."""
+
+    def stop(self) -> None:
+        """Stop any stream; the window is closing or switching tab."""
+
+    def object_changed(self, obj: dict[str, Any] | None) -> None:
+        """The watched object changed (or vanished, when None)."""
+
+
+class RenderedBinding(Binding):
+    """YAML or Describe: text rendered from the cached object, refreshed live."""
+
+    def __init__(self, window, ref, ctx, render: Callable[[dict[str, Any]], list[list[tuple[str, str]]]]):  # type: ignore[no-untyped-def]
+        super().__init__(window, ref, ctx)
+        self._render = render
+        self.view = TextViewItem()
+
+    def start(self) -> None:
+        self.window.set_content(self.view)
+        self.object_changed(self.ctx.source.get_object(self.ref))
+
+    def object_changed(self, obj: dict[str, Any] | None) -> None:
+        if obj is None:
+            self.window.set_message(f"{self.ref.kind.lower()} {self.ref.name} not found")
+            return
+        self.window.set_message("")
+        self.view.set_lines(self._render(obj))
+
+
+def yaml_binding(window, ref, ctx) -> RenderedBinding:  # type: ignore[no-untyped-def]
+    """The YAML view: the live object, highlighted."""
+    return RenderedBinding(
+        window, ref, ctx, lambda obj: [yaml_spans(line) for line in to_yaml(obj).splitlines()]
+    )
+
+
+def describe_binding(window, ref, ctx) -> RenderedBinding:  # type: ignore[no-untyped-def]
+    """The Describe view: a kubectl-describe style summary with the object's events."""
+
+    def render(obj: dict[str, Any]) -> list[list[tuple[str, str]]]:
+        text = describe(ref.kind, obj, ctx.source.events_for(obj))
+        return [describe_spans(line) for line in text.splitlines()]
+
+    return RenderedBinding(window, ref, ctx, render)
+
+
+class LogsBinding(Binding):
+    """Follows the pod's log; pinned to the bottom only while the user is there."""
+
+    def __init__(self, window, ref, ctx) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(window, ref, ctx)
+        self.view = TextViewItem(max_lines=MAX_LOG_LINES)
+        self.stream: LogStream | None = None
+
+    def start(self) -> None:
+        self.window.set_content(self.view)
+        target = self.ctx.source.pod_for(self.ref)
+        if target is None or self.ctx.api_client is None:
+            self.window.set_message(f"pod not found for {self.ref.name}")
+            return
+        pod, container = target
+        self.window.set_suffix(f"{pod}/{container}" if container else pod)
+        self.stream = LogStream(
+            self.ctx.api_client,
+            self.ref.namespace or "default",
+            pod,
+            container,
+            on_lines=self.ctx.dispatcher.wrap(self._on_lines),
+            on_status=self.ctx.dispatcher.wrap(self._on_status),
+        )
+        self.stream.start()
+
+    def stop(self) -> None:
+        if self.stream is not None:
+            self.stream.stop()
+            self.stream = None
+
+    def _on_lines(self, lines: list[str]) -> None:
+        if self.stream is None:
+            return
+        self.window.set_message("")
+        self.view.append_lines(log_spans(line) for line in lines)
+
+    def _on_status(self, status: object) -> None:
+        if self.stream is None:
+            return
+        name = type(status).__name__
+        message = getattr(status, "message", "") or getattr(status, "reason", "")
+        if name == "Ended":
+            self.view.append_lines([[("— stream ended, reconnecting —", theme.MUTED)]])
+        elif name == "Failed":
+            self.window.set_message(str(message))
+        elif name == "Streaming":
+            self.window.set_message("")
+
+
+class ShellBinding(Binding):
+    """An exec session into the pod, drawn by the pyte-backed terminal item."""
+
+    def __init__(self, window, ref, ctx) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(window, ref, ctx)
+        self.terminal = TerminalItem()
+        self.terminal.input_ready.connect(self._on_terminal_input_ready)
+        self.terminal.size_changed.connect(self._on_terminal_size_changed)
+        self.session: ExecSession | None = None
+        self.state = "idle"
+        self._size: tuple[int, int] | None = None
+
+    def start(self) -> None:
+        self.window.set_content(self.terminal)
+        self.window.action_requested.connect(self._on_window_action_requested)
+        self.connect()
+
+    def connect(self) -> None:
+        """Open (or reopen) the exec session."""
+        target = self.ctx.source.pod_for(self.ref)
+        if target is None or self.ctx.api_client is None:
+            self.window.set_message(f"pod {self.ref.name} not found in ns/{self.ref.namespace}")
+            return
+        pod, container = target
+        self.window.set_suffix(f"{pod}/{container}" if container else pod)
+        self.window.set_message("")
+        self.state = "connecting"
+        self.session = ExecSession(
+            self.ctx.api_client,
+            self.ref.namespace or "default",
+            pod,
+            container,
+            on_output=self.ctx.dispatcher.wrap(self._on_output),
+            on_status=self.ctx.dispatcher.wrap(self._on_status),
+        )
+        self.session.start()
+
+    def stop(self) -> None:
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+        self.state = "closed"
+
+    def _on_output(self, data: bytes) -> None:
+        self.terminal.feed(data)
+
+    def _on_status(self, status: object) -> None:
+        name = type(status).__name__
+        log.debug("shell %s: %s", self.window.wid, name)
+        if name == "Connected":
+            self.state = "connected"
+            self.terminal.takes_keyboard = True
+            self.terminal.setFocus()
+            if self._size is not None and self.session is not None:
+                self.session.resize(*self._size)
+        elif name == "Exited":
+            self.state = "exited"
+            self.terminal.takes_keyboard = False
+            code = getattr(status, "code", None)
+            self.window.set_message(f"shell exited with status {code}", "Reconnect")
+        elif name in ("Disconnected", "Failed"):
+            self.state = "disconnected" if name == "Disconnected" else "failed"
+            self.terminal.takes_keyboard = False
+            message = getattr(status, "message", "") or getattr(status, "reason", "")
+            text = "Disconnected" if name == "Disconnected" else str(message)
+            self.window.set_message(text, "Reconnect")
+
+    def _on_terminal_input_ready(self, data: bytes) -> None:
+        if self.session is not None and self.state == "connected":
+            self.session.write(data)
+
+    def _on_terminal_size_changed(self, cols: int, rows: int) -> None:
+        self._size = (cols, rows)
+        if self.session is not None and self.state == "connected":
+            self.session.resize(cols, rows)
+
+    def _on_window_action_requested(self, _wid: str) -> None:
+        self.stop()
+        self.connect()
+
+
+BINDINGS: dict[str, Callable[..., Binding]] = {
+    "yaml": yaml_binding,
+    "describe": describe_binding,
+    "logs": LogsBinding,
+    "shell": ShellBinding,
+}

@@ -1,0 +1,246 @@
+"""A detail window: header, the YAML · Describe · Logs · Shell tab bar, and content."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsObject,
+    QGraphicsSceneHoverEvent,
+    QGraphicsSceneMouseEvent,
+)
+
+from krates_desktop.ui import glyphs, theme
+from krates_desktop.yard.model import TABS, Tab
+
+HEADER_H = 36.0
+TABBAR_H = 40.0
+TAB_LABELS = {"yaml": "YAML", "describe": "Describe", "logs": "Logs", "shell": "Shell"}
+VIEW_NAMES = {"yaml": "YAML", "describe": "DESCRIBE", "logs": "LOGS", "shell": "SHELL"}
+
+
+class DetailWindowItem(QGraphicsObject):
+    """One view of one object; the content item below the tab bar is swapped per tab."""
+
+    close_requested = Signal(str)
+    tab_requested = Signal(str, str)
+    action_requested = Signal(str)
+    hovered = Signal(str)
+
+    def __init__(
+        self,
+        wid: str,
+        kind: str,
+        name: str,
+        tab: Tab,
+        tabs: tuple[Tab, ...],
+        parent: QGraphicsItem | None = None,
+        crd: bool = False,
+    ) -> None:
+        super().__init__(parent)
+        self.wid = wid
+        self.kind = kind
+        self.name = name
+        self.tab = tab
+        self.tabs = tabs
+        self.crd = crd
+        self.w, self.h = 380.0, 362.0
+        self.status = ("loading", "unknown")
+        self.suffix = ""
+        self.message = ""
+        self.action_label = ""
+        self.content: QGraphicsObject | None = None
+        self.setAcceptHoverEvents(True)
+        self._fonts = {
+            "view": self._spaced(theme.sans(11, 600)),
+            "name": theme.sans(12),
+            "tab": theme.sans(12),
+            "muted": theme.mono(11),
+            "close": theme.sans(16),
+            "message": theme.sans(13),
+        }
+
+    @staticmethod
+    def _spaced(qfont: QFont) -> QFont:
+        qfont.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 106)
+        return qfont
+
+    # layout --------------------------------------------------------------
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        return QRectF(0, 0, self.w, self.h)
+
+    def content_rect(self) -> QRectF:
+        """Return the content area below the tab bar, in item coordinates."""
+        top = HEADER_H + TABBAR_H
+        return QRectF(1, top, self.w - 2, self.h - top - 1)
+
+    def set_geometry(self, x: float, y: float, w: float, h: float) -> None:
+        """Place the window inside its krate and resize its content."""
+        self.prepareGeometryChange()
+        self.setPos(x, y)
+        self.w, self.h = w, h
+        self._fit_content()
+
+    def set_content(self, item: QGraphicsObject | None) -> None:
+        """Show `item` in the content area (the window takes ownership)."""
+        if self.content is not None and self.content is not item:
+            self.content.setParentItem(None)
+            if self.scene() is not None:
+                self.scene().removeItem(self.content)
+            self.content.deleteLater()
+        self.content = item
+        if item is not None:
+            item.setParentItem(self)
+            self._fit_content()
+        self.update()
+
+    def _fit_content(self) -> None:
+        if self.content is None:
+            return
+        rect = self.content_rect()
+        self.content.setPos(rect.topLeft())
+        set_size = getattr(self.content, "set_size", None)
+        if set_size is not None:
+            set_size(rect.width(), rect.height())
+
+    def set_status(self, text: str, health: str) -> None:
+        """Show the object's status badge in the header."""
+        if (text, health) != self.status:
+            self.status = (text, health)
+            self.update()
+
+    def set_suffix(self, text: str) -> None:
+        """Show the muted `pod/container` suffix for Logs and Shell."""
+        self.suffix = text
+        self.update()
+
+    def set_message(self, text: str, action: str = "") -> None:
+        """Show a centred message (and an action button) over the content area."""
+        self.message = text
+        self.action_label = action
+        self.update()
+
+    def set_tab(self, tab: Tab) -> None:
+        """Mark `tab` as the active one."""
+        self.tab = tab
+        self.update()
+
+    # painting ------------------------------------------------------------
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:  # type: ignore[no-untyped-def]
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = self.boundingRect().adjusted(0.5, 0.5, -0.5, -0.5)
+        painter.setPen(QPen(theme.color(theme.HAIRLINE_20), 1))
+        painter.setBrush(theme.color(theme.PANEL))
+        painter.drawRoundedRect(rect, 10, 10)
+        self._paint_header(painter)
+        self._paint_tabs(painter)
+        if self.message:
+            self._paint_message(painter)
+
+    def _paint_header(self, painter: QPainter) -> None:
+        shape, fill = glyphs.kind_glyph(self.kind, self.crd)
+        glyphs.paint_glyph(painter, shape, fill, 14, HEADER_H / 2 - 4)
+        x = 30.0
+        painter.setFont(self._fonts["view"])
+        painter.setPen(theme.color(theme.ACCENT))
+        label = VIEW_NAMES[self.tab]
+        painter.drawText(QRectF(x, 0, 200, HEADER_H), Qt.AlignmentFlag.AlignVCenter, label)
+        x += QFontMetricsF(self._fonts["view"]).horizontalAdvance(label) + 10
+        painter.setFont(self._fonts["name"])
+        painter.setPen(theme.color(theme.TEXT))
+        name_w = min(QFontMetricsF(self._fonts["name"]).horizontalAdvance(self.name), self.w - x - 140)
+        name = QFontMetricsF(self._fonts["name"]).elidedText(self.name, Qt.TextElideMode.ElideMiddle, name_w)
+        painter.drawText(QRectF(x, 0, name_w + 2, HEADER_H), Qt.AlignmentFlag.AlignVCenter, name)
+        x += name_w + 10
+        x += glyphs.paint_badge(painter, x, HEADER_H / 2 - 9, *self.status) + 8
+        if self.suffix and self.tab in ("logs", "shell"):
+            painter.setFont(self._fonts["muted"])
+            painter.setPen(theme.color(theme.MUTED))
+            room = self.w - x - 34
+            text = QFontMetricsF(self._fonts["muted"]).elidedText(self.suffix, Qt.TextElideMode.ElideLeft, room)
+            painter.drawText(QRectF(x, 0, room, HEADER_H), Qt.AlignmentFlag.AlignVCenter, text)
+        painter.setFont(self._fonts["close"])
+        painter.setPen(theme.color(theme.MUTED))
+        painter.drawText(self._close_rect(), Qt.AlignmentFlag.AlignCenter, "×")
+        painter.setPen(QPen(theme.color(theme.HAIRLINE), 1))
+        painter.drawLine(QPointF(1, HEADER_H), QPointF(self.w - 1, HEADER_H))
+
+    def _close_rect(self) -> QRectF:
+        return QRectF(self.w - 30, 4, 24, HEADER_H - 8)
+
+    def _tab_rects(self) -> list[tuple[Tab, QRectF]]:
+        metrics = QFontMetricsF(self._fonts["tab"])
+        x = 14.0
+        rects = []
+        for tab in TABS:
+            width = metrics.horizontalAdvance(TAB_LABELS[tab])
+            rects.append((tab, QRectF(x - 6, HEADER_H, width + 12, TABBAR_H)))
+            x += width + 22
+        return rects
+
+    def _paint_tabs(self, painter: QPainter) -> None:
+        painter.setFont(self._fonts["tab"])
+        for tab, rect in self._tab_rects():
+            painter.setOpacity(1.0 if tab in self.tabs else 0.45)
+            active = tab == self.tab
+            painter.setPen(theme.color(theme.ACCENT if active else theme.TEXT_2))
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, TAB_LABELS[tab])
+            if active:
+                painter.fillRect(QRectF(rect.left() + 4, rect.bottom() - 2, rect.width() - 8, 2),
+                                 theme.color(theme.ACCENT))
+        painter.setOpacity(1.0)
+        painter.setPen(QPen(theme.color(theme.HAIRLINE), 1))
+        y = HEADER_H + TABBAR_H
+        painter.drawLine(QPointF(1, y), QPointF(self.w - 1, y))
+
+    def _action_rect(self) -> QRectF:
+        c = self.content_rect().center()
+        return QRectF(c.x() - 50, c.y() + 16, 100, 28)
+
+    def _paint_message(self, painter: QPainter) -> None:
+        rect = self.content_rect()
+        painter.fillRect(rect.adjusted(0, 0, 0, -9), theme.color(theme.PANEL))
+        painter.setFont(self._fonts["message"])
+        painter.setPen(theme.color(theme.TEXT_2))
+        text_rect = QRectF(rect.left() + 16, rect.top(), rect.width() - 32, rect.height() / 2 + 8)
+        painter.drawText(text_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom
+                         | Qt.TextFlag.TextWordWrap, self.message)
+        if self.action_label:
+            button = self._action_rect()
+            path = QPainterPath()
+            path.addRoundedRect(button, 7, 7)
+            painter.fillPath(path, theme.color(theme.ACCENT_DIM))
+            painter.setPen(QPen(QColor(theme.ACCENT), 1))
+            painter.drawPath(path)
+            painter.drawText(button, Qt.AlignmentFlag.AlignCenter, self.action_label)
+
+    # input ---------------------------------------------------------------
+
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+        pos = event.pos()
+        if self._close_rect().contains(pos):
+            self.close_requested.emit(self.wid)
+            return
+        for tab, rect in self._tab_rects():
+            if rect.contains(pos) and tab in self.tabs:
+                self.tab_requested.emit(self.wid, tab)
+                return
+        if self.message and self.action_label and self._action_rect().contains(pos):
+            self.action_requested.emit(self.wid)
+            return
+        event.accept()
+
+    def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:  # noqa: N802
+        self.hovered.emit(self.wid)
+        super().hoverEnterEvent(event)
+
+    def tab_center(self, tab: Tab) -> QPointF:
+        """Return the centre of a tab in item coordinates (for tests and focus)."""
+        return dict(self._tab_rects())[tab].center()
+
+    def close_center(self) -> QPointF:
+        """Return the centre of the close button in item coordinates."""
+        return self._close_rect().center()

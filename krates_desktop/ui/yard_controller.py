@@ -1,0 +1,153 @@
+"""Keeps the canvas in step with the yard: krate items, window items and their bindings."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from krates_desktop.ui.canvas.view import CanvasView
+from krates_desktop.ui.cluster_source import ClusterSource
+from krates_desktop.ui.krate.krate_item import KrateItem
+from krates_desktop.ui.windows.bindings import BINDINGS, Binding, BindingContext
+from krates_desktop.ui.windows.detail_window import DetailWindowItem
+from krates_desktop.yard.model import ObjRef, Tab, Yard, available_tabs
+
+log = logging.getLogger(__name__)
+
+
+class YardController(QObject):
+    """Builds and updates the items for each krate; owns each window's binding."""
+
+    krate_count_changed = Signal(int)
+    window_opened = Signal(str, str)  # krate id, window id
+
+    def __init__(self, yard: Yard, view: CanvasView, source: ClusterSource, ctx: BindingContext):
+        super().__init__(view)
+        self.yard = yard
+        self.view = view
+        self.source = source
+        self.ctx = ctx
+        self.krate_items: dict[str, KrateItem] = {}
+        self.window_items: dict[str, DetailWindowItem] = {}
+        self.bindings: dict[str, Binding] = {}
+        self.hovered_wid: str | None = None
+        yard.subscribe(self._on_yard_changed)
+        source.subscribe(self._on_source_changes)
+
+    # opening ------------------------------------------------------------------
+
+    def open_view(self, ref: ObjRef, tab: Tab) -> tuple[str, str]:
+        """Open `tab` of `ref` in its krate and fly to it; return (krate id, window id)."""
+        if tab not in available_tabs(ref.kind):
+            tab = "describe"
+        krate, window, _created = self.yard.open_view(ref, tab, self.view.view_center())
+        self.view.fly_to(*krate.center())
+        self.window_opened.emit(krate.id, window.wid)
+        return krate.id, window.wid
+
+    # yard events -----------------------------------------------------------------
+
+    def _on_yard_changed(self, event: str, kid: str) -> None:
+        if event == "removed":
+            self._remove_krate_item(kid)
+        else:
+            self._sync_krate(kid)
+        self.krate_count_changed.emit(len(self.yard.krates))
+
+    def _sync_krate(self, kid: str) -> None:
+        krate = self.yard.krates[kid]
+        item = self.krate_items.get(kid)
+        if item is None:
+            item = KrateItem(krate, self.view.world)
+            item.close_requested.connect(self.yard.remove_krate)
+            item.minimize_requested.connect(self._on_krate_minimize_requested)
+            item.moved.connect(self._on_krate_moved)
+            self.krate_items[kid] = item
+        item.sync(krate)
+        item.set_status(*self.source.status_of(krate.obj_ref))
+        for wid in [w for w in self.window_items if w.startswith(f"{kid}/")]:
+            if wid.split("/", 1)[1] not in krate.windows:
+                self._remove_window(wid)
+        for window in krate.windows.values():
+            self._sync_window(kid, item, window)
+
+    def _sync_window(self, kid: str, item: KrateItem, window: Any) -> None:
+        key = f"{kid}/{window.wid}"
+        ref = self.yard.krates[kid].obj_ref
+        witem = self.window_items.get(key)
+        if witem is None:
+            witem = DetailWindowItem(window.wid, ref.kind, ref.name, window.tab,
+                                     available_tabs(ref.kind), item)
+            witem.close_requested.connect(lambda wid, k=kid: self.yard.close_window(k, wid))
+            witem.tab_requested.connect(lambda wid, tab, k=kid: self.yard.set_tab(k, wid, tab))
+            witem.hovered.connect(self._on_window_hovered)
+            self.window_items[key] = witem
+        origin = item.window_origin(window.dx, window.dy)
+        witem.set_geometry(origin.x(), origin.y(), window.w, window.h)
+        witem.set_status(*self.source.status_of(ref))
+        binding = self.bindings.get(key)
+        if binding is None or witem.tab != window.tab:
+            if binding is not None:
+                binding.stop()
+            witem.set_tab(window.tab)
+            witem.set_message("")
+            binding = BINDINGS[window.tab](witem, ref, self.ctx)
+            self.bindings[key] = binding
+            binding.start()
+
+    def _remove_window(self, key: str) -> None:
+        binding = self.bindings.pop(key, None)
+        if binding is not None:
+            binding.stop()
+        witem = self.window_items.pop(key, None)
+        if witem is not None and witem.scene() is not None:
+            witem.scene().removeItem(witem)
+
+    def _remove_krate_item(self, kid: str) -> None:
+        for key in [k for k in self.window_items if k.startswith(f"{kid}/")]:
+            self._remove_window(key)
+        item = self.krate_items.pop(kid, None)
+        if item is not None and item.scene() is not None:
+            item.scene().removeItem(item)
+
+    def _on_krate_minimize_requested(self, kid: str) -> None:
+        krate = self.yard.krates.get(kid)
+        if krate is not None:
+            self.yard.set_minimized(kid, not krate.minimized)
+
+    def _on_krate_moved(self, kid: str, x: float, y: float) -> None:
+        if kid in self.yard.krates:
+            self.yard.move_krate(kid, (x, y))
+
+    def _on_window_hovered(self, wid: str) -> None:
+        self.hovered_wid = wid
+
+    # cluster events --------------------------------------------------------------
+
+    def _on_source_changes(self, changes: list[Any]) -> None:
+        touched = {(c.kind.kind, (c.obj.get("metadata") or {}).get("namespace"),
+                    (c.obj.get("metadata") or {}).get("name")) for c in changes}
+        events_changed = any(c.kind.kind == "Event" for c in changes)
+        for kid, krate in self.yard.krates.items():
+            ref = krate.obj_ref
+            if (ref.kind, ref.namespace, ref.name) not in touched and not events_changed:
+                continue
+            status = self.source.status_of(ref)
+            self.krate_items[kid].set_status(*status)
+            obj = self.source.get_object(ref)
+            for wid in krate.windows:
+                key = f"{kid}/{wid}"
+                self.window_items[key].set_status(*status)
+                self.bindings[key].object_changed(obj)
+
+    def stop(self) -> None:
+        """Stop every stream (the window is closing)."""
+        for binding in self.bindings.values():
+            binding.stop()
+        self.bindings.clear()
+
+    def binding(self, kid: str, wid: str) -> Binding | None:
+        """The binding behind a window (for tests and the smoke test)."""
+        return self.bindings.get(f"{kid}/{wid}")

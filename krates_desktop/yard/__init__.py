@@ -1,0 +1,1 @@
+"""The yard: the krates and windows on the canvas, as plain Python."""
