@@ -45,7 +45,7 @@ sandbox: venv
 	$(VENV)/bin/krates sandbox --port 0 --kubeconfig krates-sandbox.kubeconfig
 
 screenshot: system-deps venv
-	$(PY) docs/screenshot.py docs/screenshot.png
+	xvfb-run -a -s "-screen 0 1600x1000x24" $(PY) docs/screenshot.py docs/screenshot.png
 
 lint: venv
 	$(VENV)/bin/ruff check krates_desktop tests

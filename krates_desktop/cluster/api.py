@@ -13,7 +13,7 @@ import errno
 import logging
 import ssl
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import urllib3
@@ -67,7 +67,7 @@ def request(
         )
     except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
         raise connection_error(api_client, exc) from exc
-    raw = response.response
+    raw = cast(urllib3.BaseHTTPResponse, response.response)
     if not 200 <= raw.status < 300:
         data = raw.data
         raw.release_conn()
@@ -116,7 +116,7 @@ def read_json(
 
 def iter_chunks(raw: urllib3.BaseHTTPResponse) -> Iterator[bytes]:
     """The body of a streaming response as the bytes arrive."""
-    if raw.chunked and raw.supports_chunked_reads():
+    if raw.chunked and getattr(raw, "supports_chunked_reads", lambda: False)():
         for chunk in raw.read_chunked(None, decode_content=False):
             if chunk:
                 yield chunk
@@ -155,7 +155,10 @@ def status_message(data: bytes | str | None) -> tuple[str, str]:
 def status_error(status: int, data: bytes | str | None, what: str) -> ClusterError:
     """The error for a non-2xx answer, carrying the server's own message."""
     reason, message = status_message(data)
-    if status in (401, 403):
+    if status == 401:
+        text = message or "Unauthorized"
+        return AccessDenied(f"The cluster API rejected the credentials ({text})")
+    if status == 403:
         text = message or f"the cluster refused access to {what}"
         return AccessDenied(f"No access: {text}")
     if status == 404:
@@ -171,7 +174,7 @@ def connection_error(api_client: ApiClient, exc: BaseException) -> ClusterError:
     if isinstance(exc, ApiException) and exc.status:
         return status_error(int(exc.status), exc.body, "the request")
     return ConnectionFailed(
-        f"Cannot reach the cluster API at {server_of(api_client)}: {_why(exc)}"
+        f"Cannot reach the cluster API at {server_of(api_client)}: {failure_reason(exc)}"
     )
 
 
@@ -189,7 +192,7 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return chain
 
 
-def _why(exc: BaseException) -> str:
+def failure_reason(exc: BaseException) -> str:
     """A short reason for a connection failure, from the exception chain."""
     chain = _chain(exc)
     text = " ".join(str(item) for item in chain)
@@ -201,7 +204,9 @@ def _why(exc: BaseException) -> str:
     for item in chain:
         if isinstance(item, ssl.SSLCertVerificationError):
             return f"the server certificate is not trusted ({item.verify_message})"
-    if any(isinstance(i, TimeoutError | urllib3.exceptions.TimeoutError) for i in chain):
+    if any(
+        isinstance(i, TimeoutError | urllib3.exceptions.TimeoutError) for i in chain
+    ):
         return "timed out"
     first = str(exc).strip() or type(exc).__name__
     return first.splitlines()[0][:200]

@@ -8,7 +8,9 @@ import random
 class Backoff:
     """Delays that double from ``initial`` up to ``maximum``, optionally with jitter."""
 
-    def __init__(self, initial: float = 1.0, maximum: float = 30.0, jitter: float = 0.0):
+    def __init__(
+        self, initial: float = 1.0, maximum: float = 30.0, jitter: float = 0.0
+    ):
         self._initial = initial
         self._maximum = maximum
         self._jitter = jitter

@@ -182,7 +182,9 @@ class ClusterCache:
         with self._lock:
             return list(self._store[key].values())
 
-    def get(self, kind: Kind | str, namespace: str | None, name: str) -> dict[str, Any] | None:
+    def get(
+        self, kind: Kind | str, namespace: str | None, name: str
+    ) -> dict[str, Any] | None:
         """The cached object, or None (``namespace`` is None for cluster-scoped kinds)."""
         key = self._key_of(kind)
         with self._lock:
@@ -203,7 +205,9 @@ class ClusterCache:
             events = list(self._store[EVENT.key].values())
         return sorted((e for e in events if _involves(e, *target)), key=event_time)
 
-    def fetch_object(self, kind: Kind | str, namespace: str | None, name: str) -> dict[str, Any]:
+    def fetch_object(
+        self, kind: Kind | str, namespace: str | None, name: str
+    ) -> dict[str, Any]:
         """Read one full object from the API (blocking), Secret data included."""
         resolved = self._kind(kind)
         path = resolved.object_path(namespace, name)
@@ -307,8 +311,16 @@ class _Informer:
             target=self._run, name=f"informer-{kind.plural}", daemon=True
         )
         metadata_only = kind.key == SECRET.key
-        self._list_accept = f"{_METADATA_LIST},application/json" if metadata_only else "application/json"
-        self._watch_accept = f"{_METADATA_OBJECT},application/json" if metadata_only else "application/json"
+        self._list_accept = (
+            f"{_METADATA_LIST},application/json"
+            if metadata_only
+            else "application/json"
+        )
+        self._watch_accept = (
+            f"{_METADATA_OBJECT},application/json"
+            if metadata_only
+            else "application/json"
+        )
 
     def start(self) -> None:
         self._thread.start()
@@ -341,7 +353,9 @@ class _Informer:
                 self._fail("degraded", str(exc))
             except Exception as exc:
                 log.exception("the informer for %s failed", self._kind.plural)
-                self._fail("degraded", f"The watch of {self._kind.plural} failed: {exc}")
+                self._fail(
+                    "degraded", f"The watch of {self._kind.plural} failed: {exc}"
+                )
 
     def _fail(self, state: _KindState, message: str) -> None:
         if self._cache._stopped():
@@ -361,7 +375,9 @@ class _Informer:
         token = ""
         path = self._kind.collection_path()
         while True:
-            query = [("limit", str(PAGE_SIZE))] + ([("continue", token)] if token else [])
+            query = [("limit", str(PAGE_SIZE))] + (
+                [("continue", token)] if token else []
+            )
             raw = api.request(
                 self._client,
                 path,
@@ -411,7 +427,9 @@ class _Informer:
         healthy = events > 0 or time.monotonic() - started >= 1.0
         return version, healthy
 
-    def _read_events(self, raw: urllib3.BaseHTTPResponse, version: str) -> tuple[str, int]:
+    def _read_events(
+        self, raw: urllib3.BaseHTTPResponse, version: str
+    ) -> tuple[str, int]:
         buffer = bytearray()
         events = 0
         try:
@@ -532,7 +550,9 @@ def coalesce(changes: list[Change]) -> list[Change]:
     return list(merged.values())
 
 
-def _involves(event: dict[str, Any], uid: str, kind: str, name: str, namespace: str) -> bool:
+def _involves(
+    event: dict[str, Any], uid: str, kind: str, name: str, namespace: str
+) -> bool:
     involved = event.get("involvedObject") or event.get("regarding") or {}
     if uid and involved.get("uid") == uid:
         return True

@@ -57,7 +57,9 @@ def describe(
     """
     context = _Context(kind, now or datetime.now(UTC), pods, counts)
     section = _SECTIONS.get(kind, _custom_section)
-    lines = _header(obj, context.now) + section(obj, context) + _events(events, context.now)
+    lines = (
+        _header(obj, context.now) + section(obj, context) + _events(events, context.now)
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -75,7 +77,9 @@ def to_yaml(obj: Obj, *, reveal: bool = False) -> str:
         for key in ("data", "stringData"):
             values = obj.get(key)
             if isinstance(values, Mapping):
-                clean[key] = {k: _secret_value(key, v, reveal) for k, v in values.items()}
+                clean[key] = {
+                    k: _secret_value(key, v, reveal) for k, v in values.items()
+                }
     return yaml.dump(
         clean,
         Dumper=_BlockDumper,
@@ -127,7 +131,9 @@ def _multi(label: str, values: Sequence[str], indent: int = 0) -> list[str]:
     return [_field(label, first, indent)] + [" " * LABEL_WIDTH + v for v in rest]
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], indent: int = 2) -> list[str]:
+def _table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], indent: int = 2
+) -> list[str]:
     widths = [len(h) for h in headers]
     for row in rows:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=False)]
@@ -201,7 +207,7 @@ def _header(obj: Obj, now: datetime) -> list[str]:
     return lines
 
 
-def _event_time(event: Obj) -> str:
+def _event_stamp(event: Obj) -> str:
     for value in (
         event.get("lastTimestamp"),
         event.get("eventTime"),
@@ -214,12 +220,13 @@ def _event_time(event: Obj) -> str:
     return ""
 
 
-def _event_sort_key(event: Obj) -> datetime:
-    return _parse_time(_event_time(event)) or datetime.min.replace(tzinfo=UTC)
+def event_time(event: Obj) -> datetime:
+    """When an Event last happened, for sorting (the epoch's start when unknown)."""
+    return _parse_time(_event_stamp(event)) or datetime.min.replace(tzinfo=UTC)
 
 
 def _event_age(event: Obj, now: datetime) -> str:
-    last = age(_event_time(event), now)
+    last = age(_event_stamp(event), now)
     count = event.get("count") or _get(event, "series", "count") or 1
     first = event.get("firstTimestamp")
     if isinstance(count, int) and count > 1 and first:
@@ -231,7 +238,7 @@ def _events(events: Sequence[Obj], now: datetime) -> list[str]:
     if not events:
         return [_field("Events", NONE)]
     rows = []
-    for event in sorted(events, key=_event_sort_key):
+    for event in sorted(events, key=event_time):
         source = _get(event, "source", "component") or event.get("reportingComponent")
         rows.append(
             [
@@ -280,7 +287,9 @@ def _pod_section(obj: Obj, context: _Context) -> list[str]:
     return lines + _conditions(obj) + _volumes(spec.get("volumes"))
 
 
-def _containers(title: str, specs: Any, statuses: Any, optional: bool = False) -> list[str]:
+def _containers(
+    title: str, specs: Any, statuses: Any, optional: bool = False
+) -> list[str]:
     if not specs:
         return [] if optional else [_field(title, NONE)]
     by_name = {s.get("name"): s for s in statuses or [] if isinstance(s, Mapping)}
@@ -328,7 +337,10 @@ def _volumes(volumes: Any) -> list[str]:
         return [_field("Volumes", NONE)]
     lines = ["Volumes:"]
     for volume in volumes:
-        lines += [f"  {volume.get('name', '')}:", _field("Type", _volume_type(volume), 4)]
+        lines += [
+            f"  {volume.get('name', '')}:",
+            _field("Type", _volume_type(volume), 4),
+        ]
     return lines
 
 
@@ -348,7 +360,9 @@ def _selector_text(selector: Any) -> str:
     for expression in selector.get("matchExpressions") or []:
         values = ",".join(str(v) for v in expression.get("values") or [])
         operator = str(expression.get("operator", "")).lower()
-        parts.append(f"{expression.get('key')} {operator} ({values})".replace(" ()", ""))
+        parts.append(
+            f"{expression.get('key')} {operator} ({values})".replace(" ()", "")
+        )
     return ",".join(parts) or NONE
 
 
@@ -356,9 +370,13 @@ def _workload_section(obj: Obj, context: _Context) -> list[str]:
     spec = obj.get("spec") or {}
     if context.kind == "DaemonSet":
         status = obj.get("status") or {}
-        replicas = f"{status.get('numberReady', 0)}/{status.get('desiredNumberScheduled', 0)}"
+        replicas = (
+            f"{status.get('numberReady', 0)}/{status.get('desiredNumberScheduled', 0)}"
+        )
     else:
-        replicas = f"{_get(obj, 'status', 'readyReplicas') or 0}/{spec.get('replicas', 1)}"
+        replicas = (
+            f"{_get(obj, 'status', 'readyReplicas') or 0}/{spec.get('replicas', 1)}"
+        )
     strategy = _get(spec, "strategy", "type") or _get(spec, "updateStrategy", "type")
     containers = _get(spec, "template", "spec", "containers") or []
     images = [f"{c.get('name', '')}: {c.get('image', '')}" for c in containers]
@@ -391,7 +409,9 @@ def _port_text(port: Obj) -> str:
     return f"{text} (node {port['nodePort']})" if port.get("nodePort") else text
 
 
-def _endpoints(service: Obj, selector: Mapping[str, Any], pods: Sequence[Obj] | None) -> str:
+def _endpoints(
+    service: Obj, selector: Mapping[str, Any], pods: Sequence[Obj] | None
+) -> str:
     if pods is None:
         return "<unknown>"
     if not selector:
@@ -413,7 +433,9 @@ def _endpoints(service: Obj, selector: Mapping[str, Any], pods: Sequence[Obj] | 
 def _pod_ready(pod: Obj) -> bool:
     for condition in _get(pod, "status", "conditions") or []:
         if condition.get("type") == "Ready":
-            return bool(condition.get("status") == "True" and _get(pod, "status", "podIP"))
+            return bool(
+                condition.get("status") == "True" and _get(pod, "status", "podIP")
+            )
     return False
 
 
@@ -434,7 +456,9 @@ def _ingress_section(obj: Obj, context: _Context) -> list[str]:
     for rule in spec.get("rules") or []:
         host = rule.get("host") or "*"
         for path in _get(rule, "http", "paths") or []:
-            rules.append(f"{host}{path.get('path') or '/'} → {_backend(path.get('backend'))}")
+            rules.append(
+                f"{host}{path.get('path') or '/'} → {_backend(path.get('backend'))}"
+            )
     lines = [_field("Ingress Class", spec.get("ingressClassName"))]
     if spec.get("defaultBackend"):
         lines.append(_field("Default backend", _backend(spec["defaultBackend"])))
@@ -450,7 +474,11 @@ def _backend(backend: Any) -> str:
     if service:
         return f"{service.get('name', '')}:{number}"
     resource = _get(backend, "resource") or {}
-    return f"{resource.get('kind', '')}/{resource.get('name', '')}" if resource else "<unknown>"
+    return (
+        f"{resource.get('kind', '')}/{resource.get('name', '')}"
+        if resource
+        else "<unknown>"
+    )
 
 
 def _configmap_section(obj: Obj, context: _Context) -> list[str]:
@@ -480,7 +508,9 @@ def _secret_section(obj: Obj, context: _Context) -> list[str]:
     if "data" not in obj and "stringData" not in obj:
         return lines + [_field("Data", "<not loaded>")]
     sizes = {k: _b64_size(v) for k, v in (obj.get("data") or {}).items()}
-    sizes.update({k: len(str(v).encode()) for k, v in (obj.get("stringData") or {}).items()})
+    sizes.update(
+        {k: len(str(v).encode()) for k, v in (obj.get("stringData") or {}).items()}
+    )
     return lines + _sized_keys("Data", sizes)
 
 
@@ -488,7 +518,9 @@ def _pvc_section(obj: Obj, context: _Context) -> list[str]:
     spec = obj.get("spec") or {}
     status = obj.get("status") or {}
     modes = status.get("accessModes") or spec.get("accessModes") or []
-    capacity = _get(status, "capacity", "storage") or _get(spec, "resources", "requests", "storage")
+    capacity = _get(status, "capacity", "storage") or _get(
+        spec, "resources", "requests", "storage"
+    )
     return [
         _field("Status", status.get("phase") or "Pending"),
         _field("Volume", spec.get("volumeName")),
@@ -518,7 +550,7 @@ def _event_section(obj: Obj, context: _Context) -> list[str]:
         _field("Source", source),
         _field("Count", obj.get("count") or 1),
         _field("First Seen", obj.get("firstTimestamp")),
-        _field("Last Seen", _event_time(obj)),
+        _field("Last Seen", _event_stamp(obj)),
     ]
 
 

@@ -32,7 +32,11 @@ class Kind:
 
     def collection_path(self, namespace: str | None = None) -> str:
         """The REST path of the collection, cluster-wide or in ``namespace``."""
-        base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
+        base = (
+            f"/apis/{self.group}/{self.version}"
+            if self.group
+            else f"/api/{self.version}"
+        )
         if namespace and self.namespaced:
             return f"{base}/namespaces/{namespace}/{self.plural}"
         return f"{base}/{self.plural}"

@@ -132,7 +132,9 @@ class Kubeconfig:
         entry = self._sections["contexts"].get(name)
         if entry is None:
             files = ", ".join(str(path) for path in self.files)
-            raise KubeconfigError(f"The kubeconfig at {files} has no context named {name}")
+            raise KubeconfigError(
+                f"The kubeconfig at {files} has no context named {name}"
+            )
         return self._info(entry)
 
     def api_client(self, name: str | None = None) -> ApiClient:
@@ -262,13 +264,17 @@ def _read_file(path: Path) -> dict[str, Any]:
     except IsADirectoryError as exc:
         raise KubeconfigError(f"The kubeconfig at {path} is a directory") from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise KubeconfigError(f"The kubeconfig at {path} cannot be read: {exc}") from exc
+        raise KubeconfigError(
+            f"The kubeconfig at {path} cannot be read: {exc}"
+        ) from exc
     try:
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         raise KubeconfigError(_yaml_message(path, exc)) from exc
     except yaml.YAMLError as exc:
-        raise KubeconfigError(f"The kubeconfig at {path} is not valid YAML: {exc}") from exc
+        raise KubeconfigError(
+            f"The kubeconfig at {path} is not valid YAML: {exc}"
+        ) from exc
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -298,12 +304,16 @@ def _merge_document(
     for section, (body_key, path_keys) in _PATH_KEYS.items():
         items = document.get(section) or []
         if not isinstance(items, list):
-            problems.append(f"The kubeconfig at {path} has a {section} entry that is not a list")
+            problems.append(
+                f"The kubeconfig at {path} has a {section} entry that is not a list"
+            )
             continue
         for item in items:
             entry = _entry(item, body_key, path_keys, path)
             if entry is None:
-                problems.append(f"The kubeconfig at {path} has an unnamed {section} entry")
+                problems.append(
+                    f"The kubeconfig at {path} has an unnamed {section} entry"
+                )
             elif entry.name not in sections[section]:
                 sections[section][entry.name] = entry
 

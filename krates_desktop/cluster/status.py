@@ -14,7 +14,12 @@ from typing import Any, Literal
 Health = Literal["ok", "warn", "error", "unknown"]
 
 _POD_ERROR_REASONS = frozenset(
-    {"CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "CreateContainerConfigError"}
+    {
+        "CrashLoopBackOff",
+        "ImagePullBackOff",
+        "ErrImagePull",
+        "CreateContainerConfigError",
+    }
 )
 _POD_STARTING_REASONS = frozenset({"ContainerCreating", "PodInitializing"})
 

@@ -45,6 +45,7 @@ _OSC_PREFIX = re.compile(r"(?:\x1b\]|\x9d)[^\x07\x18\x1a\x1b\x9c]*")
 _ESC_SEQ = re.compile(r"\x1b([ -/]*)([0-~])")
 _ESC_PREFIX = re.compile(r"\x1b[ -/]*")
 _STRING_STOP = re.compile(r"[\x18\x1a\x1b\x9c]")
+_OSC_STOP = re.compile(r"[\x07\x18\x1a\x1b\x9c]")
 _CSI_FINAL = re.compile(r"[@-~\x18\x1a\x1b]")
 
 _STRING_INTRODUCERS = frozenset("PX^_")
@@ -55,6 +56,7 @@ _GROUND = 0
 _IN_STRING = 1  # inside DCS/SOS/PM/APC (or an oversized OSC): skip up to ST
 _IN_STRING_ESC = 2  # as above, and the chunk ended on the ESC of a possible ST
 _IN_CSI_IGNORE = 3  # inside a malformed or oversized CSI: skip up to its final byte
+_IN_OSC = 4  # inside an oversized OSC: skip up to BEL or ST
 
 _CONTROLS = {
     "\x07": "bell",
@@ -158,6 +160,9 @@ class TerminalStream(pyte.ByteStream):
         super().__init__(screen)
         self._screen = screen
 
+    def _initialize_parser(self) -> None:
+        """The tokeniser below replaces pyte's character-at-a-time parser."""
+
     def feed(self, data: bytes) -> None:  # type: ignore[override]
         """Decode `data` incrementally and apply every complete sequence in it."""
         text = self.utf8_decoder.decode(data)
@@ -196,8 +201,8 @@ class TerminalStream(pyte.ByteStream):
     def _resume(self, data: str) -> int:
         """Finish a string or malformed CSI left open by the previous chunk."""
         state, self._state = self._state, _GROUND
-        if state == _IN_STRING:
-            return self._skip_string(data, 0)
+        if state in (_IN_STRING, _IN_OSC):
+            return self._skip_string(data, 0, osc=state == _IN_OSC)
         if state == _IN_CSI_IGNORE:
             return self._skip_csi(data, 0)
         return 0
@@ -279,15 +284,15 @@ class TerminalStream(pyte.ByteStream):
             if len(data) - offset <= _MAX_PENDING_OSC:
                 self._pending = data[offset:]
                 return len(data)
-            return self._skip_string(data, prefix_end)
+            return self._skip_string(data, prefix_end, osc=True)
         char = data[prefix_end]
         return prefix_end + 1 if char in (CAN, SUB, "\x9c") else prefix_end
 
-    def _skip_string(self, data: str, offset: int) -> int:
-        """Skip a DCS/SOS/PM/APC payload up to its string terminator."""
-        match = _STRING_STOP.search(data, offset)
+    def _skip_string(self, data: str, offset: int, *, osc: bool = False) -> int:
+        """Skip a DCS/SOS/PM/APC payload (or an oversized OSC) up to its terminator."""
+        match = (_OSC_STOP if osc else _STRING_STOP).search(data, offset)
         if match is None:
-            self._state = _IN_STRING
+            self._state = _IN_OSC if osc else _IN_STRING
             return len(data)
         stop = match.start()
         if data[stop] != ESC:
@@ -372,6 +377,7 @@ class TerminalStream(pyte.ByteStream):
     def _dispatch_osc(self, payload: str) -> None:
         """Apply an OSC payload: only the window title and icon name are used."""
         code, _, value = payload.partition(";")
+        value = "".join(char for char in value if char >= " ")
         if code in ("0", "2"):
             self._screen.set_title(value)
         if code in ("0", "1"):

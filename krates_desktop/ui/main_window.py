@@ -7,6 +7,7 @@ built yet.
 from __future__ import annotations
 
 import logging
+import sys
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent
@@ -20,7 +21,8 @@ from krates_desktop.ui.spotlight.spotlight import Spotlight
 
 log = logging.getLogger(__name__)
 
-HINT_CANVAS = "click or type to search · / search · space+drag pan · ⌘ wheel zoom"
+PRIMARY = "⌘" if sys.platform == "darwin" else "Ctrl"
+HINT_CANVAS = f"click or type to search · / search · space+drag pan · {PRIMARY} wheel zoom"
 
 
 def is_printable(event: QKeyEvent) -> bool:

@@ -1,0 +1,269 @@
+"""The HTTP front of the sandbox: one dispatcher that serves version, health and
+discovery, resolves resource paths, checks verbs and authorization, and hands off
+to the CRUD, watch, log and exec handlers. Errors leave as `Status` objects."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from krates_desktop.sandbox import discovery, exec as pod_exec, logs
+from krates_desktop.sandbox.auth import USER_KEY, User, authorize
+from krates_desktop.sandbox.crud import Resources, read_body, respond
+from krates_desktop.sandbox.negotiation import wants_aggregated_discovery, wants_table
+from krates_desktop.sandbox.routes import Target, resolve, verb
+from krates_desktop.sandbox.selectors import selection
+from krates_desktop.sandbox.state import SandboxState
+from krates_desktop.sandbox.status import (
+    ApiError,
+    bad_request,
+    forbidden,
+    method_not_allowed,
+    unknown_path,
+)
+from krates_desktop.sandbox.watch import WatchEncoder, serve_watch
+
+logger = logging.getLogger(__name__)
+
+Json = dict[str, Any]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+HEALTH_PATHS = ("/healthz", "/readyz", "/livez")
+_ALLOW_REASON = (
+    'RBAC: allowed by ClusterRoleBinding "cluster-admin" of ClusterRole "cluster-admin" '
+    'to Group "system:masters"'
+)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Render ApiError (and unexpected failures) as Status responses."""
+    try:
+        return await handler(request)
+    except ApiError as error:
+        if error.code >= 500:
+            logger.error("%s %s failed: %s", request.method, request.path, error.message)
+        response = respond(error.to_status(), error.code)
+        response.headers.update(error.headers)
+        return response
+    except web.HTTPException:
+        raise
+    except Exception:  # the request boundary: one bad request must not kill the server
+        logger.exception("%s %s failed", request.method, request.path)
+        status = ApiError(500, "InternalError", "an error on the server has prevented the "
+                          "request from succeeding").to_status()
+        return respond(status, 500)
+
+
+class Api:
+    """Routes every request of one sandbox."""
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+        self.resources = Resources(state)
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        """The single entry point for every path and method."""
+        path = request.path
+        if path in ("/version", "/version/"):
+            return respond(discovery.version_info())
+        if path.rstrip("/") in HEALTH_PATHS or path.startswith(tuple(p + "/" for p in HEALTH_PATHS)):
+            return web.Response(text="ok", content_type="text/plain")
+        parts = [p for p in path.split("/") if p]
+        if parts[:1] == ["api"] and len(parts) <= 2 or parts[:1] == ["apis"] and len(parts) <= 3:
+            return self._discovery(request, parts)
+        if parts[:2] == ["api", "v1"]:
+            group, version, rest = "", "v1", parts[2:]
+        elif parts[:1] == ["apis"]:
+            group, version, rest = parts[1], parts[2], parts[3:]
+        else:
+            raise unknown_path()
+        target = resolve(self.state.registry, group, version, rest)
+        if target is None:
+            raise unknown_path()
+        return await self._resource(request, target)
+
+    # Discovery
+
+    def _discovery(self, request: web.Request, parts: list[str]) -> web.Response:
+        if request.method != "GET":
+            raise method_not_allowed()
+        registry = self.state.registry
+        aggregated = wants_aggregated_discovery(request.headers.get("Accept"))
+        if parts in (["api"], ["apis"]) and aggregated:
+            body = discovery.aggregated(registry, core=parts == ["api"])
+            response = respond(body)
+            response.headers["Content-Type"] = discovery.AGGREGATED_CONTENT_TYPE
+            return response
+        if parts == ["api"]:
+            found: Json | None = discovery.api_versions(self.state.server_address)
+        elif parts == ["api", "v1"]:
+            found = discovery.resource_list(registry, "", "v1")
+        elif parts == ["apis"]:
+            found = discovery.api_group_list(registry)
+        elif len(parts) == 2:
+            found = discovery.api_group(registry, parts[1])
+        else:
+            found = discovery.resource_list(registry, parts[1], parts[2])
+        if found is None:
+            raise unknown_path()
+        return respond(found)
+
+    # Resources
+
+    async def _resource(self, request: web.Request, target: Target) -> web.StreamResponse:
+        kind = target.kind
+        action = verb(request.method, target, request.query)
+        allowed = kind.verbs
+        if target.subresource:
+            sub = kind.subresource(target.subresource)
+            if sub is None or not target.name:
+                raise unknown_path()
+            allowed = sub.verbs
+        if action not in allowed and not (target.subresource == "exec"):
+            raise method_not_allowed()
+        user = request[USER_KEY]
+        if not authorize(user, action, target.resource, target.namespace):
+            raise forbidden(user.name, action, target.resource, kind.group, target.namespace)
+        if not kind.stored:
+            return await self._review(request, target, user)
+        if target.subresource:
+            return await self._subresource(request, target)
+        return await self._verb(request, target, action)
+
+    async def _verb(self, request: web.Request, target: Target, action: str) -> web.StreamResponse:
+        resources = self.resources
+        if action == "watch":
+            return await self._watch(request, target)
+        if action == "get":
+            return resources.get(request, target)
+        if action == "list":
+            return resources.list(request, target)
+        if action == "create":
+            if target.name:
+                raise method_not_allowed()
+            return await resources.create(request, target)
+        if action == "update":
+            return await resources.replace(request, target)
+        if action == "patch":
+            return await resources.patch(request, target)
+        if action == "delete":
+            return await resources.delete(request, target)
+        if action == "deletecollection":
+            return await resources.delete_collection(request, target)
+        raise method_not_allowed()
+
+    async def _watch(self, request: web.Request, target: Target) -> web.StreamResponse:
+        kind, query = target.kind, request.query
+        matches = selection(kind, query)
+        if target.name:
+            name = target.name
+            by_selector = matches
+            matches = lambda obj: obj["metadata"]["name"] == name and by_selector(obj)  # noqa: E731
+        table = wants_table(request.headers.get("Accept"))
+        include = query.get("includeObject", "Metadata")
+        encoder = WatchEncoder(kind, table, include)
+        return await serve_watch(request, self.state.store, kind, target.namespace, matches, encoder)
+
+    async def _subresource(self, request: web.Request, target: Target) -> web.StreamResponse:
+        sub, method = target.subresource, request.method
+        resources = self.resources
+        if sub == "log":
+            pod = self.state.store.require(target.kind, target.namespace or "", target.name or "")
+            return await logs.serve_log(request, self.state.logs, pod)
+        if sub == "exec":
+            return await self._exec(request, target)
+        if sub == "scale":
+            if method == "GET":
+                return resources.get_scale(target)
+            return await resources.update_scale(request, target)
+        if method == "GET":
+            return resources.get(request, target)
+        if method == "PUT":
+            return await resources.replace(request, target)
+        if method == "PATCH":
+            return await resources.patch(request, target)
+        raise method_not_allowed()
+
+    # Exec
+
+    async def _exec(self, request: web.Request, target: Target) -> web.StreamResponse:
+        state = self.state
+        pod = state.store.require(target.kind, target.namespace or "", target.name or "")
+        argv = request.query.getall("command", [])
+        if not argv:
+            raise bad_request("you must specify at least 1 command")
+        container = logs.choose_container(pod, request.query.get("container", ""))
+        phase = (pod.get("status") or {}).get("phase")
+        if phase in ("Succeeded", "Failed"):
+            raise bad_request(f"cannot exec into a container in a completed pod; current phase is {phase}")
+        status = next((cs for cs in (pod.get("status") or {}).get("containerStatuses") or []
+                       if cs.get("name") == container), None)
+        if status is None or "running" not in (status.get("state") or {}):
+            raise bad_request(f'container not found ("{container}")')
+        if request.headers.get("Upgrade", "").lower() != "websocket":
+            raise bad_request("the sandbox serves exec over WebSocket only "
+                              "(v5.channel.k8s.io or v4.channel.k8s.io), not SPDY")
+        spec = next(c for c in pod["spec"]["containers"] if c["name"] == container)
+        env = self._exec_env(pod, spec)
+        return await pod_exec.serve_exec(
+            request, argv, env, state.home, state.tracker, image=spec.get("image", "")
+        )
+
+    def _exec_env(self, pod: Json, spec: Json) -> dict[str, str]:
+        meta = pod["metadata"]
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
+            "HOME": str(self.state.home),
+            "HOSTNAME": meta["name"],
+            "POD_NAME": meta["name"],
+            "POD_NAMESPACE": meta["namespace"],
+            "LANG": os.environ.get("LANG", "C.UTF-8"),
+            "KUBERNETES_SERVICE_HOST": "10.96.0.1",
+            "KUBERNETES_SERVICE_PORT": "443",
+            "KUBERNETES_SERVICE_PORT_HTTPS": "443",
+        }
+        for entry in spec.get("env") or []:
+            if isinstance(entry.get("value"), str):
+                env[entry["name"]] = entry["value"]
+        return env
+
+    # Access reviews
+
+    async def _review(self, request: web.Request, target: Target, user: User) -> web.Response:
+        body = await read_body(request)
+        if not isinstance(body, dict):
+            raise bad_request("the body of the request must be a JSON object")
+        kind = target.kind
+        body["kind"], body["apiVersion"] = kind.kind, kind.api_version
+        body.setdefault("metadata", {})["creationTimestamp"] = None
+        spec = body.get("spec") or {}
+        if kind.plural == "selfsubjectaccessreviews":
+            body["status"] = self._access_status(user, spec)
+        else:
+            body["status"] = {
+                "resourceRules": [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
+                "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
+                "incomplete": False,
+            }
+        return respond(body, 201)
+
+    def _access_status(self, user: User, spec: Json) -> Json:
+        attributes = spec.get("resourceAttributes")
+        if attributes:
+            resource = attributes.get("resource", "")
+            if attributes.get("subresource"):
+                resource += "/" + attributes["subresource"]
+            allowed = authorize(user, attributes.get("verb", ""), resource,
+                                attributes.get("namespace") or None)
+        else:
+            allowed = authorize(user, (spec.get("nonResourceAttributes") or {}).get("verb", ""),
+                                "", None)
+        status: Json = {"allowed": allowed}
+        if allowed:
+            status["reason"] = _ALLOW_REASON
+        return status
+

@@ -1,0 +1,475 @@
+"""The verbs on stored objects: list (with selectors, pages and Tables), get,
+create, replace, patch and delete, plus the `status` and `scale` subresources."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import copy
+import logging
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from krates_desktop.sandbox import clock, patch
+from krates_desktop.sandbox.kinds import ResourceKind
+from krates_desktop.sandbox.negotiation import wants_partial_metadata, wants_table
+from krates_desktop.sandbox.routes import Target
+from krates_desktop.sandbox.selectors import label_matcher, selection
+from krates_desktop.sandbox.state import SandboxState
+from krates_desktop.sandbox.status import (
+    ApiError,
+    bad_request,
+    conflict,
+    expired,
+    invalid,
+    not_found,
+    success,
+    unsupported_media_type,
+)
+from krates_desktop.sandbox.tables import format_selector, to_table
+
+logger = logging.getLogger(__name__)
+
+Json = dict[str, Any]
+GRACEFUL_DELETE_SECONDS = 1.0
+_EXPIRED_CONTINUE = (
+    "The provided continue parameter is too old to display a consistent list result. "
+    "You can start a new list without the continue parameter, or use the continue token "
+    "in this response to retrieve the remainder of the results. Continuing with the "
+    "provided token results in an inconsistent list - objects that were created, "
+    "modified, or deleted between the time the first chunk was returned and now may "
+    "show up in the list."
+)
+
+
+def respond(body: Any, status: int = 200) -> web.Response:
+    """A JSON response."""
+    return web.Response(body=orjson.dumps(body), status=status, content_type="application/json")
+
+
+async def read_body(request: web.Request) -> Any:
+    """The decoded JSON body; protobuf and unknown types are a 415."""
+    media = request.content_type
+    if "protobuf" in media or "yaml" in media:
+        raise unsupported_media_type(request.headers.get("Content-Type", media))
+    raw = await request.read()
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise bad_request(f"couldn't get version/kind; json parse error: {exc}") from exc
+
+
+def include_object(query: Mapping[str, str]) -> str:
+    """The `includeObject` of a Table request (default Metadata)."""
+    value = query.get("includeObject", "Metadata")
+    if value not in ("None", "Metadata", "Object"):
+        raise bad_request(f"includeObject: Unsupported value: {value!r}")
+    return value
+
+
+class Resources:
+    """Handlers for the verbs on one sandbox's objects."""
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+        self.store = state.store
+
+    # Reads
+
+    def render_one(self, request: web.Request, kind: ResourceKind, obj: Json) -> web.Response:
+        """An object as JSON, Table or PartialObjectMetadata, per the Accept header."""
+        accept = request.headers.get("Accept")
+        if wants_table(accept):
+            meta = {"resourceVersion": obj["metadata"].get("resourceVersion", "")}
+            return respond(to_table(kind, [obj], meta, include_object(request.query)))
+        if wants_partial_metadata(accept):
+            return respond(_partial(obj))
+        return respond(obj)
+
+    def get(self, request: web.Request, target: Target) -> web.Response:
+        """GET one object."""
+        assert target.name is not None
+        obj = self.store.require(target.kind, target.namespace or "", target.name)
+        return self.render_one(request, target.kind, obj)
+
+    def list(self, request: web.Request, target: Target) -> web.Response:
+        """GET a collection: selectors, `limit`/`continue`, Table or JSON."""
+        kind, query = target.kind, request.query
+        matches = selection(kind, query)
+        self._check_list_rv(query)
+        start, list_rv = self._continue_from(query.get("continue"))
+        objects = [o for o in self.store.list(kind, target.namespace) if matches(o)]
+        objects = [o for o in objects if _sort_key(o) > start] if start else objects
+        meta: Json = {"resourceVersion": str(list_rv or self.store.resource_version)}
+        limit = _int_param(query, "limit")
+        if limit and len(objects) > limit:
+            remaining = len(objects) - limit
+            objects = objects[:limit]
+            meta["continue"] = _encode_continue(int(meta["resourceVersion"]), objects[-1])
+            meta["remainingItemCount"] = remaining
+        accept = request.headers.get("Accept")
+        if wants_table(accept):
+            return respond(to_table(kind, objects, meta, include_object(query)))
+        if wants_partial_metadata(accept):
+            return respond({
+                "kind": "PartialObjectMetadataList",
+                "apiVersion": "meta.k8s.io/v1",
+                "metadata": meta,
+                "items": [_partial(o) for o in objects],
+            })
+        items = objects if kind.table == "custom" else [_untyped(o) for o in objects]
+        return respond({
+            "kind": kind.list_kind,
+            "apiVersion": kind.api_version,
+            "metadata": meta,
+            "items": items,
+        })
+
+    def _check_list_rv(self, query: Mapping[str, str]) -> None:
+        wanted, match = query.get("resourceVersion", ""), query.get("resourceVersionMatch")
+        if match and match not in ("Exact", "NotOlderThan"):
+            raise bad_request(f"resourceVersionMatch: Unsupported value: {match!r}")
+        if wanted and not wanted.isdigit():
+            raise bad_request(f"invalid resource version: {wanted!r}")
+        if match == "Exact" and wanted and int(wanted) != self.store.resource_version:
+            if int(wanted) <= self.store.compacted or int(wanted) < self.store.resource_version:
+                raise expired(f"too old resource version: {wanted} ({self.store.compacted + 1})")
+
+    def _continue_from(self, token: str | None) -> tuple[tuple[str, str] | None, int]:
+        if not token:
+            return None, 0
+        try:
+            data = orjson.loads(base64.urlsafe_b64decode(token.encode()))
+            rv, start = int(data["rv"]), (str(data["start"][0]), str(data["start"][1]))
+        except (ValueError, KeyError, TypeError, IndexError, binascii.Error) as exc:
+            raise bad_request("continue key is not valid: incorrect encoded start "
+                              "resourceVersion (version meta.k8s.io/v1)") from exc
+        if rv < self.store.compacted:
+            raise expired(_EXPIRED_CONTINUE)
+        return start, rv
+
+    # Writes
+
+    async def create(self, request: web.Request, target: Target) -> web.Response:
+        """POST to a collection."""
+        kind = target.kind
+        obj = await read_body(request)
+        if not isinstance(obj, dict):
+            raise bad_request("the body of the request must be a JSON object")
+        _check_kind(kind, obj)
+        meta = obj.setdefault("metadata", {})
+        if target.namespace:
+            if meta.get("namespace") not in (None, "", target.namespace):
+                raise bad_request("the namespace of the provided object does not match the "
+                                  "namespace sent on the request")
+            meta["namespace"] = target.namespace
+            self._require_namespace(target.namespace)
+        if not meta.get("name"):
+            if not meta.get("generateName"):
+                raise invalid(kind.kind, kind.group, "", "metadata.name",
+                              "Required value: name or generateName is required")
+            meta["name"] = meta["generateName"] + _suffix()
+        for key in ("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp"):
+            meta.pop(key, None)
+        _default(kind, obj)
+        if "All" in request.query.getall("dryRun", []):
+            obj.setdefault("metadata", {})["uid"] = "00000000-0000-0000-0000-000000000000"
+            return respond(obj, 201)
+        return respond(self.store.create(kind, obj), 201)
+
+    async def replace(self, request: web.Request, target: Target) -> web.Response:
+        """PUT an object (or its status)."""
+        kind, name = target.kind, target.name or ""
+        obj = await read_body(request)
+        if not isinstance(obj, dict):
+            raise bad_request("the body of the request must be a JSON object")
+        _check_kind(kind, obj)
+        meta = obj.setdefault("metadata", {})
+        if meta.get("name", name) != name:
+            raise bad_request(f'the name of the object ({meta.get("name")}) does not match the '
+                              f"name on the URL ({name})")
+        meta["name"] = name
+        if target.namespace:
+            meta["namespace"] = target.namespace
+        current = self.store.require(kind, target.namespace or "", name)
+        obj = _split_status(kind, current, obj, target.subresource == "status")
+        return respond(self.store.replace(kind, obj))
+
+    async def patch(self, request: web.Request, target: Target) -> web.Response:
+        """PATCH an object (or its status) with merge, strategic or JSON patch."""
+        kind, name = target.kind, target.name or ""
+        current = self.store.require(kind, target.namespace or "", name)
+        content_type = request.headers.get("Content-Type", "")
+        if content_type.startswith(patch.APPLY):
+            raise unsupported_media_type(content_type)
+        body = await read_body(request)
+        patched = patch.apply(content_type, copy.deepcopy(current), body)
+        wanted = (patched.get("metadata") or {}).get("resourceVersion")
+        if wanted and wanted != current["metadata"]["resourceVersion"]:
+            raise conflict(kind.plural, kind.group, name)
+        patched.setdefault("metadata", {}).update(
+            name=name, resourceVersion=current["metadata"]["resourceVersion"]
+        )
+        if target.namespace:
+            patched["metadata"]["namespace"] = target.namespace
+        patched = _split_status(kind, current, patched, target.subresource == "status")
+        return respond(self.store.replace(kind, patched))
+
+    async def delete(self, request: web.Request, target: Target) -> web.Response:
+        """DELETE one object; pods and namespaces go through a short termination."""
+        kind, ns, name = target.kind, target.namespace or "", target.name or ""
+        obj = self.store.require(kind, ns, name)
+        grace = _int_param(request.query, "gracePeriodSeconds")
+        if kind.key == ("", "pods") and grace != 0:
+            return respond(self._terminate_pod(obj))
+        if kind.key == ("", "namespaces"):
+            return respond(self._terminate_namespace(obj))
+        self.store.delete(kind, ns, name)
+        return respond(success(kind.plural, kind.group, name, obj["metadata"]["uid"]))
+
+    async def delete_collection(self, request: web.Request, target: Target) -> web.Response:
+        """DELETE a collection, honouring selectors."""
+        kind = target.kind
+        matches = selection(kind, request.query)
+        deleted = []
+        for obj in [o for o in self.store.list(kind, target.namespace) if matches(o)]:
+            meta = obj["metadata"]
+            deleted.append(self.store.delete(kind, meta.get("namespace", ""), meta["name"]))
+        return respond({
+            "kind": kind.list_kind,
+            "apiVersion": kind.api_version,
+            "metadata": {"resourceVersion": str(self.store.resource_version)},
+            "items": deleted,
+        })
+
+    def _terminate_pod(self, pod: Json) -> Json:
+        kind = self.state.kind("", "pods")
+        ns, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
+        if pod["metadata"].get("deletionTimestamp"):
+            return pod
+
+        def mark(obj: Json) -> None:
+            obj["metadata"]["deletionTimestamp"] = clock.rfc3339(clock.now())
+            obj["metadata"]["deletionGracePeriodSeconds"] = 30
+
+        marked = self.store.mutate(kind, ns, name, mark)
+        uid = marked["metadata"]["uid"]
+        asyncio.get_running_loop().call_later(GRACEFUL_DELETE_SECONDS, self._finish_delete, kind, ns, name, uid)
+        return marked
+
+    def _terminate_namespace(self, namespace: Json) -> Json:
+        kind = self.state.kind("", "namespaces")
+        name = namespace["metadata"]["name"]
+
+        def mark(obj: Json) -> None:
+            obj["metadata"]["deletionTimestamp"] = clock.rfc3339(clock.now())
+            obj.setdefault("status", {})["phase"] = "Terminating"
+
+        marked = self.store.mutate(kind, "", name, mark)
+        asyncio.get_running_loop().call_later(GRACEFUL_DELETE_SECONDS, self._empty_namespace, name)
+        return marked
+
+    def _empty_namespace(self, name: str) -> None:
+        for kind in self.state.registry:
+            if kind.namespaced and kind.stored:
+                for obj in self.store.list(kind, name):
+                    self.store.delete(kind, name, obj["metadata"]["name"])
+        namespaces = self.state.kind("", "namespaces")
+        if self.store.get(namespaces, "", name) is not None:
+            self.store.delete(namespaces, "", name)
+
+    def _finish_delete(self, kind: ResourceKind, ns: str, name: str, uid: str) -> None:
+        obj = self.store.get(kind, ns, name)
+        if obj is not None and obj["metadata"]["uid"] == uid:
+            self.store.delete(kind, ns, name)
+
+    def _require_namespace(self, name: str) -> None:
+        namespaces = self.state.kind("", "namespaces")
+        found = self.store.get(namespaces, "", name)
+        if found is None:
+            raise not_found("namespaces", "", name)
+        if (found.get("status") or {}).get("phase") == "Terminating":
+            raise ApiError(403, "Forbidden", f"unable to create new content in namespace "
+                           f"{name} because it is being terminated",
+                           {"name": name, "kind": "namespaces"})
+
+    # Scale subresource
+
+    def get_scale(self, target: Target) -> web.Response:
+        """GET .../scale."""
+        obj = self.store.require(target.kind, target.namespace or "", target.name or "")
+        return respond(_scale_of(obj))
+
+    async def update_scale(self, request: web.Request, target: Target) -> web.Response:
+        """PUT or PATCH .../scale: sets spec.replicas of the parent."""
+        kind, ns, name = target.kind, target.namespace or "", target.name or ""
+        current = _scale_of(self.store.require(kind, ns, name))
+        body = await read_body(request)
+        if request.method == "PATCH":
+            wanted = patch.apply(request.headers.get("Content-Type", ""), current, body)
+        else:
+            wanted = body
+        replicas = (wanted.get("spec") or {}).get("replicas")
+        if not isinstance(replicas, int) or replicas < 0:
+            raise invalid("Scale", "autoscaling", name, "spec.replicas",
+                          f"Invalid value: {replicas!r}: must be greater than or equal to 0")
+
+        def scale(obj: Json) -> None:
+            obj["spec"]["replicas"] = replicas
+
+        return respond(_scale_of(self.store.mutate(kind, ns, name, scale)))
+
+
+def _int_param(query: Mapping[str, str], name: str) -> int | None:
+    raw = query.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise bad_request(f"invalid {name}: {raw!r}") from exc
+
+
+def _sort_key(obj: Json) -> tuple[str, str]:
+    meta = obj["metadata"]
+    return (meta.get("namespace", ""), meta["name"])
+
+
+def _encode_continue(rv: int, last: Json) -> str:
+    data = orjson.dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": list(_sort_key(last))})
+    return base64.urlsafe_b64encode(data).decode()
+
+
+def _partial(obj: Json) -> Json:
+    return {
+        "kind": "PartialObjectMetadata",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": obj.get("metadata") or {},
+    }
+
+
+def _untyped(obj: Json) -> Json:
+    """A list item as the server sends it: without kind and apiVersion."""
+    return {k: v for k, v in obj.items() if k not in ("kind", "apiVersion")}
+
+
+def _suffix() -> str:
+    alphabet = "bcdfghjklmnpqrstvwxz2456789"
+    return "".join(secrets.choice(alphabet) for _ in range(5))
+
+
+def _check_kind(kind: ResourceKind, obj: Json) -> None:
+    if obj.get("kind") not in (None, "", kind.kind):
+        raise bad_request(f"the kind in the data ({obj.get('kind')}) does not match the "
+                          f"expected kind ({kind.kind})")
+    if obj.get("apiVersion") not in (None, "", kind.api_version):
+        raise bad_request(f"the API version in the data ({obj.get('apiVersion')}) does not "
+                          f"match the expected API version ({kind.api_version})")
+
+
+def _split_status(kind: ResourceKind, current: Json, new: Json, status_only: bool) -> Json:
+    """Writes to a resource keep its status; writes to /status keep everything else."""
+    if kind.subresource("status") is None:
+        return new
+    if status_only:
+        result = copy.deepcopy(current)
+        result["status"] = new.get("status", {})
+        result["metadata"]["resourceVersion"] = (new.get("metadata") or {}).get(
+            "resourceVersion", current["metadata"]["resourceVersion"]
+        )
+        return result
+    new = dict(new)
+    if "status" in current:
+        new["status"] = current["status"]
+    else:
+        new.pop("status", None)
+    return new
+
+
+def _scale_of(obj: Json) -> Json:
+    meta = obj["metadata"]
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    return {
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion",
+                                          "creationTimestamp") if k in meta},
+        "spec": {"replicas": int(spec.get("replicas", 1))},
+        "status": {
+            "replicas": int(status.get("replicas", 0)),
+            "selector": format_selector(spec.get("selector")).replace("<none>", ""),
+        },
+    }
+
+
+def _default(kind: ResourceKind, obj: Json) -> None:
+    """Server-side defaults and validation for the kinds that need them."""
+    name = obj["metadata"]["name"]
+    if kind.key == ("", "pods"):
+        _default_pod(obj, name)
+    elif kind.key == ("", "namespaces"):
+        obj["metadata"].setdefault("labels", {})["kubernetes.io/metadata.name"] = name
+        obj["spec"] = {"finalizers": ["kubernetes"]}
+        obj["status"] = {"phase": "Active"}
+    elif kind.key == ("", "secrets"):
+        obj.setdefault("type", "Opaque")
+        for key, value in (obj.pop("stringData", None) or {}).items():
+            obj.setdefault("data", {})[key] = base64.b64encode(str(value).encode()).decode()
+    elif kind.key == ("apiextensions.k8s.io", "customresourcedefinitions"):
+        names = (obj.get("spec") or {}).get("names") or {}
+        obj["status"] = {
+            "acceptedNames": names,
+            "storedVersions": [v["name"] for v in obj["spec"].get("versions", []) if v.get("storage")],
+            "conditions": [{"type": "Established", "status": "True", "reason": "InitialNamesAccepted",
+                            "message": "the initial names have been accepted",
+                            "lastTransitionTime": clock.rfc3339(clock.now())}],
+        }
+    elif kind.key in (("apps", "deployments"), ("apps", "replicasets"), ("apps", "statefulsets")):
+        obj.setdefault("spec", {}).setdefault("replicas", 1)
+        obj["status"] = {"observedGeneration": 0, "replicas": 0}
+        _require_selector_match(kind, obj, name)
+
+
+def _require_selector_match(kind: ResourceKind, obj: Json, name: str) -> None:
+    spec = obj.get("spec") or {}
+    selector = spec.get("selector")
+    if not selector:
+        raise invalid(kind.kind, kind.group, name, "spec.selector", "Required value")
+    labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
+    if not label_matcher(format_selector(selector).replace("<none>", ""))({"metadata": {"labels": labels}}):
+        raise invalid(kind.kind, kind.group, name, "spec.template.metadata.labels",
+                      "Invalid value: `selector` does not match template `labels`")
+
+
+def _default_pod(obj: Json, name: str) -> None:
+    spec = obj.get("spec") or {}
+    containers = spec.get("containers") or []
+    if not containers:
+        raise invalid("Pod", "", name, "spec.containers", "Required value")
+    for index, entry in enumerate(containers):
+        if not entry.get("name"):
+            raise invalid("Pod", "", name, f"spec.containers[{index}].name", "Required value")
+        if not entry.get("image"):
+            raise invalid("Pod", "", name, f"spec.containers[{index}].image", "Required value")
+        image = entry["image"]
+        latest = ":" not in image.rsplit("/", 1)[-1] or image.endswith(":latest")
+        entry.setdefault("imagePullPolicy", "Always" if latest else "IfNotPresent")
+        entry.setdefault("terminationMessagePath", "/dev/termination-log")
+        entry.setdefault("terminationMessagePolicy", "File")
+        entry.setdefault("resources", {})
+    spec.setdefault("restartPolicy", "Always")
+    spec.setdefault("dnsPolicy", "ClusterFirst")
+    spec.setdefault("schedulerName", "default-scheduler")
+    spec.setdefault("terminationGracePeriodSeconds", 30)
+    spec.setdefault("serviceAccountName", "default")
+    spec.setdefault("serviceAccount", spec["serviceAccountName"])
+    spec.setdefault("securityContext", {})
+    spec.setdefault("enableServiceLinks", True)
+    spec.setdefault("priority", 0)
+    obj["spec"] = spec
+    obj["status"] = {"phase": "Pending", "qosClass": "BestEffort"}

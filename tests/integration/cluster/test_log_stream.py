@@ -1,0 +1,92 @@
+"""Log streams against the real sandbox: the tail, live lines, and errors as values."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from kubernetes.client import ApiClient
+
+from krates_desktop.cluster.kubeconfig import Kubeconfig
+from krates_desktop.cluster.log_stream import Failed, LogStream, Streaming, StreamStatus
+
+from .streams_support import Collector
+
+
+@pytest.fixture
+def client(sandbox_kubeconfig: Path) -> ApiClient:
+    return Kubeconfig.load([sandbox_kubeconfig]).api_client("krates-sandbox")
+
+
+@pytest.fixture
+def open_stream(
+    client: ApiClient,
+) -> Iterator[Callable[..., tuple[LogStream, Collector[str], Collector[StreamStatus]]]]:
+    streams: list[LogStream] = []
+
+    def start(
+        pod: str, container: str | None = None, **kwargs: int
+    ) -> tuple[LogStream, Collector[str], Collector[StreamStatus]]:
+        lines: Collector[str] = Collector()
+        statuses: Collector[StreamStatus] = Collector()
+        stream = LogStream(
+            client, "payments", pod, container, lines.extend, statuses.add, **kwargs
+        )
+        streams.append(stream)
+        stream.start()
+        return stream, lines, statuses
+
+    yield start
+    for stream in streams:
+        stream.stop()
+
+
+def test_log_stream_shows_the_tail_then_follows(
+    open_stream: Callable[
+        ..., tuple[LogStream, Collector[str], Collector[StreamStatus]]
+    ],
+) -> None:
+    """The stream delivers the last N lines at once, then new lines as the container writes."""
+    _, lines, statuses = open_stream("api-server-7c9d5-x2k4p", tail_lines=5)
+
+    lines.wait_for(lambda got: len(got) >= 5, timeout=5)
+    assert Streaming() in statuses.items
+    time.sleep(0.3)
+    tail = len(lines.items)
+    assert tail == 5
+    lines.wait_for(lambda got: len(got) > tail, timeout=6)
+    assert all(isinstance(line, str) and "\n" not in line for line in lines.items)
+
+
+def test_stop_ends_the_stream_and_its_callbacks(
+    open_stream: Callable[
+        ..., tuple[LogStream, Collector[str], Collector[StreamStatus]]
+    ],
+) -> None:
+    """After stop() returns, no more lines arrive."""
+    stream, lines, _ = open_stream("api-server-7c9d5-x2k4p", tail_lines=1)
+    lines.wait_for(lambda got: len(got) >= 1, timeout=5)
+
+    started = time.monotonic()
+    stream.stop()
+    count = len(lines.items)
+    time.sleep(2)
+
+    assert time.monotonic() - started < 3
+    assert len(lines.items) == count
+
+
+def test_missing_pod_is_a_failed_status(
+    open_stream: Callable[
+        ..., tuple[LogStream, Collector[str], Collector[StreamStatus]]
+    ],
+) -> None:
+    """Following a pod that does not exist ends with `pod … not found in ns/…`."""
+    _, lines, statuses = open_stream("no-such-pod")
+
+    statuses.wait_for(lambda got: any(isinstance(s, Failed) for s in got), timeout=5)
+
+    assert statuses.items[-1] == Failed("pod no-such-pod not found in ns/payments")
+    assert lines.items == []

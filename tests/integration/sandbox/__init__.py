@@ -1,0 +1,1 @@
+"""Integration tests of the sandbox API server, driven by real clients."""

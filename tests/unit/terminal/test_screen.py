@@ -1,0 +1,239 @@
+"""TerminalScreen behaviour a user sees: wide cells, alternate screen, scroll-back, modes."""
+
+from __future__ import annotations
+
+import pytest
+
+from krates_desktop.terminal.palette import cell_colors
+from krates_desktop.terminal.screen import TerminalScreen
+
+
+def fed(data: str | bytes, cols: int = 80, rows: int = 24) -> TerminalScreen:
+    screen = TerminalScreen(cols, rows)
+    screen.feed(data.encode() if isinstance(data, str) else data)
+    return screen
+
+
+def numbered(count: int) -> str:
+    return "".join(f"line {i}\r\n" for i in range(count))
+
+
+def test_insert_mode_over_the_right_half_of_a_wide_char_blanks_it() -> None:
+    """In a 2x1 screen, `x` written in insert mode over the right half of `コ` shows ` x`."""
+    screen = fed("コ\x1b[4h\x1b[1;2Hx", cols=2, rows=1)
+    assert screen.view_text() == [" x"]
+
+
+def test_narrow_char_over_the_left_half_of_a_wide_char_blanks_the_right_half() -> None:
+    """`a` written over the left half of `漢` leaves `a `, then `字` untouched."""
+    assert fed("漢字\x1b[1;1Ha").view_text()[0] == "a 字"
+
+
+def test_wide_char_that_does_not_fit_wraps() -> None:
+    """A wide character that would straddle the right edge goes to the next line."""
+    assert fed("abcd漢", cols=5, rows=2).view_text() == ["abcd", "漢"]
+
+
+def test_combining_mark_joins_the_previous_cell() -> None:
+    """`e` + U+0301 is one cell `é`, and the text after it continues."""
+    screen = fed("e\u0301t")
+    assert screen.view_text()[0] == "ét"
+    assert screen.cursor.x == 2
+
+
+@pytest.mark.parametrize("zero_width", ["\u200b", "\u200d", "\ufe0f", "\u2060"])
+def test_zero_width_characters_keep_the_rest_of_the_run(zero_width: str) -> None:
+    """A zero-width character does not drop the text after it."""
+    line = fed(f"ab{zero_width}cd").view_text()[0]
+    assert line.replace(zero_width, "") == "abcd"
+
+
+def test_unprintable_characters_are_skipped() -> None:
+    """Control characters a terminal ignores do not cut the text short."""
+    assert fed("a\x01b\x02c\x7fd").view_text()[0] == "abcd"
+
+
+@pytest.mark.parametrize("mode", [47, 1047, 1049])
+def test_alternate_screen_modes_restore_the_primary_screen(mode: int) -> None:
+    """Text drawn on the alternate screen is gone after leaving it; the primary is back."""
+    screen = fed(f"prompt$ \x1b[?{mode}h\x1b[Halt one\r\nalt two")
+    assert screen.alternate_screen
+    assert screen.view_text()[:2] == ["alt one", "alt two"]
+    screen.feed(f"\x1b[?{mode}l".encode())
+    assert not screen.alternate_screen
+    assert screen.view_text()[:2] == ["prompt$", ""]
+
+
+def test_mode_1049_restores_the_cursor() -> None:
+    """Leaving mode 1049 puts the cursor back where it was before entering."""
+    screen = fed("\x1b[5;7H\x1b[?1049h\x1b[20;30Hx\x1b[?1049l")
+    assert (screen.cursor.y, screen.cursor.x) == (4, 6)
+
+
+def test_alternate_screen_has_no_scroll_back() -> None:
+    """Lines scrolled off the alternate screen are not kept and the view cannot scroll."""
+    screen = fed("\x1b[?1049h" + numbered(50), rows=10)
+    assert screen.history_size == 0
+    screen.scroll_up(5)
+    assert screen.at_bottom
+
+
+def test_scroll_back_navigation() -> None:
+    """The view scrolls back by lines, stops at the oldest line and returns to the bottom."""
+    screen = fed(numbered(50), rows=10)
+    assert screen.history_size == 41
+    assert screen.view_text()[0] == "line 41"
+    screen.scroll_up(5)
+    assert screen.view_text()[0] == "line 36"
+    assert not screen.at_bottom
+    screen.scroll_up(1000)
+    assert screen.view_text()[0] == "line 0"
+    screen.scroll_down(2)
+    assert screen.view_text()[0] == "line 2"
+    screen.scroll_to_bottom()
+    assert screen.at_bottom and screen.view_text()[0] == "line 41"
+
+
+def test_new_output_does_not_move_a_scrolled_view() -> None:
+    """While scrolled back, new lines do not change what is on view."""
+    screen = fed(numbered(50), rows=10)
+    screen.scroll_up(20)
+    shown = screen.view_text()
+    screen.feed(numbered(5).encode())
+    assert screen.view_text() == shown
+
+
+def test_scroll_back_holds_5000_lines() -> None:
+    """The scroll-back keeps the newest 5000 lines."""
+    screen = fed(numbered(6000), rows=10)
+    assert screen.history_size == 5000
+    screen.scroll_up(5000)
+    assert screen.view_text()[0] == "line 991"
+
+
+def test_scrolling_region_below_the_top_keeps_no_history() -> None:
+    """Lines scrolled out of a region that does not start at the top row are not kept."""
+    screen = fed("\x1b[3;10r\x1b[10;1H" + "x\r\n" * 20, rows=12)
+    assert screen.history_size == 0
+
+
+def test_clear_scrollback_with_ed3() -> None:
+    """`CSI 3 J` (what `clear` sends) empties the scroll-back."""
+    screen = fed(numbered(50), rows=10)
+    screen.feed(b"\x1b[H\x1b[2J\x1b[3J")
+    assert screen.history_size == 0
+    assert all(line == "" for line in screen.view_text())
+
+
+def test_erase_uses_the_background_colour() -> None:
+    """Erasing the display and a line fills every cell with the current background."""
+    screen = fed("\x1b[44m\x1b[2J\x1b[0m", cols=10, rows=3)
+    assert all(cell.bg == "blue" for row in range(3) for cell in screen.view_cells(row))
+    screen.feed(b"\x1b[2;4H\x1b[41m\x1b[K")
+    row = screen.view_cells(1)
+    assert [c.bg for c in row[:3]] == ["blue"] * 3
+    assert [c.bg for c in row[3:]] == ["red"] * 7
+
+
+def test_dirty_rows_name_only_what_changed() -> None:
+    """After a change on one row only that row (and the cursor's rows) are dirty."""
+    screen = fed("\x1b[5;1H")
+    screen.take_dirty()
+    screen.feed(b"x")
+    assert screen.take_dirty() == {4}
+    assert screen.take_dirty() == set()
+    screen.feed(b"\x1b[10;1H")
+    assert screen.take_dirty() == {4, 9}
+
+
+def test_scrolling_the_view_dirties_every_row() -> None:
+    """Moving the view repaints all rows."""
+    screen = fed(numbered(30), rows=10)
+    screen.take_dirty()
+    screen.scroll_up(1)
+    assert screen.take_dirty() == set(range(10))
+
+
+def test_saved_cursor_can_be_restored_twice() -> None:
+    """DECRC restores the DECSC position every time, as in xterm."""
+    screen = fed("\x1b[3;4H\x1b7\x1b[10;10H\x1b8\x1b[12;1H\x1b8")
+    assert (screen.cursor.y, screen.cursor.x) == (2, 3)
+
+
+def test_repeat_scroll_and_tab_sequences() -> None:
+    """REP repeats the last character, SU scrolls text up, CBT goes to the previous stop."""
+    assert fed("ab\x1b[3b").view_text()[0] == "abbbb"
+    screen = fed("one\r\ntwo\r\nthree\x1b[1S", rows=4)
+    assert screen.view_text()[:3] == ["two", "three", ""]
+    screen = fed("\t\t\x1b[Zx")
+    assert screen.view_text()[0] == " " * 8 + "x"
+
+
+def test_modes_the_keyboard_and_paste_depend_on() -> None:
+    """DECCKM, bracketed paste and cursor visibility follow the program's requests."""
+    screen = fed("\x1b[?1h\x1b[?2004h\x1b[?25l")
+    assert screen.app_cursor and screen.bracketed_paste and not screen.cursor_visible
+    assert screen.cursor_cell() is None
+    screen.feed(b"\x1b[?1l\x1b[?2004l\x1b[?25h")
+    assert not screen.app_cursor and not screen.bracketed_paste
+    assert screen.cursor_cell() == (0, 0)
+
+
+def test_title_bell_and_replies() -> None:
+    """OSC sets the title, BEL is counted, and queries are answered for the program."""
+    screen = fed("\x1b]0;first\x07\x1b]2;second\x1b\\\x07\x07\x1b[c\x1b[5n")
+    assert screen.title == "second"
+    assert screen.bell_count == 2
+    assert screen.take_replies() == b"\x1b[?6c\x1b[0n"
+    assert screen.take_replies() == b""
+
+
+def test_resize_keeps_the_cursor_line_and_the_text() -> None:
+    """Shrinking rows moves the top lines into scroll-back; the prompt stays on view."""
+    screen = fed(numbered(20) + "$ ", cols=40, rows=24)
+    screen.resize(10, 20)
+    assert (screen.lines, screen.columns) == (10, 20)
+    assert screen.view_text()[-1] == "$"
+    assert screen.view_text()[0] == "line 11"
+    assert screen.history_size == 11
+    screen.resize(12, 60)
+    assert screen.view_text()[-3] == "$"
+    screen.feed(b"x" * 50)
+    assert screen.view_text()[-3] == "$ " + "x" * 50
+
+
+def test_resize_on_the_alternate_screen_also_fits_the_primary() -> None:
+    """After resizing inside vim, leaving it shows the primary screen at the new size."""
+    screen = fed(numbered(20) + "$ \x1b[?1049h\x1b[Hvim", rows=24)
+    screen.resize(8, 80)
+    screen.feed(b"\x1b[?1049l")
+    assert screen.view_text()[-1] == "$"
+    assert screen.cursor_cell() == (7, 2)
+
+
+def test_colours_resolve_to_the_theme_palette() -> None:
+    """Named, bold, 256-colour and reverse cells get the spec's colours."""
+    screen = fed(
+        "\x1b[31ma\x1b[1mb\x1b[0;38;5;1mc\x1b[38;5;208md\x1b[0;7me\x1b[0;38;5;9mf"
+    )
+    cells = screen.view_cells(0)
+    assert cell_colors(cells[0]) == ("#ef6f6f", "#0b0e13")
+    assert cell_colors(cells[1]) == ("#ff8f8f", "#0b0e13")
+    assert cell_colors(cells[2]) == ("#ef6f6f", "#0b0e13")
+    assert cell_colors(cells[3]) == ("#ff8700", "#0b0e13")
+    assert cell_colors(cells[4]) == ("#0b0e13", "#e6edf6")
+    assert cell_colors(cells[5]) == ("#ff8f8f", "#0b0e13")
+
+
+def test_dec_line_drawing_charset() -> None:
+    """`ESC ( 0` draws box lines from ASCII letters until `ESC ( B`."""
+    assert fed("\x1b(0lqqk\x1b(B ok").view_text()[0] == "┌──┐ ok"
+
+
+def test_lines_for_display_at_an_offset_leaves_the_view_alone() -> None:
+    """Reading rows at another scroll offset does not scroll the view."""
+    screen = fed(numbered(30), rows=10)
+    rows = screen.lines_for_display(5)
+    assert "".join(cell.data for cell in rows[0]).rstrip() == "line 16"
+    assert screen.at_bottom
+    assert len(rows) == 10 and all(len(row) == 80 for row in rows)
