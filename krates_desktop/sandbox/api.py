@@ -11,7 +11,8 @@ from typing import Any
 
 from aiohttp import web
 
-from krates_desktop.sandbox import discovery, exec as pod_exec, logs
+from krates_desktop.sandbox import discovery, logs
+from krates_desktop.sandbox import exec as pod_exec
 from krates_desktop.sandbox.auth import USER_KEY, User, authorize
 from krates_desktop.sandbox.crud import Resources, read_body, respond
 from krates_desktop.sandbox.negotiation import wants_aggregated_discovery, wants_table
@@ -39,13 +40,17 @@ _ALLOW_REASON = (
 
 
 @web.middleware
-async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def error_middleware(
+    request: web.Request, handler: Handler
+) -> web.StreamResponse:
     """Render ApiError (and unexpected failures) as Status responses."""
     try:
         return await handler(request)
     except ApiError as error:
         if error.code >= 500:
-            logger.error("%s %s failed: %s", request.method, request.path, error.message)
+            logger.error(
+                "%s %s failed: %s", request.method, request.path, error.message
+            )
         response = respond(error.to_status(), error.code)
         response.headers.update(error.headers)
         return response
@@ -53,8 +58,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         raise
     except Exception:  # the request boundary: one bad request must not kill the server
         logger.exception("%s %s failed", request.method, request.path)
-        status = ApiError(500, "InternalError", "an error on the server has prevented the "
-                          "request from succeeding").to_status()
+        status = ApiError(
+            500,
+            "InternalError",
+            "an error on the server has prevented the request from succeeding",
+        ).to_status()
         return respond(status, 500)
 
 
@@ -70,10 +78,17 @@ class Api:
         path = request.path
         if path in ("/version", "/version/"):
             return respond(discovery.version_info())
-        if path.rstrip("/") in HEALTH_PATHS or path.startswith(tuple(p + "/" for p in HEALTH_PATHS)):
+        if path.rstrip("/") in HEALTH_PATHS or path.startswith(
+            tuple(p + "/" for p in HEALTH_PATHS)
+        ):
             return web.Response(text="ok", content_type="text/plain")
         parts = [p for p in path.split("/") if p]
-        if parts[:1] == ["api"] and len(parts) <= 2 or parts[:1] == ["apis"] and len(parts) <= 3:
+        if (
+            parts[:1] == ["api"]
+            and len(parts) <= 2
+            or parts[:1] == ["apis"]
+            and len(parts) <= 3
+        ):
             return self._discovery(request, parts)
         if parts[:2] == ["api", "v1"]:
             group, version, rest = "", "v1", parts[2:]
@@ -114,7 +129,9 @@ class Api:
 
     # Resources
 
-    async def _resource(self, request: web.Request, target: Target) -> web.StreamResponse:
+    async def _resource(
+        self, request: web.Request, target: Target
+    ) -> web.StreamResponse:
         kind = target.kind
         action = verb(request.method, target, request.query)
         allowed = kind.verbs
@@ -127,14 +144,18 @@ class Api:
             raise method_not_allowed()
         user = request[USER_KEY]
         if not authorize(user, action, target.resource, target.namespace):
-            raise forbidden(user.name, action, target.resource, kind.group, target.namespace)
+            raise forbidden(
+                user.name, action, target.resource, kind.group, target.namespace
+            )
         if not kind.stored:
             return await self._review(request, target, user)
         if target.subresource:
             return await self._subresource(request, target)
         return await self._verb(request, target, action)
 
-    async def _verb(self, request: web.Request, target: Target, action: str) -> web.StreamResponse:
+    async def _verb(
+        self, request: web.Request, target: Target, action: str
+    ) -> web.StreamResponse:
         resources = self.resources
         if action == "watch":
             return await self._watch(request, target)
@@ -166,13 +187,19 @@ class Api:
         table = wants_table(request.headers.get("Accept"))
         include = query.get("includeObject", "Metadata")
         encoder = WatchEncoder(kind, table, include)
-        return await serve_watch(request, self.state.store, kind, target.namespace, matches, encoder)
+        return await serve_watch(
+            request, self.state.store, kind, target.namespace, matches, encoder
+        )
 
-    async def _subresource(self, request: web.Request, target: Target) -> web.StreamResponse:
+    async def _subresource(
+        self, request: web.Request, target: Target
+    ) -> web.StreamResponse:
         sub, method = target.subresource, request.method
         resources = self.resources
         if sub == "log":
-            pod = self.state.store.require(target.kind, target.namespace or "", target.name or "")
+            pod = self.state.store.require(
+                target.kind, target.namespace or "", target.name or ""
+            )
             return await logs.serve_log(request, self.state.logs, pod)
         if sub == "exec":
             return await self._exec(request, target)
@@ -192,21 +219,33 @@ class Api:
 
     async def _exec(self, request: web.Request, target: Target) -> web.StreamResponse:
         state = self.state
-        pod = state.store.require(target.kind, target.namespace or "", target.name or "")
+        pod = state.store.require(
+            target.kind, target.namespace or "", target.name or ""
+        )
         argv = request.query.getall("command", [])
         if not argv:
             raise bad_request("you must specify at least 1 command")
         container = logs.choose_container(pod, request.query.get("container", ""))
         phase = (pod.get("status") or {}).get("phase")
         if phase in ("Succeeded", "Failed"):
-            raise bad_request(f"cannot exec into a container in a completed pod; current phase is {phase}")
-        status = next((cs for cs in (pod.get("status") or {}).get("containerStatuses") or []
-                       if cs.get("name") == container), None)
+            raise bad_request(
+                f"cannot exec into a container in a completed pod; current phase is {phase}"
+            )
+        status = next(
+            (
+                cs
+                for cs in (pod.get("status") or {}).get("containerStatuses") or []
+                if cs.get("name") == container
+            ),
+            None,
+        )
         if status is None or "running" not in (status.get("state") or {}):
             raise bad_request(f'container not found ("{container}")')
         if request.headers.get("Upgrade", "").lower() != "websocket":
-            raise bad_request("the sandbox serves exec over WebSocket only "
-                              "(v5.channel.k8s.io or v4.channel.k8s.io), not SPDY")
+            raise bad_request(
+                "the sandbox serves exec over WebSocket only "
+                "(v5.channel.k8s.io or v4.channel.k8s.io), not SPDY"
+            )
         spec = next(c for c in pod["spec"]["containers"] if c["name"] == container)
         env = self._exec_env(pod, spec)
         return await pod_exec.serve_exec(
@@ -216,7 +255,9 @@ class Api:
     def _exec_env(self, pod: Json, spec: Json) -> dict[str, str]:
         meta = pod["metadata"]
         env = {
-            "PATH": os.environ.get("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
+            "PATH": os.environ.get(
+                "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+            ),
             "HOME": str(self.state.home),
             "HOSTNAME": meta["name"],
             "POD_NAME": meta["name"],
@@ -233,7 +274,9 @@ class Api:
 
     # Access reviews
 
-    async def _review(self, request: web.Request, target: Target, user: User) -> web.Response:
+    async def _review(
+        self, request: web.Request, target: Target, user: User
+    ) -> web.Response:
         body = await read_body(request)
         if not isinstance(body, dict):
             raise bad_request("the body of the request must be a JSON object")
@@ -245,7 +288,9 @@ class Api:
             body["status"] = self._access_status(user, spec)
         else:
             body["status"] = {
-                "resourceRules": [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
+                "resourceRules": [
+                    {"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}
+                ],
                 "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
                 "incomplete": False,
             }
@@ -257,13 +302,20 @@ class Api:
             resource = attributes.get("resource", "")
             if attributes.get("subresource"):
                 resource += "/" + attributes["subresource"]
-            allowed = authorize(user, attributes.get("verb", ""), resource,
-                                attributes.get("namespace") or None)
+            allowed = authorize(
+                user,
+                attributes.get("verb", ""),
+                resource,
+                attributes.get("namespace") or None,
+            )
         else:
-            allowed = authorize(user, (spec.get("nonResourceAttributes") or {}).get("verb", ""),
-                                "", None)
+            allowed = authorize(
+                user,
+                (spec.get("nonResourceAttributes") or {}).get("verb", ""),
+                "",
+                None,
+            )
         status: Json = {"allowed": allowed}
         if allowed:
             status["reason"] = _ALLOW_REASON
         return status
-

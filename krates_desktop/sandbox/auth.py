@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from krates_desktop.sandbox.status import unauthorized
 
@@ -64,7 +65,7 @@ def authorize(user: User, verb: str, resource: str, namespace: str | None) -> bo
     return allowed
 
 
-def auth_middleware(token: BearerToken) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def auth_middleware(token: BearerToken) -> Middleware:
     """Reject requests without the token (except health and version)."""
 
     @web.middleware
@@ -78,4 +79,3 @@ def auth_middleware(token: BearerToken) -> Callable[[web.Request, Handler], Awai
         return await handler(request)
 
     return middleware
-

@@ -13,13 +13,27 @@ from datetime import datetime
 Lines = list[bytes]
 Profile = Callable[[random.Random, datetime], Lines]
 
-_PATHS = ("/v1/payments", "/v1/payments/{id}", "/v1/refunds", "/v1/customers/{id}", "/healthz")
+_PATHS = (
+    "/v1/payments",
+    "/v1/payments/{id}",
+    "/v1/refunds",
+    "/v1/customers/{id}",
+    "/healthz",
+)
 _METHODS = ("GET", "GET", "GET", "POST", "PUT")
-_RESET, _GREEN, _YELLOW, _RED, _DIM = "\x1b[0m", "\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[2m"
+_RESET, _GREEN, _YELLOW, _RED, _DIM = (
+    "\x1b[0m",
+    "\x1b[32m",
+    "\x1b[33m",
+    "\x1b[31m",
+    "\x1b[2m",
+)
 
 
 def _id(rng: random.Random, prefix: str) -> str:
-    return prefix + "".join(rng.choice("abcdefghjkmnpqrstuvwxyz0123456789") for _ in range(10))
+    return prefix + "".join(
+        rng.choice("abcdefghjkmnpqrstuvwxyz0123456789") for _ in range(10)
+    )
 
 
 def _level(rng: random.Random) -> str:
@@ -46,26 +60,40 @@ def api_server(rng: random.Random, now: datetime) -> Lines:
     colour = {"INFO": _GREEN, "WARN": _YELLOW, "ERROR": _RED, "DEBUG": _DIM}[level]
     tag = f"{colour}{level:<5}{_RESET}" if rng.random() < 0.5 else f"{level:<5}"
     if level == "ERROR":
-        lines = [f"{stamp} {tag} capture failed payment={_id(rng, 'pay_')} "
-                 f'err="ledger: context deadline exceeded" attempt={rng.randint(1, 5)}'.encode()]
+        lines = [
+            f"{stamp} {tag} capture failed payment={_id(rng, 'pay_')} "
+            f'err="ledger: context deadline exceeded" attempt={rng.randint(1, 5)}'.encode()
+        ]
         if rng.random() < 0.5:
             lines += _go_stack(rng)
         return lines
     if level == "WARN":
-        return [f"{stamp} {tag} slow ledger response duration={rng.randint(800, 4000)}ms "
-                f"threshold=750ms".encode()]
+        return [
+            f"{stamp} {tag} slow ledger response duration={rng.randint(800, 4000)}ms "
+            f"threshold=750ms".encode()
+        ]
     if rng.random() < 0.08:
-        record = {"ts": stamp, "level": "info", "msg": "payment captured",
-                  "payment": _id(rng, "pay_"), "amount": rng.randint(100, 90000),
-                  "currency": rng.choice(["EUR", "USD", "GBP"]), "provider": "stripe"}
+        record = {
+            "ts": stamp,
+            "level": "info",
+            "msg": "payment captured",
+            "payment": _id(rng, "pay_"),
+            "amount": rng.randint(100, 90000),
+            "currency": rng.choice(["EUR", "USD", "GBP"]),
+            "provider": "stripe",
+        }
         return [json.dumps(record).encode()]
     if rng.random() < 0.02:
         query = "&".join(f"ids[]={_id(rng, 'pay_')}" for _ in range(140))
-        return [f"{stamp} {tag} request with oversized query path=/v1/payments?{query}".encode()]
+        return [
+            f"{stamp} {tag} request with oversized query path=/v1/payments?{query}".encode()
+        ]
     path = rng.choice(_PATHS).replace("{id}", _id(rng, "pay_"))
     status = rng.choices((200, 201, 204, 404, 409), (70, 10, 5, 10, 5))[0]
-    return [f"{stamp} {tag} http request method={rng.choice(_METHODS)} path={path} "
-            f"status={status} duration={rng.uniform(0.4, 60):.1f}ms".encode()]
+    return [
+        f"{stamp} {tag} http request method={rng.choice(_METHODS)} path={path} "
+        f"status={status} duration={rng.uniform(0.4, 60):.1f}ms".encode()
+    ]
 
 
 def postgres(rng: random.Random, now: datetime) -> Lines:
@@ -74,14 +102,20 @@ def postgres(rng: random.Random, now: datetime) -> Lines:
     pid = rng.randint(60, 4000)
     choice = rng.random()
     if choice < 0.5:
-        return [f"{stamp} [{pid}] LOG:  checkpoint complete: wrote {rng.randint(3, 900)} "
-                f"buffers ({rng.uniform(0, 5):.1f}%); 0 WAL file(s) added, 0 removed, "
-                f"1 recycled; write={rng.uniform(0, 30):.3f} s".encode()]
+        return [
+            f"{stamp} [{pid}] LOG:  checkpoint complete: wrote {rng.randint(3, 900)} "
+            f"buffers ({rng.uniform(0, 5):.1f}%); 0 WAL file(s) added, 0 removed, "
+            f"1 recycled; write={rng.uniform(0, 30):.3f} s".encode()
+        ]
     if choice < 0.8:
-        return [f"{stamp} [{pid}] LOG:  duration: {rng.uniform(1, 900):.3f} ms  statement: "
-                f"SELECT balance FROM accounts WHERE id = {rng.randint(1, 99999)}".encode()]
+        return [
+            f"{stamp} [{pid}] LOG:  duration: {rng.uniform(1, 900):.3f} ms  statement: "
+            f"SELECT balance FROM accounts WHERE id = {rng.randint(1, 99999)}".encode()
+        ]
     if choice < 0.95:
-        return [f"{stamp} [{pid}] WARNING:  there is no transaction in progress".encode()]
+        return [
+            f"{stamp} [{pid}] WARNING:  there is no transaction in progress".encode()
+        ]
     return [
         f"{stamp} [{pid}] ERROR:  duplicate key value violates unique constraint "
         f'"ledger_entries_pkey"'.encode(),
@@ -94,29 +128,41 @@ def exporter(rng: random.Random, now: datetime) -> Lines:
     """A Prometheus exporter in go-kit logfmt."""
     stamp = now.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
     if rng.random() < 0.1:
-        return [f'ts={stamp} caller=collector.go:189 level=warn msg="collector took long" '
-                f'collector=stat_statements duration_seconds={rng.uniform(1, 4):.3f}'.encode()]
-    return [f'ts={stamp} caller=server.go:112 level=info msg="scrape complete" '
-            f'duration_seconds={rng.uniform(0.01, 0.2):.4f} series={rng.randint(900, 1400)}'.encode()]
+        return [
+            f'ts={stamp} caller=collector.go:189 level=warn msg="collector took long" '
+            f"collector=stat_statements duration_seconds={rng.uniform(1, 4):.3f}".encode()
+        ]
+    return [
+        f'ts={stamp} caller=server.go:112 level=info msg="scrape complete" '
+        f"duration_seconds={rng.uniform(0.01, 0.2):.4f} series={rng.randint(900, 1400)}".encode()
+    ]
 
 
 def rust_service(rng: random.Random, now: datetime) -> Lines:
     """A Rust service using `tracing` with its default ANSI colours; rarely a raw byte."""
     stamp = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     level = _level(rng)
-    colour = {"INFO": _GREEN, "WARN": _YELLOW, "ERROR": _RED, "DEBUG": "\x1b[34m"}[level]
+    colour = {"INFO": _GREEN, "WARN": _YELLOW, "ERROR": _RED, "DEBUG": "\x1b[34m"}[
+        level
+    ]
     head = f"{_DIM}{stamp}{_RESET} {colour}{level:>5}{_RESET} \x1b[2mrapid_io::server\x1b[0m:"
     if rng.random() < 0.015:
         # A client sent garbage; the service logs the bytes as received (Latin-1).
-        return [head.encode() + b" bad frame from peer: caf\xe9 \xff\xfe\x00\x01 discarded"]
+        return [
+            head.encode() + b" bad frame from peer: caf\xe9 \xff\xfe\x00\x01 discarded"
+        ]
     if level == "ERROR":
-        return [f"{head} stream reset peer=10.244.2.{rng.randint(2, 250)}:{rng.randint(30000, 60000)} "
-                f"error=h2 protocol error: frame with invalid size".encode()]
+        return [
+            f"{head} stream reset peer=10.244.2.{rng.randint(2, 250)}:{rng.randint(30000, 60000)} "
+            f"error=h2 protocol error: frame with invalid size".encode()
+        ]
     if rng.random() < 0.05:
         bar = "█" * rng.randint(5, 40)
         return [f"{head} replaying journal {bar} {rng.randint(1, 100)}%".encode()]
-    return [f"{head} accepted connection peer=10.244.1.{rng.randint(2, 250)}:{rng.randint(30000, 60000)} "
-            f"streams={rng.randint(1, 64)}".encode()]
+    return [
+        f"{head} accepted connection peer=10.244.1.{rng.randint(2, 250)}:{rng.randint(30000, 60000)} "
+        f"streams={rng.randint(1, 64)}".encode()
+    ]
 
 
 def json_gateway(rng: random.Random, now: datetime) -> Lines:
@@ -145,10 +191,14 @@ def kube_proxy(rng: random.Random, now: datetime) -> Lines:
     """kube-proxy's klog lines."""
     stamp = now.strftime("%m%d %H:%M:%S.%f")
     if rng.random() < 0.1:
-        return [f'W{stamp}       1 iptables.go:207] "Sync failed, retrying" '
-                f"err=\"exit status 4\" retryIn=\"{rng.randint(1, 9)}s\"".encode()]
-    return [f'I{stamp}       1 proxier.go:812] "SyncProxyRules complete" '
-            f'elapsed="{rng.uniform(5, 90):.1f}ms"'.encode()]
+        return [
+            f'W{stamp}       1 iptables.go:207] "Sync failed, retrying" '
+            f'err="exit status 4" retryIn="{rng.randint(1, 9)}s"'.encode()
+        ]
+    return [
+        f'I{stamp}       1 proxier.go:812] "SyncProxyRules complete" '
+        f'elapsed="{rng.uniform(5, 90):.1f}ms"'.encode()
+    ]
 
 
 def generic(rng: random.Random, now: datetime) -> Lines:

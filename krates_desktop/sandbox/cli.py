@@ -30,7 +30,10 @@ async def _serve(port: int, kubeconfig: Path) -> int:
         await sandbox.start()
         try:
             written = sandbox.write_kubeconfig(kubeconfig)
-            print(f"sandbox listening on {sandbox.url} (kubeconfig: {written})", flush=True)
+            print(
+                f"sandbox listening on {sandbox.url} (kubeconfig: {written})",
+                flush=True,
+            )
             await _until_signalled()
         finally:
             await sandbox.close()

@@ -49,7 +49,9 @@ _EXPIRED_CONTINUE = (
 
 def respond(body: Any, status: int = 200) -> web.Response:
     """A JSON response."""
-    return web.Response(body=orjson.dumps(body), status=status, content_type="application/json")
+    return web.Response(
+        body=orjson.dumps(body), status=status, content_type="application/json"
+    )
 
 
 async def read_body(request: web.Request) -> Any:
@@ -61,7 +63,9 @@ async def read_body(request: web.Request) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise bad_request(f"couldn't get version/kind; json parse error: {exc}") from exc
+        raise bad_request(
+            f"couldn't get version/kind; json parse error: {exc}"
+        ) from exc
 
 
 def include_object(query: Mapping[str, str]) -> str:
@@ -81,7 +85,9 @@ class Resources:
 
     # Reads
 
-    def render_one(self, request: web.Request, kind: ResourceKind, obj: Json) -> web.Response:
+    def render_one(
+        self, request: web.Request, kind: ResourceKind, obj: Json
+    ) -> web.Response:
         """An object as JSON, Table or PartialObjectMetadata, per the Accept header."""
         accept = request.headers.get("Accept")
         if wants_table(accept):
@@ -110,35 +116,49 @@ class Resources:
         if limit and len(objects) > limit:
             remaining = len(objects) - limit
             objects = objects[:limit]
-            meta["continue"] = _encode_continue(int(meta["resourceVersion"]), objects[-1])
+            meta["continue"] = _encode_continue(
+                int(meta["resourceVersion"]), objects[-1]
+            )
             meta["remainingItemCount"] = remaining
         accept = request.headers.get("Accept")
         if wants_table(accept):
             return respond(to_table(kind, objects, meta, include_object(query)))
         if wants_partial_metadata(accept):
-            return respond({
-                "kind": "PartialObjectMetadataList",
-                "apiVersion": "meta.k8s.io/v1",
-                "metadata": meta,
-                "items": [_partial(o) for o in objects],
-            })
+            return respond(
+                {
+                    "kind": "PartialObjectMetadataList",
+                    "apiVersion": "meta.k8s.io/v1",
+                    "metadata": meta,
+                    "items": [_partial(o) for o in objects],
+                }
+            )
         items = objects if kind.table == "custom" else [_untyped(o) for o in objects]
-        return respond({
-            "kind": kind.list_kind,
-            "apiVersion": kind.api_version,
-            "metadata": meta,
-            "items": items,
-        })
+        return respond(
+            {
+                "kind": kind.list_kind,
+                "apiVersion": kind.api_version,
+                "metadata": meta,
+                "items": items,
+            }
+        )
 
     def _check_list_rv(self, query: Mapping[str, str]) -> None:
-        wanted, match = query.get("resourceVersion", ""), query.get("resourceVersionMatch")
+        wanted, match = (
+            query.get("resourceVersion", ""),
+            query.get("resourceVersionMatch"),
+        )
         if match and match not in ("Exact", "NotOlderThan"):
             raise bad_request(f"resourceVersionMatch: Unsupported value: {match!r}")
         if wanted and not wanted.isdigit():
             raise bad_request(f"invalid resource version: {wanted!r}")
         if match == "Exact" and wanted and int(wanted) != self.store.resource_version:
-            if int(wanted) <= self.store.compacted or int(wanted) < self.store.resource_version:
-                raise expired(f"too old resource version: {wanted} ({self.store.compacted + 1})")
+            if (
+                int(wanted) <= self.store.compacted
+                or int(wanted) < self.store.resource_version
+            ):
+                raise expired(
+                    f"too old resource version: {wanted} ({self.store.compacted + 1})"
+                )
 
     def _continue_from(self, token: str | None) -> tuple[tuple[str, str] | None, int]:
         if not token:
@@ -147,8 +167,10 @@ class Resources:
             data = orjson.loads(base64.urlsafe_b64decode(token.encode()))
             rv, start = int(data["rv"]), (str(data["start"][0]), str(data["start"][1]))
         except (ValueError, KeyError, TypeError, IndexError, binascii.Error) as exc:
-            raise bad_request("continue key is not valid: incorrect encoded start "
-                              "resourceVersion (version meta.k8s.io/v1)") from exc
+            raise bad_request(
+                "continue key is not valid: incorrect encoded start "
+                "resourceVersion (version meta.k8s.io/v1)"
+            ) from exc
         if rv < self.store.compacted:
             raise expired(_EXPIRED_CONTINUE)
         return start, rv
@@ -165,20 +187,29 @@ class Resources:
         meta = obj.setdefault("metadata", {})
         if target.namespace:
             if meta.get("namespace") not in (None, "", target.namespace):
-                raise bad_request("the namespace of the provided object does not match the "
-                                  "namespace sent on the request")
+                raise bad_request(
+                    "the namespace of the provided object does not match the "
+                    "namespace sent on the request"
+                )
             meta["namespace"] = target.namespace
             self._require_namespace(target.namespace)
         if not meta.get("name"):
             if not meta.get("generateName"):
-                raise invalid(kind.kind, kind.group, "", "metadata.name",
-                              "Required value: name or generateName is required")
+                raise invalid(
+                    kind.kind,
+                    kind.group,
+                    "",
+                    "metadata.name",
+                    "Required value: name or generateName is required",
+                )
             meta["name"] = meta["generateName"] + _suffix()
         for key in ("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp"):
             meta.pop(key, None)
         _default(kind, obj)
         if "All" in request.query.getall("dryRun", []):
-            obj.setdefault("metadata", {})["uid"] = "00000000-0000-0000-0000-000000000000"
+            obj.setdefault("metadata", {})["uid"] = (
+                "00000000-0000-0000-0000-000000000000"
+            )
             return respond(obj, 201)
         return respond(self.store.create(kind, obj), 201)
 
@@ -191,8 +222,10 @@ class Resources:
         _check_kind(kind, obj)
         meta = obj.setdefault("metadata", {})
         if meta.get("name", name) != name:
-            raise bad_request(f'the name of the object ({meta.get("name")}) does not match the '
-                              f"name on the URL ({name})")
+            raise bad_request(
+                f"the name of the object ({meta.get('name')}) does not match the "
+                f"name on the URL ({name})"
+            )
         meta["name"] = name
         if target.namespace:
             meta["namespace"] = target.namespace
@@ -232,20 +265,26 @@ class Resources:
         self.store.delete(kind, ns, name)
         return respond(success(kind.plural, kind.group, name, obj["metadata"]["uid"]))
 
-    async def delete_collection(self, request: web.Request, target: Target) -> web.Response:
+    async def delete_collection(
+        self, request: web.Request, target: Target
+    ) -> web.Response:
         """DELETE a collection, honouring selectors."""
         kind = target.kind
         matches = selection(kind, request.query)
         deleted = []
         for obj in [o for o in self.store.list(kind, target.namespace) if matches(o)]:
             meta = obj["metadata"]
-            deleted.append(self.store.delete(kind, meta.get("namespace", ""), meta["name"]))
-        return respond({
-            "kind": kind.list_kind,
-            "apiVersion": kind.api_version,
-            "metadata": {"resourceVersion": str(self.store.resource_version)},
-            "items": deleted,
-        })
+            deleted.append(
+                self.store.delete(kind, meta.get("namespace", ""), meta["name"])
+            )
+        return respond(
+            {
+                "kind": kind.list_kind,
+                "apiVersion": kind.api_version,
+                "metadata": {"resourceVersion": str(self.store.resource_version)},
+                "items": deleted,
+            }
+        )
 
     def _terminate_pod(self, pod: Json) -> Json:
         kind = self.state.kind("", "pods")
@@ -259,7 +298,9 @@ class Resources:
 
         marked = self.store.mutate(kind, ns, name, mark)
         uid = marked["metadata"]["uid"]
-        asyncio.get_running_loop().call_later(GRACEFUL_DELETE_SECONDS, self._finish_delete, kind, ns, name, uid)
+        asyncio.get_running_loop().call_later(
+            GRACEFUL_DELETE_SECONDS, self._finish_delete, kind, ns, name, uid
+        )
         return marked
 
     def _terminate_namespace(self, namespace: Json) -> Json:
@@ -271,7 +312,9 @@ class Resources:
             obj.setdefault("status", {})["phase"] = "Terminating"
 
         marked = self.store.mutate(kind, "", name, mark)
-        asyncio.get_running_loop().call_later(GRACEFUL_DELETE_SECONDS, self._empty_namespace, name)
+        asyncio.get_running_loop().call_later(
+            GRACEFUL_DELETE_SECONDS, self._empty_namespace, name
+        )
         return marked
 
     def _empty_namespace(self, name: str) -> None:
@@ -294,9 +337,13 @@ class Resources:
         if found is None:
             raise not_found("namespaces", "", name)
         if (found.get("status") or {}).get("phase") == "Terminating":
-            raise ApiError(403, "Forbidden", f"unable to create new content in namespace "
-                           f"{name} because it is being terminated",
-                           {"name": name, "kind": "namespaces"})
+            raise ApiError(
+                403,
+                "Forbidden",
+                f"unable to create new content in namespace "
+                f"{name} because it is being terminated",
+                {"name": name, "kind": "namespaces"},
+            )
 
     # Scale subresource
 
@@ -316,8 +363,13 @@ class Resources:
             wanted = body
         replicas = (wanted.get("spec") or {}).get("replicas")
         if not isinstance(replicas, int) or replicas < 0:
-            raise invalid("Scale", "autoscaling", name, "spec.replicas",
-                          f"Invalid value: {replicas!r}: must be greater than or equal to 0")
+            raise invalid(
+                "Scale",
+                "autoscaling",
+                name,
+                "spec.replicas",
+                f"Invalid value: {replicas!r}: must be greater than or equal to 0",
+            )
 
         def scale(obj: Json) -> None:
             obj["spec"]["replicas"] = replicas
@@ -341,7 +393,9 @@ def _sort_key(obj: Json) -> tuple[str, str]:
 
 
 def _encode_continue(rv: int, last: Json) -> str:
-    data = orjson.dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": list(_sort_key(last))})
+    data = orjson.dumps(
+        {"v": "meta.k8s.io/v1", "rv": rv, "start": list(_sort_key(last))}
+    )
     return base64.urlsafe_b64encode(data).decode()
 
 
@@ -365,14 +419,20 @@ def _suffix() -> str:
 
 def _check_kind(kind: ResourceKind, obj: Json) -> None:
     if obj.get("kind") not in (None, "", kind.kind):
-        raise bad_request(f"the kind in the data ({obj.get('kind')}) does not match the "
-                          f"expected kind ({kind.kind})")
+        raise bad_request(
+            f"the kind in the data ({obj.get('kind')}) does not match the "
+            f"expected kind ({kind.kind})"
+        )
     if obj.get("apiVersion") not in (None, "", kind.api_version):
-        raise bad_request(f"the API version in the data ({obj.get('apiVersion')}) does not "
-                          f"match the expected API version ({kind.api_version})")
+        raise bad_request(
+            f"the API version in the data ({obj.get('apiVersion')}) does not "
+            f"match the expected API version ({kind.api_version})"
+        )
 
 
-def _split_status(kind: ResourceKind, current: Json, new: Json, status_only: bool) -> Json:
+def _split_status(
+    kind: ResourceKind, current: Json, new: Json, status_only: bool
+) -> Json:
     """Writes to a resource keep its status; writes to /status keep everything else."""
     if kind.subresource("status") is None:
         return new
@@ -397,8 +457,17 @@ def _scale_of(obj: Json) -> Json:
     return {
         "kind": "Scale",
         "apiVersion": "autoscaling/v1",
-        "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion",
-                                          "creationTimestamp") if k in meta},
+        "metadata": {
+            k: meta[k]
+            for k in (
+                "name",
+                "namespace",
+                "uid",
+                "resourceVersion",
+                "creationTimestamp",
+            )
+            if k in meta
+        },
         "spec": {"replicas": int(spec.get("replicas", 1))},
         "status": {
             "replicas": int(status.get("replicas", 0)),
@@ -419,17 +488,31 @@ def _default(kind: ResourceKind, obj: Json) -> None:
     elif kind.key == ("", "secrets"):
         obj.setdefault("type", "Opaque")
         for key, value in (obj.pop("stringData", None) or {}).items():
-            obj.setdefault("data", {})[key] = base64.b64encode(str(value).encode()).decode()
+            obj.setdefault("data", {})[key] = base64.b64encode(
+                str(value).encode()
+            ).decode()
     elif kind.key == ("apiextensions.k8s.io", "customresourcedefinitions"):
         names = (obj.get("spec") or {}).get("names") or {}
         obj["status"] = {
             "acceptedNames": names,
-            "storedVersions": [v["name"] for v in obj["spec"].get("versions", []) if v.get("storage")],
-            "conditions": [{"type": "Established", "status": "True", "reason": "InitialNamesAccepted",
-                            "message": "the initial names have been accepted",
-                            "lastTransitionTime": clock.rfc3339(clock.now())}],
+            "storedVersions": [
+                v["name"] for v in obj["spec"].get("versions", []) if v.get("storage")
+            ],
+            "conditions": [
+                {
+                    "type": "Established",
+                    "status": "True",
+                    "reason": "InitialNamesAccepted",
+                    "message": "the initial names have been accepted",
+                    "lastTransitionTime": clock.rfc3339(clock.now()),
+                }
+            ],
         }
-    elif kind.key in (("apps", "deployments"), ("apps", "replicasets"), ("apps", "statefulsets")):
+    elif kind.key in (
+        ("apps", "deployments"),
+        ("apps", "replicasets"),
+        ("apps", "statefulsets"),
+    ):
         obj.setdefault("spec", {}).setdefault("replicas", 1)
         obj["status"] = {"observedGeneration": 0, "replicas": 0}
         _require_selector_match(kind, obj, name)
@@ -441,9 +524,16 @@ def _require_selector_match(kind: ResourceKind, obj: Json, name: str) -> None:
     if not selector:
         raise invalid(kind.kind, kind.group, name, "spec.selector", "Required value")
     labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
-    if not label_matcher(format_selector(selector).replace("<none>", ""))({"metadata": {"labels": labels}}):
-        raise invalid(kind.kind, kind.group, name, "spec.template.metadata.labels",
-                      "Invalid value: `selector` does not match template `labels`")
+    if not label_matcher(format_selector(selector).replace("<none>", ""))(
+        {"metadata": {"labels": labels}}
+    ):
+        raise invalid(
+            kind.kind,
+            kind.group,
+            name,
+            "spec.template.metadata.labels",
+            "Invalid value: `selector` does not match template `labels`",
+        )
 
 
 def _default_pod(obj: Json, name: str) -> None:
@@ -453,9 +543,13 @@ def _default_pod(obj: Json, name: str) -> None:
         raise invalid("Pod", "", name, "spec.containers", "Required value")
     for index, entry in enumerate(containers):
         if not entry.get("name"):
-            raise invalid("Pod", "", name, f"spec.containers[{index}].name", "Required value")
+            raise invalid(
+                "Pod", "", name, f"spec.containers[{index}].name", "Required value"
+            )
         if not entry.get("image"):
-            raise invalid("Pod", "", name, f"spec.containers[{index}].image", "Required value")
+            raise invalid(
+                "Pod", "", name, f"spec.containers[{index}].image", "Required value"
+            )
         image = entry["image"]
         latest = ":" not in image.rsplit("/", 1)[-1] or image.endswith(":latest")
         entry.setdefault("imagePullPolicy", "Always" if latest else "IfNotPresent")

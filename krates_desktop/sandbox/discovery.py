@@ -9,7 +9,9 @@ from krates_desktop.sandbox.kinds import KindRegistry, ResourceKind
 
 Json = dict[str, Any]
 
-AGGREGATED_CONTENT_TYPE = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+AGGREGATED_CONTENT_TYPE = (
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+)
 KUBERNETES_VERSION = "v1.37.1"
 
 
@@ -121,7 +123,11 @@ def resource_list(registry: KindRegistry, group: str, version: str) -> Json | No
 def _aggregated_resource(kind: ResourceKind) -> Json:
     entry: Json = {
         "resource": kind.plural,
-        "responseKind": {"group": kind.group, "version": kind.version, "kind": kind.kind},
+        "responseKind": {
+            "group": kind.group,
+            "version": kind.version,
+            "kind": kind.kind,
+        },
         "scope": "Namespaced" if kind.namespaced else "Cluster",
         "singularResource": kind.singular,
         "verbs": list(kind.verbs),
@@ -156,7 +162,8 @@ def _aggregated_group(registry: KindRegistry, group: str, versions: list[str]) -
             {
                 "version": version,
                 "resources": [
-                    _aggregated_resource(k) for k in registry.in_group_version(group, version)
+                    _aggregated_resource(k)
+                    for k in registry.in_group_version(group, version)
                 ],
                 "freshness": "Current",
             }
@@ -170,7 +177,9 @@ def aggregated(registry: KindRegistry, core: bool) -> Json:
     if core:
         items = [_aggregated_group(registry, "", ["v1"])]
     else:
-        items = [_aggregated_group(registry, g, v) for g, v in _groups(registry).items()]
+        items = [
+            _aggregated_group(registry, g, v) for g, v in _groups(registry).items()
+        ]
     return {
         "kind": "APIGroupDiscoveryList",
         "apiVersion": "apidiscovery.k8s.io/v2",

@@ -65,7 +65,10 @@ class ProcessTracker:
         self._processes.clear()
 
 
-def kill_group(process: subprocess.Popen[bytes], sig: int = getattr(signal, "SIGKILL", signal.SIGTERM)) -> None:
+def kill_group(
+    process: subprocess.Popen[bytes],
+    sig: int = getattr(signal, "SIGKILL", signal.SIGTERM),
+) -> None:
     """Signal the process group a session leader started (or just the process)."""
     if process.poll() is not None:
         return
@@ -183,7 +186,9 @@ class ExecSession:
         executable = resolve(self._argv[0], self._env.get("PATH", ""), self._image)
         if executable is None:
             channel = STDOUT if self._want_stdout or self._tty else STDERR
-            self._frames.put_nowait(bytes([channel]) + not_found_message(self._argv[0]).encode() + b"\r\n")
+            self._frames.put_nowait(
+                bytes([channel]) + not_found_message(self._argv[0]).encode() + b"\r\n"
+            )
             return exit_status(126)
         if self._tty:
             with contextlib.suppress(TimeoutError):
@@ -205,7 +210,12 @@ class ExecSession:
             self._spawn_pipes(env)
         assert self._process is not None
         self._tracker.add(self._process)
-        logger.debug("exec started pid=%d argv=%s tty=%s", self._process.pid, self._argv[0], self._tty)
+        logger.debug(
+            "exec started pid=%d argv=%s tty=%s",
+            self._process.pid,
+            self._argv[0],
+            self._tty,
+        )
         for fd in self._outputs:
             os.set_blocking(fd, False)
             self._loop.add_reader(fd, self._on_readable, fd)
@@ -221,8 +231,14 @@ class ExecSession:
         env["COLUMNS"], env["LINES"] = str(self._size[1]), str(self._size[0])
         try:
             self._process = subprocess.Popen(
-                self._argv, stdin=slave, stdout=slave, stderr=slave, cwd=self._cwd,
-                env=env, start_new_session=True, preexec_fn=_take_controlling_tty,
+                self._argv,
+                stdin=slave,
+                stdout=slave,
+                stderr=slave,
+                cwd=self._cwd,
+                env=env,
+                start_new_session=True,
+                preexec_fn=_take_controlling_tty,
             )
         except OSError:
             os.close(master)
@@ -239,7 +255,9 @@ class ExecSession:
             stdin=pipe if self._want_stdin else null,
             stdout=pipe if self._want_stdout else null,
             stderr=pipe if self._want_stderr else null,
-            cwd=self._cwd, env=env, start_new_session=True,
+            cwd=self._cwd,
+            env=env,
+            start_new_session=True,
         )
         if self._process.stdin is not None:
             self._stdin_fd = self._process.stdin.fileno()
@@ -323,7 +341,11 @@ class ExecSession:
                     data = bytes(message.data)
                 elif message.type == WSMsgType.TEXT:
                     raw = message.data
-                    data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else bytes(raw)
+                    data = (
+                        raw.encode("utf-8", "surrogateescape")
+                        if isinstance(raw, str)
+                        else bytes(raw)
+                    )
                 else:
                     continue
                 if data:
@@ -400,7 +422,11 @@ class ExecSession:
         if self._process is not None and self._process.poll() is None:
             kill_group(self._process)
         if self._process is not None:
-            for stream in (self._process.stdin, self._process.stdout, self._process.stderr):
+            for stream in (
+                self._process.stdin,
+                self._process.stdout,
+                self._process.stderr,
+            ):
                 if stream is not None:
                     with contextlib.suppress(OSError):
                         stream.close()

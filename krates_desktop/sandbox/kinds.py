@@ -287,4 +287,6 @@ class KindRegistry:
 
     def in_group_version(self, group: str, version: str) -> list[ResourceKind]:
         """The kinds served under one group/version."""
-        return [k for k in self._kinds.values() if (k.group, k.version) == (group, version)]
+        return [
+            k for k in self._kinds.values() if (k.group, k.version) == (group, version)
+        ]

@@ -20,7 +20,7 @@ from aiohttp import web
 from krates_desktop.sandbox import chatter, clock
 from krates_desktop.sandbox.kinds import ResourceKind
 from krates_desktop.sandbox.status import bad_request
-from krates_desktop.sandbox.store import StoredEvent, Store
+from krates_desktop.sandbox.store import Store, StoredEvent
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +98,9 @@ class LogHub:
         if status is None:
             return
         state = status.get("state") or {}
-        started = (state.get("running") or state.get("terminated") or {}).get("startedAt")
+        started = (state.get("running") or state.get("terminated") or {}).get(
+            "startedAt"
+        )
         if not started:
             return
         start = clock.parse(started)
@@ -138,7 +140,9 @@ class LogHub:
         if event.key != self._pods.key or event.type != "DELETED":
             return
         meta = event.new["metadata"]
-        for key in [k for k in self._logs if k[:2] == (meta["namespace"], meta["name"])]:
+        for key in [
+            k for k in self._logs if k[:2] == (meta["namespace"], meta["name"])
+        ]:
             self._logs.pop(key).end_followers()
 
 
@@ -148,7 +152,8 @@ def _container_status(pod: Json, name: str) -> Json | None:
         status.get("initContainerStatuses") or []
     ):
         if entry.get("name") == name:
-            return entry
+            found: Json = entry
+            return found
     return None
 
 
@@ -161,7 +166,7 @@ def choose_container(pod: Json, requested: str) -> str:
     ephemeral = [c["name"] for c in spec.get("ephemeralContainers") or []]
     if not requested:
         if len(containers) == 1:
-            return containers[0]
+            return str(containers[0])
         message = f"a container name must be specified for pod {name}, choose one of: [{' '.join(containers)}]"
         if inits:
             message += f" or one of the init containers: [{' '.join(inits)}]"
@@ -253,19 +258,31 @@ async def serve_log(request: web.Request, hub: LogHub, pod: Json) -> web.StreamR
     status = _container_status(pod, container)
     log = hub.log(namespace, name, container)
     if options.previous:
-        if not ((status or {}).get("lastState") or {}).get("terminated") or log.previous is None:
-            raise bad_request(f'previous terminated container "{container}" in pod "{name}" not found')
+        if (
+            not ((status or {}).get("lastState") or {}).get("terminated")
+            or log.previous is None
+        ):
+            raise bad_request(
+                f'previous terminated container "{container}" in pod "{name}" not found'
+            )
         lines = list(log.previous)
     else:
         reason = _waiting_reason(status)
         if reason is not None:
-            raise bad_request(f'container "{container}" in pod "{name}" is waiting to start: {reason}')
+            raise bad_request(
+                f'container "{container}" in pod "{name}" is waiting to start: {reason}'
+            )
         lines = list(log.current)
     if options.since is not None:
         lines = [line for line in lines if line.at >= options.since]
     if options.tail_lines is not None:
         lines = lines[-options.tail_lines :] if options.tail_lines > 0 else []
-    follow = options.follow and not options.previous and status is not None and _running(status)
+    follow = (
+        options.follow
+        and not options.previous
+        and status is not None
+        and _running(status)
+    )
     return await _stream(request, log, lines, options, follow)
 
 
@@ -284,7 +301,9 @@ async def _stream(
         log.followers.add(queue)
     try:
         await response.prepare(request)
-        history = budget.take(b"".join(_render(line, options.timestamps) for line in lines))
+        history = budget.take(
+            b"".join(_render(line, options.timestamps) for line in lines)
+        )
         if history:
             await response.write(history)
         while follow and not budget.spent:

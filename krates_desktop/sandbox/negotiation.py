@@ -15,7 +15,10 @@ class MediaRange:
 
     def is_json(self) -> bool:
         """Whether this range accepts plain JSON."""
-        return self.type in ("application/json", "application/*", "*/*") and "as" not in self.params
+        return (
+            self.type in ("application/json", "application/*", "*/*")
+            and "as" not in self.params
+        )
 
 
 def parse_accept(header: str | None) -> list[MediaRange]:
@@ -33,7 +36,9 @@ def parse_accept(header: str | None) -> list[MediaRange]:
     return ranges
 
 
-def _first_special(header: str | None, as_values: tuple[str, ...], group: str) -> str | None:
+def _first_special(
+    header: str | None, as_values: tuple[str, ...], group: str
+) -> str | None:
     """The `as=` value of the first range before any plain JSON that asks for one."""
     for media in parse_accept(header):
         if media.is_json():
@@ -58,4 +63,7 @@ def wants_partial_metadata(header: str | None) -> bool:
 
 def wants_aggregated_discovery(header: str | None) -> bool:
     """Whether the client asks for APIGroupDiscoveryList (v2 or v2beta1)."""
-    return _first_special(header, ("APIGroupDiscoveryList",), "apidiscovery.k8s.io") is not None
+    return (
+        _first_special(header, ("APIGroupDiscoveryList",), "apidiscovery.k8s.io")
+        is not None
+    )

@@ -145,7 +145,9 @@ def container_status(
     return status
 
 
-def pod_conditions(scheduled: str, *, initialized: bool, ready: bool, unready: list[str]) -> list[Json]:
+def pod_conditions(
+    scheduled: str, *, initialized: bool, ready: bool, unready: list[str]
+) -> list[Json]:
     """The five standard pod conditions."""
     not_ready = {
         "reason": "ContainersNotReady",
@@ -177,10 +179,14 @@ def refresh_pod_status(pod: Json) -> None:
     status = pod.setdefault("status", {})
     statuses = status.get("containerStatuses") or []
     unready = [cs["name"] for cs in statuses if not cs.get("ready")]
-    started = any("running" in cs.get("state", {}) or cs.get("restartCount") for cs in statuses)
+    started = any(
+        "running" in cs.get("state", {}) or cs.get("restartCount") for cs in statuses
+    )
     scheduled = status.get("startTime") or pod["metadata"]["creationTimestamp"]
     old = {c["type"]: c for c in status.get("conditions") or []}
-    new = pod_conditions(scheduled, initialized=started, ready=not unready, unready=unready)
+    new = pod_conditions(
+        scheduled, initialized=started, ready=not unready, unready=unready
+    )
     for condition in new:
         previous = old.get(condition["type"])
         if previous and previous.get("status") == condition["status"]:
@@ -217,7 +223,9 @@ def pod(
         container_status(
             spec, state, ready="running" in state, restarts=count, last_state=last
         )
-        for spec, state, count, last in zip(containers, states, restarts, last_states, strict=True)
+        for spec, state, count, last in zip(
+            containers, states, restarts, last_states, strict=True
+        )
     ]
     spec: Json = {
         "containers": containers,
@@ -273,7 +281,12 @@ def pod(
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": meta(
-            name, namespace, labels=labels, annotations=annotations, created=created, owner=owner
+            name,
+            namespace,
+            labels=labels,
+            annotations=annotations,
+            created=created,
+            owner=owner,
         ),
         "spec": spec,
         "status": status,
@@ -333,7 +346,9 @@ def event(
     return {
         "apiVersion": "v1",
         "kind": "Event",
-        "metadata": meta(f"{imeta['name']}.{secrets.token_hex(8)}", namespace, created=first),
+        "metadata": meta(
+            f"{imeta['name']}.{secrets.token_hex(8)}", namespace, created=first
+        ),
         "involvedObject": target,
         "reason": reason,
         "message": message,

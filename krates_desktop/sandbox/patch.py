@@ -60,8 +60,10 @@ def _child(node: Any, part: str) -> Any:
 
 def _missing(part: str) -> ApiError:
     return ApiError(
-        422, "Invalid", f"the server rejected our request due to an error in our request: "
-        f"doc is missing path: {part}"
+        422,
+        "Invalid",
+        f"the server rejected our request due to an error in our request: "
+        f"doc is missing path: {part}",
     )
 
 

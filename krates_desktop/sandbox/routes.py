@@ -62,4 +62,6 @@ def verb(method: str, target: Target, query: Mapping[str, str]) -> str:
         return "get" if target.name else "list"
     if method == "DELETE":
         return "delete" if target.name else "deletecollection"
-    return {"POST": "create", "PUT": "update", "PATCH": "patch"}.get(method, method.lower())
+    return {"POST": "create", "PUT": "update", "PATCH": "patch"}.get(
+        method, method.lower()
+    )

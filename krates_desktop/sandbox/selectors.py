@@ -53,7 +53,9 @@ class Requirement:
 
 def _split_terms(selector: str) -> list[str]:
     """Split on commas that are not inside a parenthesised value set."""
-    terms, depth, current = [], 0, []
+    terms: list[str] = []
+    current: list[str] = []
+    depth = 0
     for char in selector:
         if char == "(":
             depth += 1
@@ -116,7 +118,7 @@ def _field_value(obj: Json, path: tuple[str, ...]) -> str:
 
 
 def _field_paths(kind: ResourceKind) -> dict[str, tuple[str, ...]]:
-    paths = {"metadata.name": ("metadata", "name")}
+    paths: dict[str, tuple[str, ...]] = {"metadata.name": ("metadata", "name")}
     if kind.namespaced:
         paths["metadata.namespace"] = ("metadata", "namespace")
     paths.update(kind.fields)
@@ -132,10 +134,12 @@ def field_matcher(kind: ResourceKind, selector: str | None) -> Matcher:
     for term in _split_terms(selector):
         match = re.match(r"^([^=!]+?)\s*(==|=|!=)\s*(.*)$", term)
         if not match:
-            raise bad_request(f"invalid selector: '{selector}'; can't understand '{term}'")
+            raise bad_request(
+                f"invalid selector: '{selector}'; can't understand '{term}'"
+            )
         label, op, value = match[1].strip(), match[2], match[3].strip()
         if label not in paths:
-            raise ApiError(400, "BadRequest", f'field label not supported: {label}')
+            raise ApiError(400, "BadRequest", f"field label not supported: {label}")
         terms.append((paths[label], op != "!=", value))
 
     def matches(obj: Json) -> bool:

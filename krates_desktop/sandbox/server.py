@@ -42,7 +42,11 @@ class Sandbox:
     def __init__(self, port: int = 0, state_dir: Path | None = None) -> None:
         self._requested_port = port
         self._owns_state_dir = state_dir is None
-        self.state_dir = Path(state_dir) if state_dir else Path(tempfile.mkdtemp(prefix="krates-sandbox-"))
+        self.state_dir = (
+            Path(state_dir)
+            if state_dir
+            else Path(tempfile.mkdtemp(prefix="krates-sandbox-"))
+        )
         self._token = BearerToken()
         self.port = 0
         self._tls: ServerTls | None = None
@@ -105,7 +109,9 @@ class Sandbox:
             app, handler_cancellation=True, access_log=None, shutdown_timeout=1.0
         )
         await self._runner.setup()
-        await web.SockSite(self._runner, sock, ssl_context=self._tls.server_context()).start()
+        await web.SockSite(
+            self._runner, sock, ssl_context=self._tls.server_context()
+        ).start()
         simulation = Simulation(state)
         self._tasks = [
             asyncio.create_task(state.logs.run(), name="sandbox-logs"),

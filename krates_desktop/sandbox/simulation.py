@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
-import secrets
 import time
 from typing import Any
 
@@ -31,7 +30,10 @@ logger = logging.getLogger(__name__)
 
 Json = dict[str, Any]
 ContainerKey = tuple[str, str, str]
-NODE_IPS = {"node-1": ("172.18.0.2", "10.244.1."), "node-2": ("172.18.0.3", "10.244.2.")}
+NODE_IPS = {
+    "node-1": ("172.18.0.2", "10.244.1."),
+    "node-2": ("172.18.0.3", "10.244.2."),
+}
 BACKOFF_SECONDS = (10, 20, 30)
 RUN_BEFORE_CRASH = (3.0, 7.0)
 
@@ -90,7 +92,10 @@ class Simulation:
                 self._maybe_crash(pod, cs, key, now)
             elif reason in ("ImagePullBackOff", "ErrImagePull"):
                 self._pull_again(pod, cs, reason)
-            elif reason == "ContainerCreating" and (pod.get("status") or {}).get("phase") == "Pending":
+            elif (
+                reason == "ContainerCreating"
+                and (pod.get("status") or {}).get("phase") == "Pending"
+            ):
                 self._creating(pod, cs, key, now)
 
     def _set_container(self, pod: Json, name: str, change: Any) -> Json:
@@ -119,9 +124,18 @@ class Simulation:
         log = self.state.logs.log(*key)
         log.write(chatter.startup_lines(cs["name"], cs.get("image", "")))
         path = f"spec.containers{{{cs['name']}}}"
-        self.record(updated, "Pulled", f'Container image "{cs["image"]}" already present on machine', field_path=path)
-        self.record(updated, "Created", f"Created container: {cs['name']}", field_path=path)
-        self.record(updated, "Started", f"Started container {cs['name']}", field_path=path)
+        self.record(
+            updated,
+            "Pulled",
+            f'Container image "{cs["image"]}" already present on machine',
+            field_path=path,
+        )
+        self.record(
+            updated, "Created", f"Created container: {cs['name']}", field_path=path
+        )
+        self.record(
+            updated, "Started", f"Started container {cs['name']}", field_path=path
+        )
 
     def _maybe_crash(self, pod: Json, cs: Json, key: ContainerKey, now: float) -> None:
         if now < self._due.get(key, 0):
@@ -130,13 +144,17 @@ class Simulation:
         log.write(chatter.crash_lines(self.rng))
         log.restart()
         delay = self.rng.choice(BACKOFF_SECONDS)
-        started = (cs.get("state") or {}).get("running", {}).get("startedAt") or clock.rfc3339(clock.now())
+        started = (cs.get("state") or {}).get("running", {}).get(
+            "startedAt"
+        ) or clock.rfc3339(clock.now())
         finished = clock.rfc3339(clock.now())
 
         def crash(entry: Json) -> None:
             entry["lastState"] = terminated("Error", 2, started, finished)
             entry["restartCount"] = int(entry.get("restartCount", 0)) + 1
-            entry["state"] = waiting("CrashLoopBackOff", backoff_message(f"{delay}s", entry["name"], pod))
+            entry["state"] = waiting(
+                "CrashLoopBackOff", backoff_message(f"{delay}s", entry["name"], pod)
+            )
             entry["ready"] = False
             entry["started"] = False
 
@@ -146,7 +164,13 @@ class Simulation:
             f"Back-off restarting failed container {cs['name']} in pod "
             f"{pod['metadata']['name']}_{pod['metadata']['namespace']}({pod['metadata']['uid']})"
         )
-        self.record(updated, "BackOff", message, type_="Warning", field_path=f"spec.containers{{{cs['name']}}}")
+        self.record(
+            updated,
+            "BackOff",
+            message,
+            type_="Warning",
+            field_path=f"spec.containers{{{cs['name']}}}",
+        )
 
     def _pull_again(self, pod: Json, cs: Json, reason: str) -> None:
         if self.rng.random() > 0.35:
@@ -159,10 +183,18 @@ class Simulation:
         )
         if reason == "ImagePullBackOff":
             new_state = waiting("ErrImagePull", failure)
-            self.record(pod, "Failed", f'Failed to pull image "{image}": {failure}', type_="Warning", field_path=path)
+            self.record(
+                pod,
+                "Failed",
+                f'Failed to pull image "{image}": {failure}',
+                type_="Warning",
+                field_path=path,
+            )
         else:
             new_state = waiting("ImagePullBackOff", f'Back-off pulling image "{image}"')
-            self.record(pod, "BackOff", f'Back-off pulling image "{image}"', field_path=path)
+            self.record(
+                pod, "BackOff", f'Back-off pulling image "{image}"', field_path=path
+            )
 
         def change(entry: Json) -> None:
             entry["state"] = new_state
@@ -170,14 +202,18 @@ class Simulation:
         self._set_container(pod, cs["name"], change)
 
     def _creating(self, pod: Json, cs: Json, key: ContainerKey, now: float) -> None:
-        volumes = [v for v in pod["spec"].get("volumes") or [] if "persistentVolumeClaim" in v]
+        volumes = [
+            v for v in pod["spec"].get("volumes") or [] if "persistentVolumeClaim" in v
+        ]
         if volumes:  # a claim that never attaches keeps the pod waiting
             if self.rng.random() < 0.15:
                 self.record(
-                    pod, "FailedAttachVolume",
+                    pod,
+                    "FailedAttachVolume",
                     f'AttachVolume.Attach failed for volume "{volumes[0]["name"]}" : rpc error: '
                     "code = DeadlineExceeded desc = context deadline exceeded",
-                    type_="Warning", component="attachdetach-controller",
+                    type_="Warning",
+                    component="attachdetach-controller",
                 )
             return
         if now < self._due.setdefault(key, now + self.rng.uniform(1, 3)):
@@ -194,7 +230,12 @@ class Simulation:
         def bind(obj: Json) -> None:
             obj["spec"]["nodeName"] = node
             status = obj.setdefault("status", {})
-            status.update(phase="Pending", hostIP=host_ip, hostIPs=[{"ip": host_ip}], startTime=now)
+            status.update(
+                phase="Pending",
+                hostIP=host_ip,
+                hostIPs=[{"ip": host_ip}],
+                startTime=now,
+            )
             status["containerStatuses"] = [
                 container_status(c, waiting("ContainerCreating"), ready=False)
                 for c in obj["spec"]["containers"]
@@ -203,11 +244,16 @@ class Simulation:
 
         meta = pod["metadata"]
         updated = self.store.mutate(self.pods, meta["namespace"], meta["name"], bind)
-        self.record(updated, "Scheduled", f"Successfully assigned {meta['namespace']}/{meta['name']} to {node}",
-                    component="default-scheduler")
+        self.record(
+            updated,
+            "Scheduled",
+            f"Successfully assigned {meta['namespace']}/{meta['name']} to {node}",
+            component="default-scheduler",
+        )
 
     def _start(self, pod: Json) -> None:
         """A bound pod without container statuses (created with a nodeName)."""
+
         def creating(obj: Json) -> None:
             obj.setdefault("status", {})["containerStatuses"] = [
                 container_status(c, waiting("ContainerCreating"), ready=False)
@@ -229,7 +275,8 @@ class Simulation:
             status = obj["status"]
             status.update(phase="Running", podIP=ip, podIPs=[{"ip": ip}])
             status["containerStatuses"] = [
-                container_status(c, running(started), ready=True) for c in obj["spec"]["containers"]
+                container_status(c, running(started), ready=True)
+                for c in obj["spec"]["containers"]
             ]
             refresh_pod_status(obj)
 
@@ -237,11 +284,25 @@ class Simulation:
         updated = self.store.mutate(self.pods, meta["namespace"], meta["name"], run)
         for spec in pod["spec"]["containers"]:
             path = f"spec.containers{{{spec['name']}}}"
-            self.record(updated, "Pulling", f'Pulling image "{spec["image"]}"', field_path=path)
-            self.record(updated, "Pulled", f'Successfully pulled image "{spec["image"]}" in 1.204s '
-                        "(1.204s including waiting). Image size: 3623807 bytes.", field_path=path)
-            self.record(updated, "Created", f"Created container: {spec['name']}", field_path=path)
-            self.record(updated, "Started", f"Started container {spec['name']}", field_path=path)
+            self.record(
+                updated, "Pulling", f'Pulling image "{spec["image"]}"', field_path=path
+            )
+            self.record(
+                updated,
+                "Pulled",
+                f'Successfully pulled image "{spec["image"]}" in 1.204s '
+                "(1.204s including waiting). Image size: 3623807 bytes.",
+                field_path=path,
+            )
+            self.record(
+                updated,
+                "Created",
+                f"Created container: {spec['name']}",
+                field_path=path,
+            )
+            self.record(
+                updated, "Started", f"Started container {spec['name']}", field_path=path
+            )
 
     # Controllers
 
@@ -249,12 +310,19 @@ class Simulation:
         kind = self.state.kind(group, plural)
         uid = owner["metadata"]["uid"]
         return [
-            obj for obj in self.store.list(kind, owner["metadata"]["namespace"])
-            if any(ref.get("uid") == uid for ref in obj["metadata"].get("ownerReferences") or [])
+            obj
+            for obj in self.store.list(kind, owner["metadata"]["namespace"])
+            if any(
+                ref.get("uid") == uid
+                for ref in obj["metadata"].get("ownerReferences") or []
+            )
         ]
 
     def _replicasets(self) -> None:
-        deployments, replicasets = self.state.kind("apps", "deployments"), self.state.kind("apps", "replicasets")
+        deployments, replicasets = (
+            self.state.kind("apps", "deployments"),
+            self.state.kind("apps", "replicasets"),
+        )
         for deploy in self.store.list(deployments):
             owned = self._owned(deploy, "replicasets", "apps")
             replicas = int(deploy["spec"].get("replicas", 1))
@@ -263,87 +331,115 @@ class Simulation:
                 continue
             newest = max(owned, key=lambda rs: rs["metadata"]["creationTimestamp"])
             if int(newest["spec"].get("replicas", 1)) != replicas:
+
                 def scale(obj: Json, count: int = replicas) -> None:
                     obj["spec"]["replicas"] = count
 
                 ns, name = newest["metadata"]["namespace"], newest["metadata"]["name"]
                 self.store.mutate(replicasets, ns, name, scale)
-                self.record(deploy, "ScalingReplicaSet",
-                            f"Scaled replica set {name} from {newest['spec'].get('replicas', 1)} to {replicas}",
-                            component="deployment-controller")
+                self.record(
+                    deploy,
+                    "ScalingReplicaSet",
+                    f"Scaled replica set {name} from {newest['spec'].get('replicas', 1)} to {replicas}",
+                    component="deployment-controller",
+                )
         for rs in self.store.list(replicasets):
             self._reconcile_pods(rs)
 
     def _create_replicaset(self, deploy: Json) -> None:
         template = copy.deepcopy(deploy["spec"].get("template") or {})
         hash_ = digest(repr(template))[:10]
-        labels = {**(template.get("metadata") or {}).get("labels", {}), "pod-template-hash": hash_}
+        labels = {
+            **(template.get("metadata") or {}).get("labels", {}),
+            "pod-template-hash": hash_,
+        }
         template.setdefault("metadata", {})["labels"] = labels
         name = f"{deploy['metadata']['name']}-{hash_}"
         selector = copy.deepcopy(deploy["spec"].get("selector") or {})
         selector.setdefault("matchLabels", {})["pod-template-hash"] = hash_
-        self.store.create(self.state.kind("apps", "replicasets"), {
-            "metadata": {"name": name, "namespace": deploy["metadata"]["namespace"], "labels": labels,
-                         "ownerReferences": [owner_ref(deploy)]},
-            "spec": {"replicas": int(deploy["spec"].get("replicas", 1)), "selector": selector,
-                     "template": template},
-            "status": {"replicas": 0},
-        })
-        self.record(deploy, "ScalingReplicaSet",
-                    f"Scaled up replica set {name} from 0 to {deploy['spec'].get('replicas', 1)}",
-                    component="deployment-controller")
+        self.store.create(
+            self.state.kind("apps", "replicasets"),
+            {
+                "metadata": {
+                    "name": name,
+                    "namespace": deploy["metadata"]["namespace"],
+                    "labels": labels,
+                    "ownerReferences": [owner_ref(deploy)],
+                },
+                "spec": {
+                    "replicas": int(deploy["spec"].get("replicas", 1)),
+                    "selector": selector,
+                    "template": template,
+                },
+                "status": {"replicas": 0},
+            },
+        )
+        self.record(
+            deploy,
+            "ScalingReplicaSet",
+            f"Scaled up replica set {name} from 0 to {deploy['spec'].get('replicas', 1)}",
+            component="deployment-controller",
+        )
 
     def _reconcile_pods(self, rs: Json) -> None:
-        pods = [p for p in self._owned(rs, "pods") if not p["metadata"].get("deletionTimestamp")]
+        pods = [
+            p
+            for p in self._owned(rs, "pods")
+            if not p["metadata"].get("deletionTimestamp")
+        ]
         wanted = int(rs["spec"].get("replicas", 1))
         ns, name = rs["metadata"]["namespace"], rs["metadata"]["name"]
         for _ in range(wanted - len(pods)):
             template = copy.deepcopy(rs["spec"].get("template") or {})
             pod_name = f"{name}-{''.join(self.rng.choice('bcdfghjklmnpqrstvwxz2456789') for _ in range(5))}"
-            template.setdefault("metadata", {}).update(name=pod_name, namespace=ns, ownerReferences=[owner_ref(rs)])
+            template.setdefault("metadata", {}).update(
+                name=pod_name, namespace=ns, ownerReferences=[owner_ref(rs)]
+            )
             spec = template.get("spec") or {}
             spec.setdefault("restartPolicy", "Always")
-            created = self.store.create(self.pods, {"metadata": template["metadata"], "spec": spec,
-                                                    "status": {"phase": "Pending", "qosClass": "Burstable"}})
-            self.record(rs, "SuccessfulCreate", f"Created pod: {created['metadata']['name']}",
-                        component="replicaset-controller")
-        surplus = sorted(pods, key=lambda p: p["metadata"]["creationTimestamp"], reverse=True)
+            created = self.store.create(
+                self.pods,
+                {
+                    "metadata": template["metadata"],
+                    "spec": spec,
+                    "status": {"phase": "Pending", "qosClass": "Burstable"},
+                },
+            )
+            self.record(
+                rs,
+                "SuccessfulCreate",
+                f"Created pod: {created['metadata']['name']}",
+                component="replicaset-controller",
+            )
+        surplus = sorted(
+            pods, key=lambda p: p["metadata"]["creationTimestamp"], reverse=True
+        )
         for pod in surplus[: max(len(pods) - wanted, 0)]:
             self.store.delete(self.pods, ns, pod["metadata"]["name"])
-            self.record(rs, "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}",
-                        component="replicaset-controller")
+            self.record(
+                rs,
+                "SuccessfulDelete",
+                f"Deleted pod: {pod['metadata']['name']}",
+                component="replicaset-controller",
+            )
 
     def _workload_status(self) -> None:
-        for group, plural in (("apps", "replicasets"), ("apps", "deployments"), ("apps", "statefulsets")):
+        for group, plural in (
+            ("apps", "replicasets"),
+            ("apps", "deployments"),
+            ("apps", "statefulsets"),
+        ):
             kind = self.state.kind(group, plural)
             for obj in self.store.list(kind):
-                pods = self._pods_of(obj, plural)
-                if pods is None:
-                    continue
-                ready = sum(1 for p in pods if _pod_ready(p))
-                wanted = int(obj["spec"].get("replicas", 1))
+                status = workload_status(obj, plural, self._pods_of(obj, plural))
 
-                def update(target: Json, total: int = len(pods), ready: int = ready, wanted: int = wanted) -> None:
-                    status = target.setdefault("status", {})
-                    status["replicas"] = total
-                    status["observedGeneration"] = target["metadata"].get("generation", 1)
-                    for field, value in (("readyReplicas", ready), ("availableReplicas", ready)):
-                        if value:
-                            status[field] = value
-                        else:
-                            status.pop(field, None)
-                    if plural != "replicasets":
-                        status["updatedReplicas"] = total
-                    if plural == "deployments":
-                        if wanted > ready:
-                            status["unavailableReplicas"] = wanted - ready
-                        else:
-                            status.pop("unavailableReplicas", None)
+                def update(target: Json, status: Json = status) -> None:
+                    target["status"] = status
 
                 meta = obj["metadata"]
                 self.store.mutate(kind, meta["namespace"], meta["name"], update)
 
-    def _pods_of(self, obj: Json, plural: str) -> list[Json] | None:
+    def _pods_of(self, obj: Json, plural: str) -> list[Json]:
         if plural == "deployments":
             owned = self._owned(obj, "replicasets", "apps")
             return [p for rs in owned for p in self._owned(rs, "pods")]
@@ -367,16 +463,36 @@ class Simulation:
         for existing in self.store.list(self.events, meta.get("namespace", "default")):
             target = existing.get("involvedObject") or {}
             if target.get("uid") == meta["uid"] and existing.get("reason") == reason:
+
                 def bump(obj: Json) -> None:
                     obj["count"] = int(obj.get("count", 1)) + 1
                     obj["lastTimestamp"] = now
                     obj["message"] = message
 
-                self.store.mutate(self.events, existing["metadata"]["namespace"], existing["metadata"]["name"], bump)
+                self.store.mutate(
+                    self.events,
+                    existing["metadata"]["namespace"],
+                    existing["metadata"]["name"],
+                    bump,
+                )
                 return
-        host = (involved.get("spec") or {}).get("nodeName") if component == "kubelet" else None
-        self.store.create(self.events, event(involved, reason, message, type_=type_, host=host,
-                                             field_path=field_path, component=component))
+        host = (
+            (involved.get("spec") or {}).get("nodeName")
+            if component == "kubelet"
+            else None
+        )
+        self.store.create(
+            self.events,
+            event(
+                involved,
+                reason,
+                message,
+                type_=type_,
+                host=host,
+                field_path=field_path,
+                component=component,
+            ),
+        )
 
     def _on_event(self, stored: StoredEvent) -> None:
         if stored.type != "DELETED":
@@ -391,15 +507,35 @@ class Simulation:
             if any(ref.get("uid") == uid for ref in refs):
                 kind = self.state.registry.by_key(key)
                 meta = obj["metadata"]
-                if kind is not None and self.store.get(kind, meta.get("namespace", ""), meta["name"]):
+                if kind is not None and self.store.get(
+                    kind, meta.get("namespace", ""), meta["name"]
+                ):
                     self.store.delete(kind, meta.get("namespace", ""), meta["name"])
 
 
 def _pod_ready(pod: Json) -> bool:
     conditions = (pod.get("status") or {}).get("conditions") or []
-    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+    return any(
+        c.get("type") == "Ready" and c.get("status") == "True" for c in conditions
+    )
 
 
-def new_suffix() -> str:
-    """A random pod-name suffix."""
-    return secrets.token_hex(3)[:5]
+def workload_status(obj: Json, plural: str, pods: list[Json]) -> Json:
+    """The status a controller reports for a workload with these pods."""
+    status = copy.deepcopy(obj.get("status") or {})
+    total, ready = len(pods), sum(1 for p in pods if _pod_ready(p))
+    wanted = int((obj.get("spec") or {}).get("replicas", 1))
+    status["replicas"] = total
+    status["observedGeneration"] = obj["metadata"].get("generation", 1)
+    for field in ("readyReplicas", "availableReplicas"):
+        if ready:
+            status[field] = ready
+        else:
+            status.pop(field, None)
+    if plural != "replicasets":
+        status["updatedReplicas"] = total
+    if plural == "deployments" and wanted > ready:
+        status["unavailableReplicas"] = wanted - ready
+    else:
+        status.pop("unavailableReplicas", None)
+    return status

@@ -35,7 +35,9 @@ class SandboxState:
         rng = random.Random(seed)
         pods = registry.by_key(("", "pods"))
         assert pods is not None
-        state = cls(registry, store, LogHub(store, pods, rng), ProcessTracker(), home, rng)
+        state = cls(
+            registry, store, LogHub(store, pods, rng), ProcessTracker(), home, rng
+        )
         store.add_listener(state._on_event)
         return state
 
@@ -51,7 +53,9 @@ class SandboxState:
             return
         if event.type == "DELETED":
             spec = event.new.get("spec") or {}
-            self.registry.remove(spec.get("group", ""), (spec.get("names") or {}).get("plural", ""))
+            self.registry.remove(
+                spec.get("group", ""), (spec.get("names") or {}).get("plural", "")
+            )
             return
         served = kind_from_crd(event.new)
         if served is not None:

@@ -136,7 +136,7 @@ def forbidden(
     """403 in the words of the RBAC authorizer."""
     where = f' in the namespace "{namespace}"' if namespace else " at the cluster scope"
     message = (
-        f"{resource_label(plural, group)} is forbidden: User \"{user}\" cannot {verb} "
+        f'{resource_label(plural, group)} is forbidden: User "{user}" cannot {verb} '
         f'resource "{plural}" in API group "{group}"{where}'
     )
     details: Json = {"kind": plural}
@@ -150,9 +150,9 @@ def unsupported_media_type(content_type: str) -> ApiError:
     return ApiError(
         415,
         "UnsupportedMediaType",
-        f'the body of the request was in an unknown format - accepted media types '
-        f'include: application/json, application/merge-patch+json, '
-        f'application/strategic-merge-patch+json, application/json-patch+json '
+        f"the body of the request was in an unknown format - accepted media types "
+        f"include: application/json, application/merge-patch+json, "
+        f"application/strategic-merge-patch+json, application/json-patch+json "
         f'(got "{content_type}")',
     )
 

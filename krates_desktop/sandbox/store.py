@@ -8,6 +8,7 @@ snapshot plus a subscription taken together are consistent.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import copy
 import logging
 import uuid
@@ -178,7 +179,12 @@ class Store:
         return self._commit(kind, "DELETED", old, final, store=False)
 
     def _commit(
-        self, kind: ResourceKind, type_: str, old: Json | None, obj: Json, store: bool = True
+        self,
+        kind: ResourceKind,
+        type_: str,
+        old: Json | None,
+        obj: Json,
+        store: bool = True,
     ) -> Json:
         self._rv += 1
         obj["metadata"]["resourceVersion"] = str(self._rv)
@@ -204,7 +210,7 @@ class Store:
     def _unsubscribe(self, subscription: Subscription) -> None:
         self._subscriptions.get(subscription.key, set()).discard(subscription)
 
-    def events_since(self, kind: ResourceKind, rv: int) -> list[StoredEvent]:
+    def events_since(self, kind: ResourceKind, rv: int) -> builtins.list[StoredEvent]:
         """Logged events of `kind` newer than `rv`; 410 if `rv` is compacted away."""
         if rv < self.compacted:
             raise expired(f"too old resource version: {rv} ({self.compacted + 1})")

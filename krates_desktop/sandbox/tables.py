@@ -213,7 +213,9 @@ def _daemonset_row(obj: Json) -> list[Cell]:
 def _job_row(obj: Json) -> list[Cell]:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
     names, images = _containers(obj)
-    conditions = {c.get("type"): c.get("status") for c in status.get("conditions") or []}
+    conditions = {
+        c.get("type"): c.get("status") for c in status.get("conditions") or []
+    }
     state = "Running"
     if conditions.get("Complete") == "True":
         state = "Complete"
@@ -221,16 +223,31 @@ def _job_row(obj: Json) -> list[Cell]:
         state = "Failed"
     duration = ""
     if status.get("startTime"):
-        end = clock.parse(status["completionTime"]) if status.get("completionTime") else clock.now()
-        duration = clock.human_duration((end - clock.parse(status["startTime"])).total_seconds())
+        end = (
+            clock.parse(status["completionTime"])
+            if status.get("completionTime")
+            else clock.now()
+        )
+        duration = clock.human_duration(
+            (end - clock.parse(status["startTime"])).total_seconds()
+        )
     completions = f"{status.get('succeeded', 0)}/{spec.get('completions', 1)}"
     selector = format_selector(spec.get("selector"))
-    return [_name(obj), state, completions, duration, _age(obj), names, images, selector]
+    return [
+        _name(obj),
+        state,
+        completions,
+        duration,
+        _age(obj),
+        names,
+        images,
+        selector,
+    ]
 
 
 def _cronjob_row(obj: Json) -> list[Cell]:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
-    template = ((spec.get("jobTemplate") or {}).get("spec") or {})
+    template = (spec.get("jobTemplate") or {}).get("spec") or {}
     names, images = _containers(template)
     last = status.get("lastScheduleTime")
     return [
@@ -350,12 +367,16 @@ def _namespace_row(obj: Json) -> list[Cell]:
 
 def _node_row(obj: Json) -> list[Cell]:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
-    conditions = {c.get("type"): c.get("status") for c in status.get("conditions") or []}
+    conditions = {
+        c.get("type"): c.get("status") for c in status.get("conditions") or []
+    }
     state = "Ready" if conditions.get("Ready") == "True" else "NotReady"
     if spec.get("unschedulable"):
         state += ",SchedulingDisabled"
     prefix = "node-role.kubernetes.io/"
-    roles = [k[len(prefix) :] for k in _meta(obj).get("labels") or {} if k.startswith(prefix)]
+    roles = [
+        k[len(prefix) :] for k in _meta(obj).get("labels") or {} if k.startswith(prefix)
+    ]
     addresses = {a.get("type"): a.get("address") for a in status.get("addresses") or []}
     info = status.get("nodeInfo") or {}
     return [
@@ -621,7 +642,9 @@ _PRINTERS: dict[str, tuple[list[Json], RowFunction]] = {
 
 # Custom resources
 
-_SEGMENT = re.compile(r"\.([A-Za-z0-9_-]+)|\[(\d+)\]|\[\?\(@\.([\w.]+)==[\"']([^\"']*)[\"']\)\]")
+_SEGMENT = re.compile(
+    r"\.([A-Za-z0-9_-]+)|\[(\d+)\]|\[\?\(@\.([\w.]+)==[\"']([^\"']*)[\"']\)\]"
+)
 
 
 def jsonpath(obj: Any, path: str) -> list[Any]:
@@ -633,7 +656,11 @@ def jsonpath(obj: Any, path: str) -> list[Any]:
         for value in values:
             if field is not None and isinstance(value, dict) and field in value:
                 found.append(value[field])
-            elif index is not None and isinstance(value, list) and int(index) < len(value):
+            elif (
+                index is not None
+                and isinstance(value, list)
+                and int(index) < len(value)
+            ):
                 found.append(value[int(index)])
             elif filter_key is not None and isinstance(value, list):
                 found += [v for v in value if _filter_hit(v, filter_key, filter_value)]

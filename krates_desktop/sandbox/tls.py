@@ -44,7 +44,9 @@ def _name(common_name: str) -> x509.Name:
 
 def _validity(builder: x509.CertificateBuilder, days: int) -> x509.CertificateBuilder:
     start = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5)
-    return builder.not_valid_before(start).not_valid_after(start + datetime.timedelta(days=days))
+    return builder.not_valid_before(start).not_valid_after(
+        start + datetime.timedelta(days=days)
+    )
 
 
 def _ca(key: ec.EllipticCurvePrivateKey) -> x509.Certificate:
@@ -70,16 +72,23 @@ def _ca(key: ec.EllipticCurvePrivateKey) -> x509.Certificate:
             ),
             critical=True,
         )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(public), critical=False
+        )
     )
     return _validity(builder, 3650).sign(key, hashes.SHA256())
 
 
 def _leaf(
-    ca_key: ec.EllipticCurvePrivateKey, ca: x509.Certificate, key: ec.EllipticCurvePrivateKey
+    ca_key: ec.EllipticCurvePrivateKey,
+    ca: x509.Certificate,
+    key: ec.EllipticCurvePrivateKey,
 ) -> x509.Certificate:
     public = key.public_key()
-    names = [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+    names = [
+        x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+        x509.DNSName("localhost"),
+    ]
     builder = (
         x509.CertificateBuilder()
         .subject_name(_name("127.0.0.1"))
@@ -91,7 +100,9 @@ def _leaf(
         .add_extension(
             x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
         )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(public), critical=False
+        )
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
             critical=False,
@@ -126,7 +137,9 @@ def generate_server_tls(directory: Path) -> ServerTls:
     ca = _ca(ca_key)
     key = ec.generate_private_key(ec.SECP256R1())
     leaf = _leaf(ca_key, ca, key)
-    tls = ServerTls(directory / "ca.crt", directory / "server.crt", directory / "server.key")
+    tls = ServerTls(
+        directory / "ca.crt", directory / "server.crt", directory / "server.key"
+    )
     tls.ca_file.write_bytes(_pem(ca))
     tls.cert_file.write_bytes(_pem(leaf) + _pem(ca))
     _write_private(tls.key_file, _key_pem(key))
@@ -142,7 +155,9 @@ def demo_certificate(common_name: str) -> tuple[str, str]:
         .issuer_name(_name(common_name))
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(common_name)]), critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName(common_name)]), critical=False
+        )
     )
     cert = _validity(builder, 90).sign(key, hashes.SHA256())
     return _pem(cert).decode(), _key_pem(key).decode()

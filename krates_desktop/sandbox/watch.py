@@ -60,7 +60,9 @@ class WatchEncoder:
         if self._table and type_ != "ERROR":
             rows = [] if type_ == "BOOKMARK" else [obj]
             meta = {"resourceVersion": obj["metadata"].get("resourceVersion", "")}
-            obj = to_table(self._kind, rows, meta, self._include, not self._columns_sent)
+            obj = to_table(
+                self._kind, rows, meta, self._include, not self._columns_sent
+            )
             self._columns_sent = True
         return orjson.dumps({"type": type_, "object": obj}) + b"\n"
 
@@ -69,7 +71,11 @@ class WatchEncoder:
         meta: Json = {"resourceVersion": str(rv), "creationTimestamp": None}
         if initial_end:
             meta["annotations"] = {INITIAL_EVENTS_END: "true"}
-        obj = {"kind": self._kind.kind, "apiVersion": self._kind.api_version, "metadata": meta}
+        obj = {
+            "kind": self._kind.kind,
+            "apiVersion": self._kind.api_version,
+            "metadata": meta,
+        }
         return self.event("BOOKMARK", obj)
 
 
@@ -97,10 +103,15 @@ class WatchRequest:
             )
         raw_timeout = query.get("timeoutSeconds")
         try:
-            self.timeout = float(raw_timeout) if raw_timeout else random.uniform(1800, 3600)
+            self.timeout = (
+                float(raw_timeout) if raw_timeout else random.uniform(1800, 3600)
+            )
         except ValueError as exc:
             raise bad_request(f"invalid timeoutSeconds: {raw_timeout!r}") from exc
-        if self.resource_version not in ("", "0") and not self.resource_version.isdigit():
+        if (
+            self.resource_version not in ("", "0")
+            and not self.resource_version.isdigit()
+        ):
             raise bad_request(f"invalid resource version: {self.resource_version!r}")
 
     @property
@@ -135,7 +146,9 @@ async def serve_watch(
         if lines:
             await response.write(b"".join(lines))
         if error is None:
-            await _follow(response, store, subscription.queue, options, in_scope, encoder)
+            await _follow(
+                response, store, subscription.queue, options, in_scope, encoder
+            )
         await response.write_eof()
         return response
     finally:
@@ -151,7 +164,9 @@ def _opening(
 ) -> tuple[list[bytes], ApiError | None]:
     """The lines sent first; runs without awaiting, right after subscribing."""
     if options.from_now_with_state:
-        lines = [encoder.event("ADDED", obj) for obj in store.list(kind) if in_scope(obj)]
+        lines = [
+            encoder.event("ADDED", obj) for obj in store.list(kind) if in_scope(obj)
+        ]
         if options.send_initial == "true":
             lines.append(encoder.bookmark(store.resource_version, initial_end=True))
         return lines, None
@@ -180,7 +195,9 @@ async def _follow(
     deadline = time.monotonic() + options.timeout
     next_bookmark = time.monotonic() + BOOKMARK_INTERVAL
     while (left := deadline - time.monotonic()) > 0:
-        wait = min(left, next_bookmark - time.monotonic()) if options.bookmarks else left
+        wait = (
+            min(left, next_bookmark - time.monotonic()) if options.bookmarks else left
+        )
         event = None
         with contextlib.suppress(TimeoutError):
             event = await asyncio.wait_for(queue.get(), max(wait, 0.0))

@@ -210,8 +210,7 @@ class ShellBinding(Binding):
             self.state = "connected"
             self.terminal.takes_keyboard = True
             self.terminal.setFocus()
-            if self._size is not None and self.session is not None:
-                self.session.resize(*self._size)
+            self.terminal.fit_now()
         elif name == "Exited":
             self.state = "exited"
             self.terminal.takes_keyboard = False

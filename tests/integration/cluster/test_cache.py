@@ -55,10 +55,22 @@ class Recorder:
         return bool(self.statuses) and isinstance(self.statuses[-1], Synced)
 
     def change(self, type_: str, name: str) -> Change | None:
-        for change in self.changes:
+        for change in reversed(self.changes):
             if change.type == type_ and change.obj["metadata"]["name"] == name:
                 return change
         return None
+
+
+def compact_history(sandbox: Any) -> None:
+    """Forget the sandbox's event log, as a real API server's compaction would.
+
+    The store belongs to the sandbox's loop thread, so the call is made there.
+    """
+
+    async def compact() -> None:
+        sandbox.state.store.compact()
+
+    asyncio.run_coroutine_threadsafe(compact(), sandbox._loop).result(5)
 
 
 @pytest.fixture
@@ -186,7 +198,7 @@ def test_relist_after_410_emits_the_difference(
         core.patch_namespaced_config_map(
             f"changed-{tag}", "default", {"data": {"v": "2"}}
         )
-        sandbox.store.compact()
+        compact_history(sandbox)
         recorder.wait_for(
             lambda: any(
                 isinstance(s, Unreachable | Degraded) for s in recorder.statuses

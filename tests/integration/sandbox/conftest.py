@@ -46,7 +46,9 @@ def kubectl(
 ) -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run kubectl to completion (bounded by a timeout) and return the result."""
 
-    def run(*args: str, timeout: float = 30, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str, timeout: float = 30, stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [*kubectl_args, *args],
             env=kube_env,
@@ -67,7 +69,9 @@ class LineReader:
         self.lines: queue.Queue[tuple[float, str]] = queue.Queue()
         self.seen: list[str] = []
         assert process.stdout is not None
-        self._thread = threading.Thread(target=self._pump, args=(process.stdout,), daemon=True)
+        self._thread = threading.Thread(
+            target=self._pump, args=(process.stdout,), daemon=True
+        )
         self._thread.start()
 
     def _pump(self, stream: Any) -> None:
@@ -120,7 +124,9 @@ def kubectl_stream(
 @pytest.fixture
 def api_client(sandbox_kubeconfig: Path) -> Iterator[client.ApiClient]:
     """An official-client ApiClient for the sandbox context."""
-    api = config.new_client_from_config(config_file=str(sandbox_kubeconfig), context="krates-sandbox")
+    api = config.new_client_from_config(
+        config_file=str(sandbox_kubeconfig), context="krates-sandbox"
+    )
     yield api
     api.close()
 

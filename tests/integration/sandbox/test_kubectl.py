@@ -33,12 +33,26 @@ def test_get_pods_all_namespaces_lists_seeded_pods(kubectl: Kubectl) -> None:
     result = kubectl("get", "pods", "-A")
     assert result.returncode == 0, result.stderr
     rows = {(r[0], r[1]): r for r in _rows(result.stdout)}
-    assert result.stdout.split()[:6] == ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    assert result.stdout.split()[:6] == [
+        "NAMESPACE",
+        "NAME",
+        "READY",
+        "STATUS",
+        "RESTARTS",
+        "AGE",
+    ]
     assert rows[("payments", STABLE_POD)][2:4] == ["1/1", "Running"]
     assert rows[("payments", "ledger-db-0")][2] == "2/2"
     assert rows[("payments", "ledger-db-2")][3] == "ContainerCreating"
-    assert rows[("checkout", "cart-6d4b9-q7wzn")][3] in ("ImagePullBackOff", "ErrImagePull")
-    assert rows[("payments", "api-server-7c9d5-r5t7w")][3] in ("CrashLoopBackOff", "Running", "Error")
+    assert rows[("checkout", "cart-6d4b9-q7wzn")][3] in (
+        "ImagePullBackOff",
+        "ErrImagePull",
+    )
+    assert rows[("payments", "api-server-7c9d5-r5t7w")][3] in (
+        "CrashLoopBackOff",
+        "Running",
+        "Error",
+    )
     assert ("kube-system", "kube-proxy-7xk2m") in rows
     assert ("platform", "metrics-gateway-84d7c-p9vbn") in rows
 
@@ -53,7 +67,9 @@ def test_get_several_kinds_all_namespaces(kubectl: Kubectl) -> None:
     assert "service/api-server" in out and "10.96.112.40" in out
     assert "configmap/api-config" in out
     assert "secret/api-tls" in out and "kubernetes.io/tls" in out
-    assert "UP-TO-DATE" in out and "CLUSTER-IP" in out and "DATA" in out and "TYPE" in out
+    assert (
+        "UP-TO-DATE" in out and "CLUSTER-IP" in out and "DATA" in out and "TYPE" in out
+    )
 
 
 def test_api_resources_lists_builtin_and_custom_kinds(kubectl: Kubectl) -> None:
@@ -62,8 +78,20 @@ def test_api_resources_lists_builtin_and_custom_kinds(kubectl: Kubectl) -> None:
     assert result.returncode == 0, result.stderr
     rows = {r[0]: r for r in _rows(result.stdout)}
     assert rows["pods"] == ["pods", "po", "v1", "true", "Pod"]
-    assert rows["deployments"] == ["deployments", "deploy", "apps/v1", "true", "Deployment"]
-    assert rows["certificates"] == ["certificates", "cert,certs", "example.com/v1", "true", "Certificate"]
+    assert rows["deployments"] == [
+        "deployments",
+        "deploy",
+        "apps/v1",
+        "true",
+        "Deployment",
+    ]
+    assert rows["certificates"] == [
+        "certificates",
+        "cert,certs",
+        "example.com/v1",
+        "true",
+        "Certificate",
+    ]
     assert rows["ingresses"][2] == "networking.k8s.io/v1"
     assert "warning" not in result.stderr.lower()
 
@@ -83,21 +111,35 @@ def test_get_unknown_object_reports_not_found(kubectl: Kubectl) -> None:
     assert 'Error from server (NotFound): pods "nope" not found' in result.stderr
 
 
-def test_watch_sees_label_change(kubectl: Kubectl, kubectl_stream: Callable[..., LineReader]) -> None:
+def test_watch_sees_label_change(
+    kubectl: Kubectl, kubectl_stream: Callable[..., LineReader]
+) -> None:
     """`kubectl get pods -w` prints a new row when `kubectl label` changes a pod."""
     value = f"w{uuid.uuid4().hex[:8]}"
     watch = kubectl_stream("get", "pods", "-n", "payments", "-w", "--show-labels")
     watch.wait_for(lambda line: line.startswith(STABLE_POD))
-    labelled = kubectl("label", "pod", STABLE_POD, "-n", "payments", f"watch-test={value}", "--overwrite")
+    labelled = kubectl(
+        "label",
+        "pod",
+        STABLE_POD,
+        "-n",
+        "payments",
+        f"watch-test={value}",
+        "--overwrite",
+    )
     assert labelled.returncode == 0, labelled.stderr
     assert f"pod/{STABLE_POD} labeled" in labelled.stdout
     row = watch.wait_for(lambda line: f"watch-test={value}" in line)
     assert row.split()[:3] == [STABLE_POD, "1/1", "Running"]
 
 
-def test_logs_follow_prints_lines_as_they_arrive(kubectl_stream: Callable[..., LineReader]) -> None:
+def test_logs_follow_prints_lines_as_they_arrive(
+    kubectl_stream: Callable[..., LineReader],
+) -> None:
     """`kubectl logs -f` keeps printing new lines at the container's pace."""
-    logs = kubectl_stream("logs", "-f", "-n", "payments", STABLE_POD, "--tail=1", "--timestamps")
+    logs = kubectl_stream(
+        "logs", "-f", "-n", "payments", STABLE_POD, "--tail=1", "--timestamps"
+    )
     arrivals = [logs.next_line() for _ in range(4)]
     times = [t for t, _ in arrivals]
     assert times[-1] - times[0] > 0.5, "lines came in one burst instead of as produced"
@@ -142,7 +184,9 @@ def test_exec_prints_command_output(kubectl: Kubectl) -> None:
 
 def test_exec_with_stdin_passes_input_and_eof(kubectl: Kubectl) -> None:
     """`echo … | kubectl exec -i POD -- cat` echoes the input and ends at EOF."""
-    result = kubectl("exec", "-i", "-n", "payments", STABLE_POD, "--", "cat", stdin="piped text\n")
+    result = kubectl(
+        "exec", "-i", "-n", "payments", STABLE_POD, "--", "cat", stdin="piped text\n"
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == "piped text\n"
 
@@ -151,7 +195,10 @@ def test_exec_of_missing_command_fails_like_a_runtime(kubectl: Kubectl) -> None:
     """A command that does not exist gives containerd's message and exit code 126."""
     result = kubectl("exec", "-n", "payments", STABLE_POD, "--", "no-such-binary")
     assert result.returncode == 126
-    assert 'exec: "no-such-binary": executable file not found in $PATH' in result.stdout + result.stderr
+    assert (
+        'exec: "no-such-binary": executable file not found in $PATH'
+        in result.stdout + result.stderr
+    )
 
 
 def _read_until(fd: int, token: bytes, seen: bytearray, timeout: float = 15) -> bool:
@@ -177,7 +224,9 @@ def _controlling_tty() -> None:
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
-def test_exec_tty_follows_terminal_size(kube_env: dict[str, str], kubectl_args: list[str]) -> None:
+def test_exec_tty_follows_terminal_size(
+    kube_env: dict[str, str], kubectl_args: list[str]
+) -> None:
     """`kubectl exec -it` sends the terminal size, and `stty size` in the shell reports it."""
     master, slave = os.openpty()
     _set_size(slave, 33, 101)
@@ -205,7 +254,9 @@ def test_exec_tty_follows_terminal_size(kube_env: dict[str, str], kubectl_args: 
         os.close(master)
 
 
-def test_kubeconfig_is_private_and_names_the_context(sandbox_kubeconfig: Path, kubectl: Kubectl) -> None:
+def test_kubeconfig_is_private_and_names_the_context(
+    sandbox_kubeconfig: Path, kubectl: Kubectl
+) -> None:
     """The kubeconfig is mode 0600 and its current context is krates-sandbox on demo-cluster."""
     assert sandbox_kubeconfig.stat().st_mode & 0o777 == 0o600
     context = kubectl("config", "current-context")

@@ -23,10 +23,17 @@ def test_list_namespaced_pods_returns_typed_models(core_v1: client.CoreV1Api) ->
     assert pod.spec.containers[0].image == "ghcr.io/acme/api-server:1.14.2"
     assert pod.status.phase == "Running" and pod.status.pod_ip
     assert pod.status.container_statuses[0].ready is True
-    assert pods["ledger-db-1"].metadata.annotations["kubectl.kubernetes.io/default-container"] == "db"
+    assert (
+        pods["ledger-db-1"].metadata.annotations[
+            "kubectl.kubernetes.io/default-container"
+        ]
+        == "db"
+    )
 
 
-def test_watch_streams_added_then_modified_after_patch(core_v1: client.CoreV1Api) -> None:
+def test_watch_streams_added_then_modified_after_patch(
+    core_v1: client.CoreV1Api,
+) -> None:
     """Watch().stream sends ADDED for current pods, then MODIFIED when a pod is patched."""
     value = uuid.uuid4().hex[:8]
     stream_watch = watch.Watch()
@@ -52,12 +59,17 @@ def test_watch_streams_added_then_modified_after_patch(core_v1: client.CoreV1Api
     assert modified and modified[-1]["py-watch"] == value
 
 
-def test_watch_from_compacted_resource_version_raises_410(core_v1: client.CoreV1Api) -> None:
+def test_watch_from_compacted_resource_version_raises_410(
+    core_v1: client.CoreV1Api,
+) -> None:
     """A watch from a resourceVersion older than the event log ends in ApiException 410."""
     stream_watch = watch.Watch()
     with pytest.raises(ApiException) as raised:
         for _ in stream_watch.stream(
-            core_v1.list_namespaced_pod, "payments", resource_version="1", _request_timeout=15
+            core_v1.list_namespaced_pod,
+            "payments",
+            resource_version="1",
+            _request_timeout=15,
         ):
             pass
     assert raised.value.status == 410
@@ -120,19 +132,24 @@ def test_exec_preloaded_returns_combined_output(core_v1: client.CoreV1Api) -> No
 
 def test_read_log_with_tail_and_container(core_v1: client.CoreV1Api) -> None:
     """read_namespaced_pod_log honours container and tail_lines."""
-    text = core_v1.read_namespaced_pod_log("ledger-db-1", "payments", container="metrics", tail_lines=4)
+    text = core_v1.read_namespaced_pod_log(
+        "ledger-db-1", "payments", container="metrics", tail_lines=4
+    )
     lines = text.splitlines()
     assert len(lines) == 4
     assert all(line.startswith("ts=") for line in lines)
 
 
-def test_log_without_container_on_multi_container_pod_is_400(core_v1: client.CoreV1Api) -> None:
+def test_log_without_container_on_multi_container_pod_is_400(
+    core_v1: client.CoreV1Api,
+) -> None:
     """Without a container name, a two-container pod's log is a 400 naming the choices."""
     with pytest.raises(ApiException) as raised:
         core_v1.read_namespaced_pod_log("ledger-db-0", "payments")
     assert raised.value.status == 400
-    assert "a container name must be specified for pod ledger-db-0, choose one of: [db metrics]" in (
-        raised.value.body
+    assert (
+        "a container name must be specified for pod ledger-db-0, choose one of: [db metrics]"
+        in (raised.value.body)
     )
 
 
