@@ -126,12 +126,11 @@ class ClusterCache:
         }
         self._settled: set[tuple[str, str, str]] = set()
         self._status: CacheStatus = Loading(0, len(self._kinds))
+        self._on_changes = on_changes or (lambda changes: None)
         self._stopping = threading.Event()
-        self._batcher: Batcher[Change] = Batcher(
-            on_changes or (lambda changes: None),
-            batch_interval,
-            name="cache-changes",
-            merge=coalesce,
+        # Statuses travel with the changes, so Synced never overtakes the objects.
+        self._batcher: Batcher[Change | CacheStatus] = Batcher(
+            self._deliver, batch_interval, name="cache-changes", merge=_coalesce_runs
         )
         self._informers = [_Informer(self, kind) for kind in self._kinds]
 
@@ -159,8 +158,8 @@ class ClusterCache:
     def start(self) -> None:
         """Start the informers; the first status is ``Loading(0, n)``."""
         log.info("cache starting for %s (%d kinds)", self.server, len(self._kinds))
-        self._emit_status(self._status)
         self._batcher.start()
+        self._emit_status(self._status)
         for informer in self._informers:
             informer.start()
 
@@ -282,10 +281,27 @@ class ClusterCache:
         return Degraded(degraded[0]) if degraded else Synced()
 
     def _emit_status(self, status: CacheStatus) -> None:
+        self._batcher.add([status])
+
+    def _deliver(self, items: list[Change | CacheStatus]) -> None:
+        """Hand changes and statuses to the callbacks in the order they happened."""
+        changes: list[Change] = []
+        for item in items:
+            if isinstance(item, Change):
+                changes.append(item)
+                continue
+            self._call(self._on_changes, changes)
+            changes = []
+            self._call(self._on_status, item)
+        self._call(self._on_changes, changes)
+
+    def _call(self, callback: Callable[[Any], None], value: Any) -> None:
+        if value == []:
+            return
         try:
-            self._on_status(status)
+            callback(value)
         except Exception:
-            log.exception("the cache status callback failed")
+            log.exception("a cache callback failed")
 
     def _stopped(self) -> bool:
         return self._stopping.is_set()
@@ -548,6 +564,20 @@ def coalesce(changes: list[Change]) -> list[Change]:
         else:
             merged[ident] = Change("MODIFIED", change.kind, change.obj)
     return list(merged.values())
+
+
+def _coalesce_runs(items: list[Change | CacheStatus]) -> list[Change | CacheStatus]:
+    """Coalesce each run of changes between two statuses, keeping statuses in place."""
+    merged: list[Change | CacheStatus] = []
+    run: list[Change] = []
+    for item in items:
+        if isinstance(item, Change):
+            run.append(item)
+            continue
+        merged += coalesce(run)
+        run = []
+        merged.append(item)
+    return merged + coalesce(run)
 
 
 def _involves(

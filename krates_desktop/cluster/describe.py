@@ -80,7 +80,7 @@ def to_yaml(obj: Obj, *, reveal: bool = False) -> str:
                 clean[key] = {
                     k: _secret_value(key, v, reveal) for k, v in values.items()
                 }
-    return yaml.dump(
+    text: str = yaml.dump(
         clean,
         Dumper=_BlockDumper,
         default_flow_style=False,
@@ -88,6 +88,7 @@ def to_yaml(obj: Obj, *, reveal: bool = False) -> str:
         allow_unicode=True,
         width=1_000_000,
     )
+    return text
 
 
 class _BlockDumper(yaml.SafeDumper):

@@ -184,7 +184,7 @@ class ExecSession:
         if self._container:
             kwargs["container"] = self._container
         try:
-            return stream(
+            ws: WSClient = stream(
                 CoreV1Api(client).connect_get_namespaced_pod_exec,
                 self._pod,
                 self._namespace,
@@ -194,6 +194,7 @@ class ExecSession:
             raise self._connect_error(exc) from exc
         finally:
             client.close()
+        return ws
 
     def _connect_error(self, exc: ApiException) -> _ConnectError:
         cause = exc.__context__

@@ -72,10 +72,11 @@ BUILTIN_KINDS: tuple[Kind, ...] = (
     EVENT,
 )
 
-_BY_NAME: dict[str, Kind] = {}
-for _kind in BUILTIN_KINDS:
-    for _name in (_kind.kind, _kind.plural, _kind.short):
-        _BY_NAME[_name.lower()] = _kind
+_BY_NAME: dict[str, Kind] = {
+    name.lower(): kind
+    for kind in BUILTIN_KINDS
+    for name in (kind.kind, kind.plural, kind.short)
+}
 
 
 def kind_by_name(kind: str) -> Kind:

@@ -142,7 +142,7 @@ class Kubeconfig:
         info = self.context(self._resolve_name(name))
         config = self._client_dict(info)
         try:
-            return new_client_from_config_dict(
+            client: ApiClient = new_client_from_config_dict(
                 config_dict=config, context=info.name, persist_config=False
             )
         except (ConfigException, ValueError, OSError) as exc:
@@ -150,6 +150,7 @@ class Kubeconfig:
                 f"The context {info.name} in the kubeconfig at {info.source} "
                 f"cannot be used: {exc}"
             ) from exc
+        return client
 
     def fingerprint(self, name: str | None = None) -> str:
         """The cluster fingerprint: SHA-256 of the CA bundle, else of the normalized server URL."""

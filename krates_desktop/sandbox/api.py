@@ -140,7 +140,7 @@ class Api:
             if sub is None or not target.name:
                 raise unknown_path()
             allowed = sub.verbs
-        if action not in allowed and not (target.subresource == "exec"):
+        if action not in allowed:
             raise method_not_allowed()
         user = request[USER_KEY]
         if not authorize(user, action, target.resource, target.namespace):

@@ -44,9 +44,11 @@ def _go_stack(rng: random.Random) -> Lines:
     goroutine = rng.randint(40, 900)
     return [
         f"goroutine {goroutine} [running]:".encode(),
-        b"github.com/acme/api-server/internal/ledger.(*Client).Post(0xc0001a2000, {0x1a2b3c0, 0xc000412f00})",
+        b"github.com/acme/api-server/internal/ledger.(*Client).Post("
+        b"0xc0001a2000, {0x1a2b3c0, 0xc000412f00})",
         b"\t/src/internal/ledger/client.go:214 +0x3c5",
-        b"github.com/acme/api-server/internal/payments.(*Service).Capture(0xc00011c0a0, {0x1a2b3c0, 0xc000412f00}, 0xc0004a6000)",
+        b"github.com/acme/api-server/internal/payments.(*Service).Capture("
+        b"0xc00011c0a0, {0x1a2b3c0, 0xc000412f00}, 0xc0004a6000)",
         b"\t/src/internal/payments/capture.go:88 +0x1f2",
         b"net/http.HandlerFunc.ServeHTTP(0xc000132400, {0x1a30e40, 0xc0003e20e0}, 0xc0004b4100)",
         b"\t/usr/local/go/src/net/http/server.go:2294 +0x29",
@@ -120,7 +122,8 @@ def postgres(rng: random.Random, now: datetime) -> Lines:
         f"{stamp} [{pid}] ERROR:  duplicate key value violates unique constraint "
         f'"ledger_entries_pkey"'.encode(),
         f"{stamp} [{pid}] DETAIL:  Key (id)=({rng.randint(1000, 99999)}) already exists.".encode(),
-        f"{stamp} [{pid}] STATEMENT:  INSERT INTO ledger_entries (id, amount) VALUES ($1, $2)".encode(),
+        f"{stamp} [{pid}] STATEMENT:  INSERT INTO ledger_entries (id, amount) "
+        "VALUES ($1, $2)".encode(),
     ]
 
 
@@ -160,7 +163,8 @@ def rust_service(rng: random.Random, now: datetime) -> Lines:
         bar = "█" * rng.randint(5, 40)
         return [f"{head} replaying journal {bar} {rng.randint(1, 100)}%".encode()]
     return [
-        f"{head} accepted connection peer=10.244.1.{rng.randint(2, 250)}:{rng.randint(30000, 60000)} "
+        f"{head} accepted connection "
+        f"peer=10.244.1.{rng.randint(2, 250)}:{rng.randint(30000, 60000)} "
         f"streams={rng.randint(1, 64)}".encode()
     ]
 

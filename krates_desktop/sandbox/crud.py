@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from krates_desktop.sandbox import clock, patch
+from krates_desktop.sandbox import clock, patch, protobuf
 from krates_desktop.sandbox.kinds import ResourceKind
 from krates_desktop.sandbox.negotiation import wants_partial_metadata, wants_table
 from krates_desktop.sandbox.routes import Target
@@ -55,11 +55,13 @@ def respond(body: Any, status: int = 200) -> web.Response:
 
 
 async def read_body(request: web.Request) -> Any:
-    """The decoded JSON body; protobuf and unknown types are a 415."""
+    """The decoded body: JSON, or the protobuf kubectl's typed clients send."""
     media = request.content_type
+    raw = await request.read()
+    if media == "application/vnd.kubernetes.protobuf":
+        return protobuf.decode(raw)
     if "protobuf" in media or "yaml" in media:
         raise unsupported_media_type(request.headers.get("Content-Type", media))
-    raw = await request.read()
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:

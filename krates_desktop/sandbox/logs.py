@@ -39,29 +39,49 @@ class LogLine:
 
 
 class ContainerLog:
-    """The lines of one container's current and previous run, and their followers."""
+    """The lines of a container's latest runs, and the streams following it.
+
+    As with a kubelet, "current" is the latest run (still running, or the one that
+    just exited while the container waits to restart) and "previous" the one before.
+    """
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.profile = chatter.profile_for(name)
-        self.current: deque[LogLine] = deque(maxlen=HISTORY_LINES)
-        self.previous: deque[LogLine] | None = None
+        self._runs: deque[deque[LogLine]] = deque(
+            [deque(maxlen=HISTORY_LINES)], maxlen=2
+        )
         self.followers: set[asyncio.Queue[LogLine | None]] = set()
         self.next_due = 0.0
+        self.run_started: str | None = None  # startedAt of the run being written
+
+    @property
+    def current(self) -> list[LogLine]:
+        """Lines of the latest run."""
+        return list(self._runs[-1])
+
+    @property
+    def previous(self) -> list[LogLine] | None:
+        """Lines of the run before the latest, if there was one."""
+        return list(self._runs[0]) if len(self._runs) > 1 else None
 
     def write(self, lines: Iterable[bytes], at: datetime | None = None) -> None:
-        """Append lines and hand them to followers."""
+        """Append lines to the latest run and hand them to followers."""
         moment = at or clock.now()
-        for data in lines:
-            line = LogLine(moment, data)
-            self.current.append(line)
+        for index, data in enumerate(lines):
+            # A burst (a stack trace) is written over some microseconds, not at once.
+            line = LogLine(moment + timedelta(microseconds=40 * index), data)
+            self._runs[-1].append(line)
             for queue in self.followers:
                 queue.put_nowait(line)
 
-    def restart(self) -> None:
-        """The container exited: its lines become `previous`; followers reach EOF."""
-        self.previous, self.current = self.current, deque(maxlen=HISTORY_LINES)
+    def exited(self) -> None:
+        """The container stopped: follow streams reach their end."""
         self.end_followers()
+
+    def started(self) -> None:
+        """The container started again: a new run begins."""
+        self._runs.append(deque(maxlen=HISTORY_LINES))
 
     def end_followers(self) -> None:
         """Close every follow stream."""
@@ -98,19 +118,39 @@ class LogHub:
         if status is None:
             return
         state = status.get("state") or {}
-        started = (state.get("running") or state.get("terminated") or {}).get(
-            "startedAt"
-        )
-        if not started:
-            return
-        start = clock.parse(started)
-        log.write(chatter.startup_lines(log.name, status.get("image", "")), start)
+        last = (status.get("lastState") or {}).get("terminated")
+        image = status.get("image", "")
         if "terminated" in state:
+            start = clock.parse(state["terminated"]["startedAt"])
+            log.write(chatter.startup_lines(log.name, image), start)
             log.write([b"applied 3 pending migrations", b"done"], start)
             return
-        span = min(clock.now() - start, timedelta(minutes=20))
-        for index in range(PREFILL_LINES):
-            moment = clock.now() - span + span * (index / PREFILL_LINES)
+        log.run_started = (state.get("running") or {}).get("startedAt")
+        if last:
+            # A restarted container: back-fill the run before and the one that crashed.
+            start, end = clock.parse(last["startedAt"]), clock.parse(last["finishedAt"])
+            for earlier in (timedelta(minutes=3), timedelta(0)):
+                if not earlier:
+                    log.started()
+                self._backfill(log, image, start - earlier, end - earlier, 12)
+                log.write(chatter.crash_lines(self._rng), end - earlier)
+            if "running" not in state:
+                return
+            log.started()
+        started = (state.get("running") or {}).get("startedAt")
+        if started:
+            start = clock.parse(started)
+            self._backfill(log, image, start, clock.now(), PREFILL_LINES)
+
+    def _backfill(
+        self, log: ContainerLog, image: str, start: datetime, end: datetime, count: int
+    ) -> None:
+        """Startup lines at `start`, then up to `count` lines until `end` (20 min at most)."""
+        log.write(chatter.startup_lines(log.name, image), start)
+        begin = max(start, end - timedelta(minutes=20))
+        count = min(count, int((end - begin).total_seconds() / 0.9))
+        for index in range(count):
+            moment = begin + (end - begin) * (index / count)
             log.write(log.profile(self._rng, moment), moment)
 
     def tick(self) -> None:
@@ -119,13 +159,24 @@ class LogHub:
         for pod in self._store.list(self._pods):
             meta = pod["metadata"]
             for status in (pod.get("status") or {}).get("containerStatuses") or []:
+                log = self.log(meta["namespace"], meta["name"], status["name"])
                 if not _running(status):
                     continue
-                log = self.log(meta["namespace"], meta["name"], status["name"])
+                self._notice_start(log, status)
                 if now >= log.next_due:
                     if log.next_due:
                         log.write(log.profile(self._rng, clock.now()))
                     log.next_due = now + self._rng.uniform(0.3, 1.5)
+
+    def _notice_start(self, log: ContainerLog, status: Json) -> None:
+        """A container that (re)started since the last tick begins a new run."""
+        started = status["state"]["running"].get("startedAt")
+        if started == log.run_started:
+            return
+        if log.run_started is not None or log.current:
+            log.started()
+        log.run_started = started
+        log.write(chatter.startup_lines(log.name, status.get("image", "")))
 
     async def run(self) -> None:
         """Feed the logs until cancelled."""
@@ -167,7 +218,10 @@ def choose_container(pod: Json, requested: str) -> str:
     if not requested:
         if len(containers) == 1:
             return str(containers[0])
-        message = f"a container name must be specified for pod {name}, choose one of: [{' '.join(containers)}]"
+        message = (
+            f"a container name must be specified for pod {name}, "
+            f"choose one of: [{' '.join(containers)}]"
+        )
         if inits:
             message += f" or one of the init containers: [{' '.join(inits)}]"
         raise bad_request(message)
@@ -265,14 +319,14 @@ async def serve_log(request: web.Request, hub: LogHub, pod: Json) -> web.StreamR
             raise bad_request(
                 f'previous terminated container "{container}" in pod "{name}" not found'
             )
-        lines = list(log.previous)
+        lines = log.previous
     else:
         reason = _waiting_reason(status)
         if reason is not None:
             raise bad_request(
                 f'container "{container}" in pod "{name}" is waiting to start: {reason}'
             )
-        lines = list(log.current)
+        lines = log.current
     if options.since is not None:
         lines = [line for line in lines if line.at >= options.since]
     if options.tail_lines is not None:

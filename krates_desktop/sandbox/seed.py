@@ -197,7 +197,7 @@ class Seeder:
             states=[waiting("CrashLoopBackOff")],
             restarts=[7],
             created=clock.ago(minutes=47),
-            last_states=[terminated("Error", 1, clock.ago(seconds=52), crashed_at)],
+            last_states=[terminated("Error", 2, clock.ago(seconds=52), crashed_at)],
         )
         crash_pod["status"]["containerStatuses"][0]["state"] = waiting(
             "CrashLoopBackOff", backoff_message("2m40s", "api", crash_pod)

@@ -1,7 +1,8 @@
-"""What makes the sandbox feel alive: a tick every 2-5 s that drives crash loops,
-image-pull back-offs and stuck volumes, schedules and starts new pods, keeps
-ReplicaSets at their replica count, recomputes workload status, records Events,
-and garbage-collects objects whose owner was deleted."""
+"""What makes the sandbox feel alive. A fast loop (every 0.5 s) schedules and
+starts pods, runs crash loops on their own clock, keeps ReplicaSets at their
+replica count and recomputes workload status; a slow tick (every 2-5 s) flips
+image-pull back-offs and repeats the Events of stuck volumes. Events are recorded
+and counted, and objects whose owner was deleted are garbage-collected."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ NODE_IPS = {
     "node-2": ("172.18.0.3", "10.244.2."),
 }
 BACKOFF_SECONDS = (10, 20, 30)
+_SAFE = "bcdfghjklmnpqrstvwxz2456789"  # the alphabet of generated name suffixes
 RUN_BEFORE_CRASH = (3.0, 7.0)
 
 
@@ -50,39 +52,53 @@ class Simulation:
         self._due: dict[ContainerKey, float] = {}
         self._crashers: set[ContainerKey] = set()
         self._next_ip = 100
+        # Pods already waiting for a volume at start stay stuck; new pods never do.
+        self._stuck = {
+            (p["metadata"]["namespace"], p["metadata"]["name"])
+            for p in self.store.list(self.pods)
+            if (p.get("status") or {}).get("phase") == "Pending"
+            and p["spec"].get("nodeName")
+        }
         state.store.add_listener(self._on_event)
 
     async def run(self) -> None:
         """Tick until cancelled."""
+        next_slow = time.monotonic() + self.rng.uniform(2.0, 5.0)
         while True:
-            await asyncio.sleep(self.rng.uniform(2.0, 5.0))
+            await asyncio.sleep(0.5)
+            slow = time.monotonic() >= next_slow
+            if slow:
+                next_slow = time.monotonic() + self.rng.uniform(2.0, 5.0)
             try:
-                self.tick()
+                self.tick(slow)
             except Exception:  # a bad object must not stop the cluster from moving
                 logger.exception("simulation tick failed")
 
-    def tick(self) -> None:
-        """One round of kubelet and controller work."""
+    def tick(self, slow: bool = True) -> None:
+        """One round of kubelet and controller work (`slow`: the ambient changes too)."""
         now = time.monotonic()
         for pod in self.store.list(self.pods):
-            if pod["metadata"].get("deletionTimestamp"):
-                continue
-            self._kubelet(pod, now)
+            if not pod["metadata"].get("deletionTimestamp"):
+                self._kubelet(pod, now, slow)
         self._replicasets()
         self._workload_status()
 
     # Kubelet
 
-    def _kubelet(self, pod: Json, now: float) -> None:
+    def _kubelet(self, pod: Json, now: float, slow: bool) -> None:
         spec, status = pod.get("spec") or {}, pod.get("status") or {}
+        meta = pod["metadata"]
         if not spec.get("nodeName"):
             self._schedule(pod)
             return
         if not status.get("containerStatuses"):
             self._start(pod)
             return
+        if status.get("phase") == "Pending" and _all_creating(status):
+            self._creating(pod, now, slow)
+            return
         for cs in status["containerStatuses"]:
-            key = (pod["metadata"]["namespace"], pod["metadata"]["name"], cs["name"])
+            key = (meta["namespace"], meta["name"], cs["name"])
             state = cs.get("state") or {}
             reason = (state.get("waiting") or {}).get("reason")
             if reason == "CrashLoopBackOff":
@@ -90,13 +106,8 @@ class Simulation:
                 self._back_off(pod, cs, key, now)
             elif "running" in state and key in self._crashers:
                 self._maybe_crash(pod, cs, key, now)
-            elif reason in ("ImagePullBackOff", "ErrImagePull"):
+            elif reason in ("ImagePullBackOff", "ErrImagePull") and slow:
                 self._pull_again(pod, cs, reason)
-            elif (
-                reason == "ContainerCreating"
-                and (pod.get("status") or {}).get("phase") == "Pending"
-            ):
-                self._creating(pod, cs, key, now)
 
     def _set_container(self, pod: Json, name: str, change: Any) -> Json:
         def apply(obj: Json) -> None:
@@ -119,10 +130,9 @@ class Simulation:
             entry["ready"] = False
             entry["started"] = True
 
+        self.state.logs.log(*key)  # back-filled from the state before the restart
         updated = self._set_container(pod, cs["name"], start)
         self._due[key] = now + self.rng.uniform(*RUN_BEFORE_CRASH)
-        log = self.state.logs.log(*key)
-        log.write(chatter.startup_lines(cs["name"], cs.get("image", "")))
         path = f"spec.containers{{{cs['name']}}}"
         self.record(
             updated,
@@ -142,7 +152,7 @@ class Simulation:
             return
         log = self.state.logs.log(*key)
         log.write(chatter.crash_lines(self.rng))
-        log.restart()
+        log.exited()
         delay = self.rng.choice(BACKOFF_SECONDS)
         started = (cs.get("state") or {}).get("running", {}).get(
             "startedAt"
@@ -173,7 +183,8 @@ class Simulation:
         )
 
     def _pull_again(self, pod: Json, cs: Json, reason: str) -> None:
-        if self.rng.random() > 0.35:
+        # ErrImagePull is brief; the back-off in between pulls lasts longer.
+        if reason == "ImagePullBackOff" and self.rng.random() > 0.2:
             return
         image = cs.get("image", "")
         path = f"spec.containers{{{cs['name']}}}"
@@ -201,12 +212,15 @@ class Simulation:
 
         self._set_container(pod, cs["name"], change)
 
-    def _creating(self, pod: Json, cs: Json, key: ContainerKey, now: float) -> None:
-        volumes = [
-            v for v in pod["spec"].get("volumes") or [] if "persistentVolumeClaim" in v
-        ]
-        if volumes:  # a claim that never attaches keeps the pod waiting
-            if self.rng.random() < 0.15:
+    def _creating(self, pod: Json, now: float, slow: bool) -> None:
+        meta = pod["metadata"]
+        if (meta["namespace"], meta["name"]) in self._stuck:
+            volumes = [
+                v
+                for v in pod["spec"].get("volumes") or []
+                if "persistentVolumeClaim" in v
+            ]
+            if volumes and slow and self.rng.random() < 0.15:
                 self.record(
                     pod,
                     "FailedAttachVolume",
@@ -216,8 +230,10 @@ class Simulation:
                     component="attachdetach-controller",
                 )
             return
-        if now < self._due.setdefault(key, now + self.rng.uniform(1, 3)):
+        key = (meta["namespace"], meta["name"], "")
+        if now < self._due.setdefault(key, now + self.rng.uniform(1.0, 2.5)):
             return
+        del self._due[key]
         self._run_pod(pod)
 
     # Scheduling and start-up of new pods
@@ -340,7 +356,8 @@ class Simulation:
                 self.record(
                     deploy,
                     "ScalingReplicaSet",
-                    f"Scaled replica set {name} from {newest['spec'].get('replicas', 1)} to {replicas}",
+                    f"Scaled replica set {name} from "
+                    f"{newest['spec'].get('replicas', 1)} to {replicas}",
                     component="deployment-controller",
                 )
         for rs in self.store.list(replicasets):
@@ -348,7 +365,9 @@ class Simulation:
 
     def _create_replicaset(self, deploy: Json) -> None:
         template = copy.deepcopy(deploy["spec"].get("template") or {})
-        hash_ = digest(repr(template))[:10]
+        hash_ = "".join(
+            _SAFE[int(c, 16) % len(_SAFE)] for c in digest(repr(template))[:10]
+        )
         labels = {
             **(template.get("metadata") or {}).get("labels", {}),
             "pod-template-hash": hash_,
@@ -381,6 +400,9 @@ class Simulation:
             component="deployment-controller",
         )
 
+    def _suffix(self) -> str:
+        return "".join(self.rng.choice(_SAFE) for _ in range(5))
+
     def _reconcile_pods(self, rs: Json) -> None:
         pods = [
             p
@@ -391,7 +413,7 @@ class Simulation:
         ns, name = rs["metadata"]["namespace"], rs["metadata"]["name"]
         for _ in range(wanted - len(pods)):
             template = copy.deepcopy(rs["spec"].get("template") or {})
-            pod_name = f"{name}-{''.join(self.rng.choice('bcdfghjklmnpqrstvwxz2456789') for _ in range(5))}"
+            pod_name = f"{name}-{self._suffix()}"
             template.setdefault("metadata", {}).update(
                 name=pod_name, namespace=ns, ownerReferences=[owner_ref(rs)]
             )
@@ -539,3 +561,12 @@ def workload_status(obj: Json, plural: str, pods: list[Json]) -> Json:
     else:
         status.pop("unavailableReplicas", None)
     return status
+
+
+def _all_creating(status: Json) -> bool:
+    """Whether every container of a pod is still being created."""
+    return all(
+        ((cs.get("state") or {}).get("waiting") or {}).get("reason")
+        == "ContainerCreating"
+        for cs in status.get("containerStatuses") or []
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from krates_desktop.sandbox.exec import ProcessTracker
@@ -25,7 +25,6 @@ class SandboxState:
     home: Path
     rng: random.Random
     server_address: str = "127.0.0.1:0"
-    extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def create(cls, home: Path, seed: int | None = None) -> SandboxState:

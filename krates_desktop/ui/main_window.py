@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from krates_desktop.ui import theme
 from krates_desktop.ui.canvas.view import ZOOM_DEFAULT, CanvasView
+from krates_desktop.ui.hud.minimap import Minimap
 from krates_desktop.ui.hud.pills import Pill
 from krates_desktop.ui.hud.top_bar import TopBar
 from krates_desktop.ui.spotlight.spotlight import Spotlight
@@ -23,6 +25,10 @@ log = logging.getLogger(__name__)
 
 PRIMARY = "⌘" if sys.platform == "darwin" else "Ctrl"
 HINT_CANVAS = f"click or type to search · / search · space+drag pan · {PRIMARY} wheel zoom"
+HINTS = {
+    "detail": f"z maximize · type to search · space+drag pan · {PRIMARY} wheel zoom",
+    "shell": f"keys go to the shell · space+drag pan · {PRIMARY} wheel zoom",
+}
 
 
 def is_printable(event: QKeyEvent) -> bool:
@@ -100,9 +106,13 @@ class MainWindow(QWidget):
         self.zoom_pill = Pill("92%", self)
         self.zoom_pill.clicked.connect(self._on_zoom_pill_clicked)
         self.hint_bar = Pill(HINT_CANVAS, self, size=12, weight=400, text_color=theme.MUTED)
+        self.minimap = Minimap(self, marks=lambda: [], viewport=self.view.visible_world_rect)
+        self.minimap.fly_requested.connect(lambda x, y: self.view.fly_to(x, y, ZOOM_DEFAULT))
+        self.minimap.pan_requested.connect(lambda x, y: self.view.center_on(x, y))
         self.problem = ProblemPanel(self)
         self.problem.action_requested.connect(self.demo_requested.emit)
         self.spotlight = Spotlight(self, candidates=lambda: [])
+        self.key_handlers: list[Callable[[QKeyEvent], bool]] = []
         self._connect_signals()
 
     def _connect_signals(self) -> None:
@@ -139,11 +149,14 @@ class MainWindow(QWidget):
         self.zoom_pill.move(18, h - 18 - self.zoom_pill.height())
         self.hint_bar.adjustSize()
         self.hint_bar.move(w - 18 - self.hint_bar.width(), h - 18 - self.hint_bar.height())
+        self.minimap.move(w - 18 - self.minimap.width(), h - 64 - self.minimap.height())
         if self.problem.isVisible():
             self.problem.move((w - self.problem.width()) // 2, round(h * 0.3))
         if self.spotlight.isVisible():
             self.spotlight.setGeometry(self.rect())
-        for layer in (self.top_bar, self.zoom_pill, self.hint_bar, self.problem, self.spotlight):
+        layers = (self.top_bar, self.zoom_pill, self.hint_bar, self.minimap, self.problem,
+                  self.spotlight)
+        for layer in layers:
             if layer.isVisible():
                 layer.raise_()
 
@@ -151,6 +164,9 @@ class MainWindow(QWidget):
 
     def _on_view_key_for_canvas(self, event: QKeyEvent) -> None:
         if self.spotlight.is_open():
+            return
+        if any(handler(event) for handler in self.key_handlers):
+            event.accept()
             return
         if event.key() == Qt.Key.Key_Slash and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
             self.spotlight.open_with("")
@@ -160,11 +176,24 @@ class MainWindow(QWidget):
             return
         event.accept()
 
+    def set_hover_hint(self, over: str) -> None:
+        """Show the hint for what the pointer is over: "", "detail" or "shell"."""
+        self.hint_bar.set_text(HINTS.get(over, HINT_CANVAS))
+        self._layout_hud()
+
+    def set_maximized(self, maximized: bool) -> None:
+        """Hide the minimap, zoom pill and hint bar while a window is maximised."""
+        for layer in (self.minimap, self.zoom_pill, self.hint_bar):
+            layer.setVisible(not maximized)
+
     def _on_spotlight_closed(self) -> None:
         self.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _on_view_camera_changed(self) -> None:
-        self.zoom_pill.set_text(f"{round(self.view.zoom * 100)}%")
+        suffix = " · overview" if self.view.collapsed else ""
+        self.zoom_pill.set_text(f"{round(self.view.zoom * 100)}%{suffix}")
+        self.zoom_pill.adjustSize()
+        self.minimap.schedule_update()
 
     def _on_zoom_pill_clicked(self) -> None:
         self.view.fly_to(*self.view.view_center(), ZOOM_DEFAULT)

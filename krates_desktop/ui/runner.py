@@ -65,7 +65,12 @@ class Session:
         self.window.demo_requested.connect(self._on_window_demo_requested)
         self.window.closing.connect(self.shutdown)
         self.controller.krate_count_changed.connect(self.window.top_bar.set_krate_count)
+        self.controller.hover_changed.connect(self.window.set_hover_hint)
+        self.controller.maximizer.changed.connect(self.window.set_maximized)
+        self.window.key_handlers.append(self.controller.handle_key)
         self.window.set_candidates(self._candidates)
+        self.window.minimap.set_marks(self._minimap_marks)
+        self.yard.subscribe(lambda _event, _kid: self.window.minimap.marks_changed())
         self.source.subscribe_status(self._on_cache_status)
 
     # connecting -----------------------------------------------------------------
@@ -136,6 +141,14 @@ class Session:
         self.shutdown_services()
         self.options = Options(demo=True)
         self.start()
+
+    def _minimap_marks(self) -> list[tuple[float, float, str, str]]:
+        marks = []
+        for krate in self.yard.krates.values():
+            count = len(krate.windows)
+            tip = f"{krate.label} · {count} window" + ("" if count == 1 else "s")
+            marks.append((*krate.center(), krate.color, tip))
+        return marks
 
     # spotlight ------------------------------------------------------------------
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 
 from krates_desktop.ui.canvas.view import CanvasView
 from krates_desktop.ui.cluster_source import ClusterSource
 from krates_desktop.ui.krate.krate_item import KrateItem
 from krates_desktop.ui.windows.bindings import BINDINGS, Binding, BindingContext
 from krates_desktop.ui.windows.detail_window import DetailWindowItem
+from krates_desktop.ui.windows.maximize import Maximizer
 from krates_desktop.yard.model import ObjRef, Tab, Yard, available_tabs
 
 log = logging.getLogger(__name__)
@@ -22,6 +24,7 @@ class YardController(QObject):
 
     krate_count_changed = Signal(int)
     window_opened = Signal(str, str)  # krate id, window id
+    hover_changed = Signal(str)  # "", "shell", "detail"
 
     def __init__(self, yard: Yard, view: CanvasView, source: ClusterSource, ctx: BindingContext):
         super().__init__(view)
@@ -32,9 +35,11 @@ class YardController(QObject):
         self.krate_items: dict[str, KrateItem] = {}
         self.window_items: dict[str, DetailWindowItem] = {}
         self.bindings: dict[str, Binding] = {}
-        self.hovered_wid: str | None = None
+        self.hovered_key: str | None = None
+        self.maximizer = Maximizer(view)
         yard.subscribe(self._on_yard_changed)
         source.subscribe(self._on_source_changes)
+        view.lod_changed.connect(self._on_view_lod_changed)
 
     # opening ------------------------------------------------------------------
 
@@ -63,6 +68,8 @@ class YardController(QObject):
             item = KrateItem(krate, self.view.world)
             item.close_requested.connect(self.yard.remove_krate)
             item.minimize_requested.connect(self._on_krate_minimize_requested)
+            item.expand_requested.connect(self._on_krate_expand_requested)
+            item.set_lod_collapsed(self.view.collapsed)
             item.moved.connect(self._on_krate_moved)
             self.krate_items[kid] = item
         item.sync(krate)
@@ -82,10 +89,15 @@ class YardController(QObject):
                                      available_tabs(ref.kind), item)
             witem.close_requested.connect(lambda wid, k=kid: self.yard.close_window(k, wid))
             witem.tab_requested.connect(lambda wid, tab, k=kid: self.yard.set_tab(k, wid, tab))
-            witem.hovered.connect(self._on_window_hovered)
+            witem.hovered.connect(lambda wid, k=kid: self._on_window_hovered(f"{k}/{wid}"))
+            witem.unhovered.connect(lambda wid, k=kid: self._on_window_unhovered(f"{k}/{wid}"))
+            witem.maximize_requested.connect(lambda _wid, w=witem: self.maximizer.toggle(w))
             self.window_items[key] = witem
         origin = item.window_origin(window.dx, window.dy)
-        witem.set_geometry(origin.x(), origin.y(), window.w, window.h)
+        if self.maximizer.window is witem:
+            self.maximizer.update_home_geometry(origin.x(), origin.y(), window.w, window.h)
+        else:
+            witem.set_geometry(origin.x(), origin.y(), window.w, window.h)
         witem.set_status(*self.source.status_of(ref))
         binding = self.bindings.get(key)
         if binding is None or witem.tab != window.tab:
@@ -102,8 +114,12 @@ class YardController(QObject):
         if binding is not None:
             binding.stop()
         witem = self.window_items.pop(key, None)
+        if witem is not None:
+            self.maximizer.forget(witem)
         if witem is not None and witem.scene() is not None:
             witem.scene().removeItem(witem)
+        if self.hovered_key == key:
+            self._on_window_unhovered(key)
 
     def _remove_krate_item(self, kid: str) -> None:
         for key in [k for k in self.window_items if k.startswith(f"{kid}/")]:
@@ -117,12 +133,56 @@ class YardController(QObject):
         if krate is not None:
             self.yard.set_minimized(kid, not krate.minimized)
 
+    def _on_krate_expand_requested(self, kid: str) -> None:
+        krate = self.yard.krates.get(kid)
+        if krate is None:
+            return
+        if krate.minimized:
+            self.yard.set_minimized(kid, False)
+        self.view.fly_to(*krate.center())
+
+    def _on_view_lod_changed(self, collapsed: bool) -> None:
+        for item in self.krate_items.values():
+            item.set_lod_collapsed(collapsed)
+
     def _on_krate_moved(self, kid: str, x: float, y: float) -> None:
         if kid in self.yard.krates:
             self.yard.move_krate(kid, (x, y))
 
-    def _on_window_hovered(self, wid: str) -> None:
-        self.hovered_wid = wid
+    def _on_window_hovered(self, key: str) -> None:
+        self.hovered_key = key
+        binding = self.bindings.get(key)
+        terminal = getattr(binding, "terminal", None)
+        focus = self.view.scene().focusItem()
+        if terminal is not None and terminal.takes_keyboard:
+            terminal.setFocus()
+        elif focus is not None and focus is not terminal:
+            # Entering another window takes the keyboard from a sticky shell.
+            focus.clearFocus()
+        self.hover_changed.emit("shell" if terminal is not None else "detail")
+
+    def _on_window_unhovered(self, key: str) -> None:
+        if self.hovered_key == key:
+            self.hovered_key = None
+            self.hover_changed.emit("")
+
+    def handle_key(self, event: QKeyEvent) -> bool:
+        """Window keys (spec 18.1 step 4-5): `z` maximises or restores, esc restores."""
+        key = event.key()
+        plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if key == Qt.Key.Key_Escape and self.maximizer.active:
+            self.maximizer.restore()
+            return True
+        if key != Qt.Key.Key_Z or not plain:
+            return False
+        if self.maximizer.active:
+            self.maximizer.restore()
+            return True
+        witem = self.window_items.get(self.hovered_key or "")
+        if witem is None or witem.tab == "shell":
+            return False
+        self.maximizer.toggle(witem)
+        return True
 
     # cluster events --------------------------------------------------------------
 

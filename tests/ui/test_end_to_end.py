@@ -8,25 +8,11 @@ import pytest
 from kubernetes import client as k8s
 from PySide6.QtCore import Qt
 
-from krates_desktop.app import Options
 from krates_desktop.cluster.kubeconfig import Kubeconfig
 from krates_desktop.ui import theme
-from krates_desktop.ui.runner import Session
 from krates_desktop.ui.windows.bindings import LogsBinding, RenderedBinding, ShellBinding
 
-POD = "api-server-7c9d5-x2k4p"
-
-
-@pytest.fixture
-def session(qtbot, sandbox_kubeconfig: Path):  # type: ignore[no-untyped-def]
-    live = Session(Options(kubeconfig=sandbox_kubeconfig))
-    qtbot.addWidget(live.window)
-    live.window.resize(1400, 900)
-    live.window.show()
-    qtbot.waitExposed(live.window)
-    live.start()
-    yield live
-    live.shutdown()
+from tests.ui.conftest import POD
 
 
 def _pod_listed(session) -> bool:  # type: ignore[no-untyped-def]

@@ -33,6 +33,7 @@ from krates_desktop.yard.model import WORLD_H, WORLD_W
 log = logging.getLogger(__name__)
 
 ZOOM_MIN, ZOOM_MAX, ZOOM_DEFAULT = 0.16, 2.2, 0.92
+LOD_COLLAPSE_BELOW, LOD_EXPAND_ABOVE = 0.4, 0.5
 NOTCH_PAN = 60.0
 NOTCH_ZOOM = 1.12
 CLICK_SLOP = 4.0
@@ -64,6 +65,7 @@ class CanvasView(QGraphicsView):
     """The infinite, zoomable canvas; emits intents, never reaches for siblings."""
 
     camera_changed = Signal()
+    lod_changed = Signal(bool)
     spotlight_requested = Signal(str)
     key_for_canvas = Signal(QKeyEvent)
 
@@ -80,6 +82,7 @@ class CanvasView(QGraphicsView):
         self.flying = False
         self.dragging = False
         self.space_panning = False
+        self.collapsed = False
         self._space_moved = False
         self._press: QPointF | None = None
         self._press_on_empty = False
@@ -117,8 +120,19 @@ class CanvasView(QGraphicsView):
         self.cam_x = w / 2 - cx * self.zoom
         self.cam_y = h / 2 - cy * self.zoom
         self.world.setTransform(QTransform(self.zoom, 0, 0, self.zoom, self.cam_x, self.cam_y))
+        self._update_lod()
         self.viewport().update()
         self.camera_changed.emit()
+
+    def _update_lod(self) -> None:
+        """Collapse below 0.4, expand above 0.5, keep the mode in between."""
+        if not self.collapsed and self.zoom < LOD_COLLAPSE_BELOW:
+            self.collapsed = True
+        elif self.collapsed and self.zoom > LOD_EXPAND_ABOVE:
+            self.collapsed = False
+        else:
+            return
+        self.lod_changed.emit(self.collapsed)
 
     def center_on(self, wx: float, wy: float, zoom: float | None = None) -> None:
         """Put world point (wx, wy) at the viewport centre, optionally at `zoom`."""
@@ -127,6 +141,12 @@ class CanvasView(QGraphicsView):
         self.cam_x = self.viewport().width() / 2 - wx * self.zoom
         self.cam_y = self.viewport().height() / 2 - wy * self.zoom
         self.apply_camera()
+
+    def visible_world_rect(self) -> QRectF:
+        """The world rectangle on screen: [-camX/zoom, -camY/zoom, W/zoom, H/zoom]."""
+        z = self.zoom
+        vp = self.viewport()
+        return QRectF(-self.cam_x / z, -self.cam_y / z, vp.width() / z, vp.height() / z)
 
     def view_center(self) -> tuple[float, float]:
         """Return the world point at the viewport centre."""
@@ -251,6 +271,9 @@ class CanvasView(QGraphicsView):
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         self.setFocus(Qt.FocusReason.MouseFocusReason)
         empty = self.itemAt(event.position().toPoint()) in (None, self.world)
+        if empty:
+            # A click elsewhere takes the keyboard back from a shell (spec 7.3).
+            self._scene.setFocusItem(None)
         if event.button() == Qt.MouseButton.MiddleButton or (
             event.button() == Qt.MouseButton.LeftButton and empty
         ):

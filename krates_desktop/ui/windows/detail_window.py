@@ -26,7 +26,9 @@ class DetailWindowItem(QGraphicsObject):
     close_requested = Signal(str)
     tab_requested = Signal(str, str)
     action_requested = Signal(str)
+    maximize_requested = Signal(str)
     hovered = Signal(str)
+    unhovered = Signal(str)
 
     def __init__(
         self,
@@ -236,6 +238,20 @@ class DetailWindowItem(QGraphicsObject):
     def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:  # noqa: N802
         self.hovered.emit(self.wid)
         super().hoverEnterEvent(event)
+
+    def hoverLeaveEvent(self, event: QGraphicsSceneHoverEvent) -> None:  # noqa: N802
+        self.unhovered.emit(self.wid)
+        super().hoverLeaveEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+        if event.pos().y() < HEADER_H and not self._close_rect().contains(event.pos()):
+            self.maximize_requested.emit(self.wid)
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def header_center(self) -> QPointF:
+        """Return a point on the header away from its buttons (for tests)."""
+        return QPointF(self.w / 2, HEADER_H / 2)
 
     def tab_center(self, tab: Tab) -> QPointF:
         """Return the centre of a tab in item coordinates (for tests and focus)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -173,6 +174,7 @@ def test_relist_after_410_emits_the_difference(
     client: ApiClient,
     run_cache: Callable[..., tuple[ClusterCache, Recorder]],
     caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
 ) -> None:
     """After an outage during which history was compacted, a re-list emits adds, updates, deletes."""
     core = CoreV1Api(client)
@@ -183,8 +185,13 @@ def test_relist_after_410_emits_the_difference(
         )
     proxy = TcpProxy(urlsplit(sandbox.url).port).start()
     try:
-        proxied = Kubeconfig.load([sandbox_kubeconfig]).api_client("krates-sandbox")
-        proxied.configuration.host = f"https://127.0.0.1:{proxy.port}"
+        proxied_path = tmp_path / "proxied-kubeconfig"
+        proxied_path.write_text(
+            sandbox_kubeconfig.read_text().replace(
+                sandbox.url, f"https://127.0.0.1:{proxy.port}"
+            )
+        )
+        proxied = Kubeconfig.load([proxied_path]).api_client("krates-sandbox")
         cache, recorder = run_cache(proxied, kinds=[CONFIGMAP])
         recorder.wait_for(recorder.synced)
         assert cache.get(CONFIGMAP, "default", f"doomed-{tag}") is not None
@@ -242,3 +249,28 @@ def test_stop_returns_quickly_while_watches_are_open(
 
     assert time.monotonic() - started < 2
     assert not [t for t in threading.enumerate() if t.name.startswith("informer-")]
+
+
+def test_watch_restarts_resume_without_flicker(
+    client: ApiClient,
+    run_cache: Callable[..., tuple[ClusterCache, Recorder]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Watches that time out resume from the last version: no re-list, no repeated changes."""
+    caplog.set_level(logging.DEBUG, logger="krates_desktop.cluster")
+    cache, recorder = run_cache(kinds=[CONFIGMAP], watch_timeout=1)
+    recorder.wait_for(recorder.synced)
+    initial = len(recorder.changes)
+
+    time.sleep(2.5)
+    name = f"late-{uuid.uuid4().hex[:6]}"
+    CoreV1Api(client).create_namespaced_config_map(
+        "default", {"metadata": {"name": name}}
+    )
+    recorder.wait_for(lambda: recorder.change("ADDED", name) is not None, timeout=5)
+
+    assert len(recorder.changes) == initial + 1
+    assert caplog.text.count("listed ") == 1
+    watches = [r for r in caplog.records if r.getMessage().startswith("GET ")]
+    assert len(watches) >= 3, "the list and at least two watches"
+    assert recorder.statuses[-1] == Synced()

@@ -10,7 +10,14 @@ import pytest
 from kubernetes.client import ApiClient
 
 from krates_desktop.cluster.kubeconfig import Kubeconfig
-from krates_desktop.cluster.log_stream import Failed, LogStream, Streaming, StreamStatus
+from krates_desktop.cluster.log_stream import (
+    Connecting,
+    Ended,
+    Failed,
+    LogStream,
+    Streaming,
+    StreamStatus,
+)
 
 from .streams_support import Collector
 
@@ -43,21 +50,49 @@ def open_stream(
         stream.stop()
 
 
-def test_log_stream_shows_the_tail_then_follows(
+def test_running_container_is_followed(
     open_stream: Callable[
         ..., tuple[LogStream, Collector[str], Collector[StreamStatus]]
     ],
 ) -> None:
-    """The stream delivers the last N lines at once, then new lines as the container writes."""
-    _, lines, statuses = open_stream("api-server-7c9d5-x2k4p", tail_lines=5)
+    """A running container's tail arrives at once, then new lines as it writes them."""
+    _, lines, statuses = open_stream("api-server-7c9d5-x2k4p", tail_lines=2)
 
-    lines.wait_for(lambda got: len(got) >= 5, timeout=5)
+    lines.wait_for(lambda got: len(got) >= 2, timeout=5)
     assert Streaming() in statuses.items
-    time.sleep(0.3)
-    tail = len(lines.items)
-    assert tail == 5
-    lines.wait_for(lambda got: len(got) > tail, timeout=6)
+    lines.wait_for(lambda got: len(got) >= 4, timeout=8)
     assert all(isinstance(line, str) and "\n" not in line for line in lines.items)
+    assert not any(isinstance(s, Ended | Failed) for s in statuses.items)
+
+
+def test_tail_then_reconnect_repeats_nothing(
+    open_stream: Callable[
+        ..., tuple[LogStream, Collector[str], Collector[StreamStatus]]
+    ],
+) -> None:
+    """A crashed container gives exactly its last N lines; the reconnect after the end adds none."""
+    _, lines, statuses = open_stream("api-server-7c9d5-r5t7w", tail_lines=5)
+
+    statuses.wait_for(lambda got: got.count(Streaming()) >= 2, timeout=5)
+
+    assert statuses.items[:3] == [Connecting(), Streaming(), Ended()]
+    assert len(lines.items) == 5
+
+
+def test_container_not_started_is_a_failed_status(
+    open_stream: Callable[
+        ..., tuple[LogStream, Collector[str], Collector[StreamStatus]]
+    ],
+) -> None:
+    """A container still being created reports `container not started`, from the server's words."""
+    _, lines, statuses = open_stream("ledger-db-2", "db")
+
+    statuses.wait_for(lambda got: any(isinstance(s, Failed) for s in got), timeout=5)
+
+    failed = next(s for s in statuses.items if isinstance(s, Failed))
+    assert failed.message.startswith("container not started: ")
+    assert "ContainerCreating" in failed.message
+    assert lines.items == []
 
 
 def test_stop_ends_the_stream_and_its_callbacks(

@@ -18,7 +18,13 @@ import pytest
 import requests
 from kubernetes import client, config
 
-KUBECTL = shutil.which("kubectl") or str(Path(sys.executable).with_name("kubectl"))
+_VENV_KUBECTL = Path(sys.executable).with_name("kubectl")
+# The pinned kubectl of the test extras, not whatever else is on PATH.
+KUBECTL = (
+    str(_VENV_KUBECTL)
+    if _VENV_KUBECTL.exists()
+    else shutil.which("kubectl") or "kubectl"
+)
 
 
 @pytest.fixture

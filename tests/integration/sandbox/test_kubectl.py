@@ -263,3 +263,61 @@ def test_kubeconfig_is_private_and_names_the_context(
     assert context.stdout.strip() == "krates-sandbox"
     cluster = kubectl("config", "view", "-o", "jsonpath={.clusters[0].name}")
     assert cluster.stdout == "demo-cluster"
+
+
+def test_logs_of_crash_looping_pod_show_last_and_previous_run(kubectl: Kubectl) -> None:
+    """A crash-looping container serves its last run's logs, and --previous the run before."""
+    pod = "api-server-7c9d5-r5t7w"
+    current = kubectl("logs", "-n", "payments", pod)
+    assert current.returncode == 0, current.stderr
+    assert "starting api" in current.stdout
+    previous = kubectl("logs", "-n", "payments", pod, "--previous")
+    assert previous.returncode == 0, previous.stderr
+    assert "panic: runtime error: invalid memory address" in previous.stdout
+
+
+def test_typed_client_commands_send_protobuf_that_is_understood(
+    kubectl: Kubectl,
+) -> None:
+    """`auth can-i` and `create configmap|secret|namespace` (protobuf bodies) succeed."""
+    assert (
+        kubectl("auth", "can-i", "create", "pods/exec", "-n", "payments").stdout
+        == "yes\n"
+    )
+    rules = kubectl("auth", "can-i", "--list", "-n", "payments")
+    assert rules.returncode == 0 and "*.*" in rules.stdout
+    suffix = uuid.uuid4().hex[:6]
+    made = kubectl("create", "configmap", f"pb-{suffix}", "--from-literal=colour=teal")
+    assert made.stdout == f"configmap/pb-{suffix} created\n", made.stderr
+    data = kubectl("get", "configmap", f"pb-{suffix}", "-o", "jsonpath={.data.colour}")
+    assert data.stdout == "teal"
+    secret = kubectl(
+        "create", "secret", "generic", f"pb-{suffix}", "--from-literal=pw=hunter2"
+    )
+    assert secret.returncode == 0, secret.stderr
+    value = kubectl("get", "secret", f"pb-{suffix}", "-o", "jsonpath={.data.pw}")
+    assert value.stdout == "aHVudGVyMg=="
+    namespace = kubectl("create", "namespace", f"pb-{suffix}")
+    assert namespace.stdout == f"namespace/pb-{suffix} created\n", namespace.stderr
+    gone = kubectl("delete", "namespace", f"pb-{suffix}", "--timeout=20s")
+    assert gone.returncode == 0, gone.stderr
+    for kind in ("configmap", "secret"):
+        kubectl("delete", kind, f"pb-{suffix}")
+
+
+def test_deleted_replica_is_replaced(kubectl: Kubectl) -> None:
+    """Deleting a Deployment's pod makes its ReplicaSet create a replacement."""
+    before = kubectl(
+        "get", "pods", "-n", "platform", "-l", "app=metrics-gateway", "-o", "name"
+    )
+    victim = before.stdout.split()[0]
+    deleted = kubectl("delete", "-n", "platform", victim, "--timeout=20s")
+    assert deleted.returncode == 0, deleted.stderr
+    for _ in range(40):
+        after = kubectl(
+            "get", "pods", "-n", "platform", "-l", "app=metrics-gateway", "-o", "name"
+        )
+        if after.stdout.split() and victim not in after.stdout.split():
+            break
+        time.sleep(0.5)
+    assert after.stdout.split() and victim not in after.stdout.split()

@@ -1,0 +1,29 @@
+"""UI fixtures: a real window session connected to the real sandbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from krates_desktop.app import Options
+from krates_desktop.ui.runner import Session
+from krates_desktop.yard.model import ObjRef
+
+POD = "api-server-7c9d5-x2k4p"
+POD_REF = ObjRef("Pod", "", "v1", "payments", POD)
+SERVICE_REF = ObjRef("Service", "", "v1", "payments", "api-server")
+
+
+@pytest.fixture
+def session(qtbot, sandbox_kubeconfig: Path):  # type: ignore[no-untyped-def]
+    """A window at 1400x900 showing the sandbox, with the pods listed."""
+    live = Session(Options(kubeconfig=sandbox_kubeconfig))
+    qtbot.addWidget(live.window)
+    live.window.resize(1400, 900)
+    live.window.show()
+    qtbot.waitExposed(live.window)
+    live.start()
+    qtbot.waitUntil(lambda: any(c.name == POD for c in live.source.candidates()), timeout=15000)
+    yield live
+    live.shutdown()

@@ -1,0 +1,191 @@
+"""Krates and windows on the canvas: frame, header, grid, cards, LOD, maximise, minimap."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QColor, QWheelEvent
+from PySide6.QtWidgets import QApplication
+
+from krates_desktop.ui.krate.krate_item import CARD_W
+from tests.ui.conftest import POD_REF, SERVICE_REF
+
+
+def _wheel_zoom(view, notches: int) -> None:  # type: ignore[no-untyped-def]
+    pos = QPointF(view.viewport().width() / 2, view.viewport().height() / 2)
+    step = 120 if notches > 0 else -120
+    for _ in range(abs(notches)):
+        event = QWheelEvent(
+            pos, view.viewport().mapToGlobal(pos), QPoint(0, 0), QPoint(0, step),
+            Qt.MouseButton.NoButton, Qt.KeyboardModifier.ControlModifier,
+            Qt.ScrollPhase.NoScrollPhase, False,
+        )
+        QApplication.sendEvent(view.viewport(), event)
+
+
+def _open(session, qtbot, ref, tabs):  # type: ignore[no-untyped-def]
+    for tab in tabs:
+        kid, _wid = session.controller.open_view(ref, tab)
+    qtbot.waitUntil(lambda: not session.window.view.flying, timeout=2000)
+    return kid
+
+
+def _screen_pos(session, item, point: QPointF) -> QPoint:  # type: ignore[no-untyped-def]
+    return session.window.view.mapFromScene(item.mapToScene(point))
+
+
+def test_frame_header_and_grid(session, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Three windows sit at dx 0/412 and dy 0/416; the frame pads them by 30 px and the
+    header counts them; the frame is tinted with the payments colour."""
+    kid = _open(session, qtbot, POD_REF, ["logs", "yaml", "describe"])
+    item = session.controller.krate_items[kid]
+    wins = [session.controller.window_items[k] for k in session.controller.window_items]
+    assert sorted((w.pos().x(), w.pos().y()) for w in wins) == [(30, 30), (30, 446), (442, 30)]
+    assert (item.frame_w, item.frame_h) == (412 + 380 + 60, 416 + 362 + 60)
+    assert item.window_count == 3 and item.color == "#6fb1ff"
+    assert all((w.w, w.h) == (380, 362) for w in wins)
+    qtbot.waitUntil(lambda: item.status[0] == "Running", timeout=5000)
+
+
+def test_krate_flies_into_view_at_092(session, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Opening a view flies the camera so the krate's centre is the view centre at 0.92."""
+    kid = _open(session, qtbot, SERVICE_REF, ["describe"])
+    krate = session.yard.krates[kid]
+    view = session.window.view
+    assert view.zoom == pytest.approx(0.92)
+    assert view.view_center() == pytest.approx(krate.center(), abs=1)
+
+
+def test_zooming_out_collapses_to_cards_with_hysteresis(session, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Below 0.4 every krate is a 230 px card and its windows hide; at 0.45 the mode
+    holds; above 0.5 the krates expand again."""
+    kid = _open(session, qtbot, POD_REF, ["logs", "yaml"])
+    item = session.controller.krate_items[kid]
+    view = session.window.view
+    view.zoom_at(QPointF(700, 450), 0.6 / view.zoom)
+    view.zoom_at(QPointF(700, 450), 0.45 / view.zoom)
+    assert not item.collapsed
+    view.zoom_at(QPointF(700, 450), 0.3 / view.zoom)
+    assert item.collapsed and item.boundingRect().width() == pytest.approx(CARD_W + 2)
+    assert all(not child.isVisible() for child in item.childItems())
+    assert session.window.zoom_pill.text() == "30% · overview"
+    view.zoom_at(QPointF(700, 450), 0.45 / view.zoom)
+    assert item.collapsed
+    view.zoom_at(QPointF(700, 450), 0.55 / view.zoom)
+    assert not item.collapsed
+    assert all(child.isVisible() for child in item.childItems())
+    assert session.window.zoom_pill.text() == "55%"
+
+
+def test_minimize_button_draws_the_card(session, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The header's minimise button turns the krate into its card with view letters and
+    `N windows · ns/payments`; double-clicking the card expands it again."""
+    kid = _open(session, qtbot, POD_REF, ["shell", "yaml", "logs"])
+    item = session.controller.krate_items[kid]
+    minimize, _close = item._button_rects()
+    qtbot.mouseClick(session.window.view.viewport(), Qt.MouseButton.LeftButton,
+                     pos=_screen_pos(session, item, minimize.center()))
+    assert session.yard.krates[kid].minimized and item.collapsed
+    assert item.view_letters() == ["Y", "L", "S"]
+    assert item.card_footer() == "3 windows · ns/payments"
+    image = session.window.view.grab().toImage()
+    left_bar = _screen_pos(session, item, QPointF(2, 46))
+    assert image.pixelColor(left_bar) == QColor("#6fb1ff")
+    qtbot.mouseDClick(session.window.view.viewport(), Qt.MouseButton.LeftButton,
+                      pos=_screen_pos(session, item, QPointF(100, 46)))
+    assert not session.yard.krates[kid].minimized and not item.collapsed
+
+
+def test_close_button_removes_the_krate(session, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """`×` on the header removes the krate, its windows and the krate count pill."""
+    kid = _open(session, qtbot, SERVICE_REF, ["describe", "yaml"])
+    assert session.window.top_bar.krate_count.isVisible()
+    item = session.controller.krate_items[kid]
+    _minimize, close = item._button_rects()
+    qtbot.mouseClick(session.window.view.viewport(), Qt.MouseButton.LeftButton,
+                     pos=_screen_pos(session, item, close.center()))
+    assert kid not in session.yard.krates
+    assert item.scene() is None
+    assert not session.controller.window_items
+    assert not session.window.top_bar.krate_count.isVisible()
+
+
+def test_window_close_updates_the_count(session, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A window's `×` closes only that window; the header then reads `1 window`."""
+    kid = _open(session, qtbot, SERVICE_REF, ["describe", "yaml"])
+    key, witem = next(iter(session.controller.window_items.items()))
+    qtbot.mouseClick(session.window.view.viewport(), Qt.MouseButton.LeftButton,
+                     pos=_screen_pos(session, witem, witem.close_center()))
+    assert len(session.yard.krates[kid].windows) == 1
+    assert session.controller.krate_items[kid].window_count == 1
+    assert key not in session.controller.window_items
+
+
+def test_dragging_the_header_moves_the_krate(session, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Dragging the krate header moves the krate and its windows together."""
+    kid = _open(session, qtbot, SERVICE_REF, ["describe"])
+    item = session.controller.krate_items[kid]
+    before = session.yard.krates[kid].pos
+    vp = session.window.view.viewport()
+    start = _screen_pos(session, item, QPointF(60, -20))
+    qtbot.mousePress(vp, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(vp, start + QPoint(46, 23))
+    qtbot.mouseMove(vp, start + QPoint(92, 46))
+    qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, pos=start + QPoint(92, 46))
+    after = session.yard.krates[kid].pos
+    zoom = session.window.view.zoom
+    assert (after[0] - before[0], after[1] - before[1]) == pytest.approx((92 / zoom, 46 / zoom), abs=1)
+
+
+def test_z_and_header_double_click_maximise(session, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """`z` over a YAML window maximises it to the canvas below the top bar and hides the
+    minimap; esc restores; a header double-click toggles too."""
+    kid = _open(session, qtbot, SERVICE_REF, ["yaml"])
+    witem = next(iter(session.controller.window_items.values()))
+    view = session.window.view
+    qtbot.mouseMove(view.viewport(), QPoint(40, 320))
+    qtbot.mouseMove(view.viewport(), _screen_pos(session, witem, QPointF(190, 200)))
+    qtbot.waitUntil(lambda: session.controller.hovered_key is not None, timeout=1000)
+    view.setFocus()
+    qtbot.keyClick(view, "z")
+    assert session.controller.maximizer.window is witem
+    assert (witem.scenePos().x(), witem.scenePos().y()) == (18, 56)
+    assert witem.w == view.viewport().width() - 36
+    assert not session.window.minimap.isVisible()
+    assert not session.window.spotlight.is_open()
+    qtbot.keyClick(view, Qt.Key.Key_Escape)
+    assert not session.controller.maximizer.active
+    assert witem.parentItem() is session.controller.krate_items[kid]
+    assert session.window.minimap.isVisible()
+    qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton,
+                      pos=_screen_pos(session, witem, witem.header_center()))
+    assert session.controller.maximizer.window is witem
+
+
+def test_minimap_marks_krates_and_flies(session, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The minimap (180x120 at right 18, bottom 64) marks each krate in its colour and
+    flies the camera to a clicked point at zoom 0.92."""
+    kid = _open(session, qtbot, POD_REF, ["logs"])
+    mini = session.window.minimap
+    win = session.window
+    assert (mini.width(), mini.height()) == (180, 120)
+    assert mini.x() == win.width() - 18 - 180 and mini.y() == win.height() - 64 - 120
+    cx, cy = session.yard.krates[kid].center()
+    image = mini.grab().toImage()
+    assert image.pixelColor(round(cx * 0.015), round(cy * 0.015)) == QColor("#6fb1ff")
+    qtbot.mouseClick(mini, Qt.MouseButton.LeftButton, pos=QPoint(45, 30))
+    qtbot.waitUntil(lambda: not session.window.view.flying, timeout=2000)
+    assert session.window.view.view_center() == pytest.approx((3000, 2000), abs=1)
+    assert session.window.view.zoom == pytest.approx(0.92)
+
+
+def test_hint_bar_follows_the_pointer(session, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Over a YAML window the hint mentions `z maximize`; over empty canvas it invites search."""
+    _open(session, qtbot, SERVICE_REF, ["yaml"])
+    witem = next(iter(session.controller.window_items.values()))
+    vp = session.window.view.viewport()
+    qtbot.mouseMove(vp, QPoint(40, 320))
+    qtbot.mouseMove(vp, _screen_pos(session, witem, QPointF(190, 200)))
+    qtbot.waitUntil(lambda: session.window.hint_bar.text().startswith("z maximize"), timeout=1000)
+    qtbot.mouseMove(vp, QPoint(40, 300))
+    qtbot.waitUntil(lambda: session.window.hint_bar.text().startswith("click or type"), timeout=1000)
