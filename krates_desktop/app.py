@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,10 +50,12 @@ class Connection:
     extras: dict[str, Any] = field(default_factory=dict)
 
     def close(self) -> None:
-        """Stop the embedded sandbox, if this connection started one."""
+        """Stop the embedded sandbox, if this connection started one, and remove its files."""
         if self.sandbox is not None:
+            state = Path(self.sandbox.state_dir)
             self.sandbox.stop()
             self.sandbox = None
+            shutil.rmtree(state, ignore_errors=True)
 
 
 def start_sandbox() -> tuple[Any, Path]:
@@ -90,6 +93,7 @@ def connect(options: Options) -> Connection | Problem:
     except ClusterError as exc:
         if sandbox is not None:
             sandbox.stop()
+            shutil.rmtree(sandbox.state_dir, ignore_errors=True)
         return _problem_for(exc, paths)
     return Connection(info, client, sandbox=sandbox, kubeconfig_path=(paths or [None])[0])
 

@@ -79,8 +79,25 @@ _SGR_COLOURS: dict[int, tuple[str, str]] = {
     49: ("bg", "default"),
 }
 
+_BLANK = Char(" ")
+_REVERSE_BLANK = Char(" ", reverse=True)
+
 Line = StaticDefaultDict[int, Char]
 Buffer = dict[int, Line]
+
+
+class _CellCache(dict[str, Char]):
+    """The cells of one attribute set, built on first use of each character."""
+
+    __slots__ = ("_tail",)
+
+    def __init__(self, attrs: Char) -> None:
+        super().__init__()
+        self._tail = tuple(attrs[1:])
+
+    def __missing__(self, char: str) -> Char:
+        cell = self[char] = tuple.__new__(Char, (char, *self._tail))
+        return cell
 
 
 class _SavedScreen:
@@ -113,8 +130,8 @@ class TerminalScreen(pyte.HistoryScreen):
         self._replies: list[str] = []
         self._last_graphic = ""
         self._cell_attrs: Char | None = None
-        self._cells: dict[str, Char] = {}
-        self._cell_caches: dict[Char, dict[str, Char]] = {}
+        self._cells = _CellCache(Char(" "))
+        self._cell_caches: dict[Char, _CellCache] = {}
         self.bell_count = 0
         self.app_keypad = False
         super().__init__(columns, lines, history=history)
@@ -305,25 +322,23 @@ class TerminalScreen(pyte.HistoryScreen):
                 self._draw_char(char)
         self.dirty.add(self.cursor.y)
 
-    def _cells_for(self, attrs: Char) -> dict[str, Char]:
+    def _cells_for(self, attrs: Char) -> _CellCache:
         """Return the cache of cells drawn with `attrs` (one per attribute set seen)."""
         if attrs is not self._cell_attrs:
             self._cell_attrs = attrs
             if len(self._cell_caches) > 256:
                 self._cell_caches.clear()
-            self._cells = self._cell_caches.setdefault(attrs, {})
+            cells = self._cell_caches.get(attrs)
+            if cells is None:
+                cells = self._cell_caches[attrs] = _CellCache(attrs)
+            self._cells = cells
         elif len(self._cells) > 4096:
             self._cells.clear()
         return self._cells
 
     def _cell(self, char: str) -> Char:
         """Return the cell for `char` in the cursor's attributes."""
-        attrs = self.cursor.attrs
-        cells = self._cells_for(attrs)
-        cell = cells.get(char)
-        if cell is None:
-            cell = cells[char] = tuple.__new__(Char, (char, *attrs[1:]))
-        return cell
+        return self._cells_for(self.cursor.attrs)[char]
 
     def _wrap_if_needed(self, width: int) -> None:
         """Move to the next line when `width` cells no longer fit on this one."""
@@ -351,13 +366,8 @@ class TerminalScreen(pyte.HistoryScreen):
                 segment, data = segment[:-1] + data[-1], ""
             line = self.buffer[cursor.y]
             self._split_wide_left(line, x)
-            attrs = cursor.attrs
-            cells = self._cells_for(attrs)
-            for i, char in enumerate(segment, x):
-                cell = cells.get(char)
-                if cell is None:
-                    cell = cells[char] = tuple.__new__(Char, (char, *attrs[1:]))
-                line[i] = cell
+            cells = self._cells_for(cursor.attrs)
+            line.update(zip(range(x, columns), map(cells.__getitem__, segment)))
             end = x + len(segment)
             self._split_wide_right(line, end)
             cursor.x = end
@@ -505,14 +515,43 @@ class TerminalScreen(pyte.HistoryScreen):
 
     def index(self) -> None:
         """Move down a line, scrolling; a line leaving the top row enters the scroll-back."""
-        top, bottom = self.margins or Margins(0, self.lines - 1)
-        if self.cursor.y == bottom and top == 0 and self._alt is None:
-            self._push_history(self.buffer[top])
+        cursor = self.cursor
+        margins = self.margins
+        top, bottom = (0, self.lines - 1) if margins is None else margins
+        if cursor.y != bottom:
+            # Below the region the cursor goes on down to the last row, as in xterm.
+            cursor.y = min(cursor.y + 1, self.lines - 1)
+            return
+        buffer = self.buffer
+        if top == 0 and self._alt is None:
+            self._push_history(buffer.pop(0, None) or self._empty_line())
             if self._scroll_offset:
                 self._scroll_offset = min(
                     self._scroll_offset + 1, len(self.history.top)
                 )
-        pyte.Screen.index(self)
+        else:
+            buffer.pop(top, None)
+        if top == 0 and bottom == self.lines - 1:
+            moved = {y - 1: line for y, line in buffer.items()}
+            buffer.clear()
+            buffer.update(moved)
+        else:
+            for y in range(top + 1, bottom + 1):
+                line = buffer.pop(y, None)
+                if line is not None:
+                    buffer[y - 1] = line
+        self._all_dirty = True
+
+    def linefeed(self) -> None:
+        """LF, VT, FF: index, and a carriage return in new-line mode (LNM)."""
+        self.index()
+        if mo.LNM in self.mode:
+            self.cursor.x = 0
+
+    @property
+    def default_char(self) -> Char:
+        """An empty cell in default colours (reversed while DECSCNM is set)."""
+        return _REVERSE_BLANK if mo.DECSCNM in self.mode else _BLANK
 
     def reverse_index(self) -> None:
         """Move up a line, scrolling down at the top margin (nothing is kept)."""

@@ -144,3 +144,22 @@ def test_fly_to_animates_with_flying_flag(window, qtbot) -> None:  # type: ignor
     assert view.flying
     qtbot.waitUntil(lambda: not view.flying, timeout=2000)
     assert view.view_center() == pytest.approx((1000, 1000), abs=0.5)
+
+
+def test_space_and_move_pans_and_release_ends_it(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Holding Space and moving the pointer pans one-to-one; releasing Space stops it."""
+    view = window.view
+    vp = view.viewport()
+    view.setFocus()
+    qtbot.mouseMove(vp, QPoint(300, 300))
+    qtbot.keyPress(view, Qt.Key.Key_Space)
+    assert view.space_panning and not window.spotlight.is_open()
+    before = (view.cam_x, view.cam_y)
+    qtbot.mouseMove(vp, QPoint(310, 305))
+    qtbot.mouseMove(vp, QPoint(340, 325))
+    assert (view.cam_x - before[0], view.cam_y - before[1]) == pytest.approx((30, 20))
+    qtbot.keyRelease(view, Qt.Key.Key_Space)
+    assert not view.space_panning and not view.dragging
+    after = (view.cam_x, view.cam_y)
+    qtbot.mouseMove(vp, QPoint(400, 400))
+    assert (view.cam_x, view.cam_y) == after
