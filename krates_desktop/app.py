@@ -28,6 +28,7 @@ class Options:
     context: str | None = None
     demo: bool = False
     smoke_test: bool = False
+    profile: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Connection:
     api_client: Any
     sandbox: Any = None
     kubeconfig_path: Path | None = None
+    fingerprint: str = ""
     extras: dict[str, Any] = field(default_factory=dict)
 
     def close(self) -> None:
@@ -90,12 +92,15 @@ def connect(options: Options) -> Connection | Problem:
             )
         info = config.context(name)
         client = config.api_client(name)
+        fingerprint = config.fingerprint(name)
     except ClusterError as exc:
         if sandbox is not None:
             sandbox.stop()
             shutil.rmtree(sandbox.state_dir, ignore_errors=True)
         return _problem_for(exc, paths)
-    return Connection(info, client, sandbox=sandbox, kubeconfig_path=(paths or [None])[0])
+    return Connection(
+        info, client, sandbox=sandbox, kubeconfig_path=(paths or [None])[0], fingerprint=fingerprint
+    )
 
 
 def _files(config: Kubeconfig) -> str:

@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start the sandbox, open a pod's Logs and Shell offscreen, exit 0 if both work",
     )
+    parser.add_argument("--profile", type=Path, help="keep settings and yards in this folder")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     sandbox = commands.add_parser("sandbox", help="serve the sandbox Kubernetes API on 127.0.0.1")
@@ -63,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         context=args.context,
         demo=args.demo or args.smoke_test,
         smoke_test=args.smoke_test,
+        profile=args.profile,
     )
     from krates_desktop.ui.runner import run_gui
 

@@ -19,7 +19,7 @@ import shutil
 import signal
 import struct
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -163,6 +163,9 @@ class ExecSession:
         self._sized = asyncio.Event()
         self._client_gone = asyncio.Event()
         self._outputs: dict[int, int] = {}  # fd -> channel
+        # Each fd is closed exactly once, by its owner (Popen's file or os.close):
+        # a second close could hit a number another thread has reused.
+        self._closers: dict[int, Callable[[], None]] = {}
         self._output_done = asyncio.Event()
         self._frames: asyncio.Queue[bytes] = asyncio.Queue()
         self._paused: set[int] = set()
@@ -247,6 +250,7 @@ class ExecSession:
             os.close(slave)
         self._stdin_fd = master
         self._outputs[master] = STDOUT
+        self._closers[master] = lambda: os.close(master)
 
     def _spawn_pipes(self, env: dict[str, str]) -> None:
         pipe, null = subprocess.PIPE, subprocess.DEVNULL
@@ -259,13 +263,19 @@ class ExecSession:
             env=env,
             start_new_session=True,
         )
-        if self._process.stdin is not None:
-            self._stdin_fd = self._process.stdin.fileno()
-            os.set_blocking(self._stdin_fd, False)
-        if self._process.stdout is not None:
-            self._outputs[self._process.stdout.fileno()] = STDOUT
-        if self._process.stderr is not None:
-            self._outputs[self._process.stderr.fileno()] = STDERR
+        for stream, channel in (
+            (self._process.stdin, STDIN),
+            (self._process.stdout, STDOUT),
+            (self._process.stderr, STDERR),
+        ):
+            if stream is None:
+                continue
+            self._closers[stream.fileno()] = stream.close
+            if channel == STDIN:
+                self._stdin_fd = stream.fileno()
+                os.set_blocking(self._stdin_fd, False)
+            else:
+                self._outputs[stream.fileno()] = channel
 
     async def _wait_process(self) -> int | None:
         assert self._process is not None
@@ -313,9 +323,8 @@ class ExecSession:
         self._loop.remove_reader(fd)
         self._paused.discard(fd)
         del self._outputs[fd]
-        if fd != self._stdin_fd:
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        if fd != self._stdin_fd:  # the PTY master stays open for input
+            self._release(fd)
         if not self._outputs:
             self._output_done.set()
 
@@ -403,33 +412,29 @@ class ExecSession:
                     os.write(fd, b"\x04")
             else:
                 self._stdin_fd = None
-                with contextlib.suppress(OSError):
-                    os.close(fd)
+                self._release(fd)
 
     def _on_writable(self) -> None:
         if self._stdin_fd is not None:
             self._loop.remove_writer(self._stdin_fd)
         self._flush_stdin()
 
+    def _release(self, fd: int) -> None:
+        closer = self._closers.pop(fd, None)
+        if closer is not None:
+            with contextlib.suppress(OSError):
+                closer()
+
     def _cleanup(self) -> None:
         for fd in list(self._outputs):
             self._close_output(fd)
         if self._stdin_fd is not None:
             self._loop.remove_writer(self._stdin_fd)
-            with contextlib.suppress(OSError):
-                os.close(self._stdin_fd)
             self._stdin_fd = None
+        for fd in list(self._closers):
+            self._release(fd)
         if self._process is not None and self._process.poll() is None:
             kill_group(self._process)
-        if self._process is not None:
-            for stream in (
-                self._process.stdin,
-                self._process.stdout,
-                self._process.stderr,
-            ):
-                if stream is not None:
-                    with contextlib.suppress(OSError):
-                        stream.close()
 
 
 def _take_controlling_tty() -> None:

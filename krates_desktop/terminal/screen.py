@@ -316,11 +316,34 @@ class TerminalScreen(pyte.HistoryScreen):
         if self.charset or self.g0_charset is not _LATIN1:
             data = data.translate(self.g1_charset if self.charset else self.g0_charset)
         if data.isascii() and mo.IRM not in self.mode:
-            self._draw_narrow(data)
+            if not self._draw_in_line(data):
+                self._draw_narrow(data)
         else:
             for char in data:
                 self._draw_char(char)
         self.dirty.add(self.cursor.y)
+
+    def _draw_in_line(self, data: str) -> bool:
+        """Write ASCII text that fits before the right edge; False if it does not fit."""
+        cursor = self.cursor
+        x = cursor.x
+        end = x + len(data)
+        if end > self.columns:
+            return False
+        line = self.buffer[cursor.y]
+        if x:
+            left = line.get(x)
+            if left is not None and left.data == "":
+                line[x - 1] = self._blank()
+        attrs = cursor.attrs
+        cells = self._cells if attrs is self._cell_attrs else self._cells_for(attrs)
+        line.update(zip(range(x, end), map(cells.__getitem__, data)))
+        right = line.get(end)
+        if right is not None and right.data == "":
+            line[end] = self._blank()
+        cursor.x = end
+        self._last_graphic = data[-1]
+        return True
 
     def _cells_for(self, attrs: Char) -> _CellCache:
         """Return the cache of cells drawn with `attrs` (one per attribute set seen)."""

@@ -36,8 +36,10 @@ SUB = "\x1a"
 # Longest incomplete sequence kept between chunks; longer ones are dropped.
 _MAX_PENDING_CSI = 256
 _MAX_PENDING_OSC = 16384
+_MAX_SGR_CACHE = 2048
 
 _TEXT = re.compile(r"[^\x00-\x1f\x7f-\x9f]+")
+_SGR = re.compile(r"\x1b\[([0-9;:]*)m")
 _CSI = re.compile(r"(?:\x1b\[|\x9b)([0-?]*)([ -/]*)([@-~])")
 _CSI_PREFIX = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*")
 _OSC = re.compile(r"(?:\x1b\]|\x9d)([^\x07\x18\x1a\x1b\x9c]*)(?:\x07|\x1b\\|\x9c)")
@@ -157,6 +159,8 @@ class TerminalStream(pyte.ByteStream):
         self._pending = ""
         self._spliced = ""
         self._state = _GROUND
+        self._sgr_cache: dict[tuple[int, str, object], tuple[object, Any]] = {}
+        self._interned: dict[Any, Any] = {}
         super().__init__(screen)
         self._screen = screen
 
@@ -182,6 +186,7 @@ class TerminalStream(pyte.ByteStream):
         offset = self._resume(data)
         end = len(data)
         text_match = _TEXT.match
+        sgr_match = _SGR.match
         draw = self._screen.draw
         while offset < end:
             match = text_match(data, offset)
@@ -190,6 +195,12 @@ class TerminalStream(pyte.ByteStream):
                 offset = match.end()
                 continue
             char = data[offset]
+            if char == ESC:
+                match = sgr_match(data, offset)
+                if match is not None:
+                    self._apply_sgr(match.group(1))
+                    offset = match.end()
+                    continue
             if char == ESC or "\x80" <= char <= "\x9f":
                 offset = self._sequence(data, offset)
                 if offset < 0:
@@ -197,6 +208,28 @@ class TerminalStream(pyte.ByteStream):
             else:
                 self._control(char)
                 offset += 1
+
+    def _apply_sgr(self, params: str) -> None:
+        """Apply SGR `params`, reusing the result of the same change seen before.
+
+        Coloured output repeats a handful of attribute changes; each result is kept
+        per (attributes before, parameters), so most SGRs cost one dictionary lookup.
+        """
+        screen = self._screen
+        attrs = screen.cursor.attrs
+        key = (id(attrs), params, screen.default_char)
+        hit = self._sgr_cache.get(key)
+        if hit is not None and hit[0] is attrs:
+            screen.cursor.attrs = hit[1]
+            return
+        self._call(screen.select_graphic_rendition, *_sgr_params(params))
+        if len(self._sgr_cache) >= _MAX_SGR_CACHE:
+            self._sgr_cache.clear()
+            self._interned.clear()
+        # Equal attribute sets share one object, so the identity keys above recur.
+        result = self._interned.setdefault(screen.cursor.attrs, screen.cursor.attrs)
+        screen.cursor.attrs = result
+        self._sgr_cache[key] = (attrs, result)
 
     def _resume(self, data: str) -> int:
         """Finish a string or malformed CSI left open by the previous chunk."""

@@ -14,6 +14,7 @@ from krates_desktop.app import Connection, Options, Problem, connect
 from krates_desktop.cluster.cache import ClusterCache
 from krates_desktop.cluster.health import probe_health
 from krates_desktop.resources import resource_path
+from krates_desktop.settings import Camera, CameraStore, Dirs
 from krates_desktop.ui import theme
 from krates_desktop.ui.bridge import Dispatcher
 from krates_desktop.ui.cluster_source import ClusterSource
@@ -56,6 +57,9 @@ class Session:
         self.controller = YardController(
             self.yard, self.window.view, self.source, BindingContext(None, self.source, self.dispatcher)
         )
+        self.cameras = CameraStore(Dirs.for_profile(options.profile))
+        self._camera_timer = QTimer(self.window, singleShot=True, interval=2000)
+        self._camera_timer.timeout.connect(self._save_camera)
         self._health_timer = QTimer(self.window, interval=HEALTH_EVERY_MS)
         self._health_timer.timeout.connect(self._check_health)
         self._connect_signals()
@@ -65,6 +69,7 @@ class Session:
         self.window.demo_requested.connect(self._on_window_demo_requested)
         self.window.closing.connect(self.shutdown)
         self.controller.krate_count_changed.connect(self.window.top_bar.set_krate_count)
+        self.window.view.camera_changed.connect(self._on_view_camera_changed)
         self.controller.hover_changed.connect(self.window.set_hover_hint)
         self.controller.maximizer.changed.connect(self.window.set_maximized)
         self.window.key_handlers.append(self.controller.handle_key)
@@ -92,6 +97,7 @@ class Session:
         self.window.top_bar.set_cluster(info.cluster, info.name)
         self.window.top_bar.set_health("warn")
         self.controller.ctx.api_client = connection.api_client
+        self._restore_camera()
         self.cache = ClusterCache(
             connection.api_client,
             on_changes=self.dispatcher.wrap(self._on_cache_changes),
@@ -101,6 +107,28 @@ class Session:
         self.cache.start()
         self._health_timer.start()
         self._check_health()
+
+    def _restore_camera(self) -> None:
+        if self.connection is None or not self.connection.fingerprint:
+            return
+        camera = self.cameras.load(self.connection.fingerprint)
+        if camera is not None:
+            view = self.window.view
+            view.cam_x, view.cam_y, view.zoom = camera.cam_x, camera.cam_y, camera.zoom
+            view.apply_camera()
+
+    def _on_view_camera_changed(self) -> None:
+        if self.connection is not None:
+            self._camera_timer.start()
+
+    def _save_camera(self) -> None:
+        if self.connection is None or not self.connection.fingerprint:
+            return
+        view = self.window.view
+        try:
+            self.cameras.save(self.connection.fingerprint, Camera(view.cam_x, view.cam_y, view.zoom))
+        except OSError as exc:
+            log.error("could not save the camera in %s: %s", self.cameras.root, exc)
 
     def _on_cache_changes(self, changes: list[Any]) -> None:
         self.source.deliver_changes(changes)
@@ -175,6 +203,9 @@ class Session:
 
     def shutdown_services(self) -> None:
         """Stop streams, the cache and the sandbox; the window stays."""
+        if self._camera_timer.isActive():
+            self._camera_timer.stop()
+            self._save_camera()
         self.controller.stop()
         self._health_timer.stop()
         if self.cache is not None:

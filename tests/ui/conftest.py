@@ -16,9 +16,9 @@ SERVICE_REF = ObjRef("Service", "", "v1", "payments", "api-server")
 
 
 @pytest.fixture
-def session(qtbot, sandbox_kubeconfig: Path):  # type: ignore[no-untyped-def]
+def session(qtbot, sandbox_kubeconfig: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
     """A window at 1400x900 showing the sandbox, with the pods listed."""
-    live = Session(Options(kubeconfig=sandbox_kubeconfig))
+    live = Session(Options(kubeconfig=sandbox_kubeconfig, profile=tmp_path / "profile"))
     qtbot.addWidget(live.window)
     live.window.resize(1400, 900)
     live.window.show()
