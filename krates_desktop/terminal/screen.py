@@ -35,8 +35,9 @@ from typing import Any
 
 import pyte
 from pyte import modes as mo
-from pyte.screens import Char, Margins, StaticDefaultDict, wcwidth
+from pyte.screens import Margins, StaticDefaultDict, wcwidth
 
+from krates_desktop.terminal.cell import BLANK, REVERSE_BLANK, Cell
 from krates_desktop.terminal.stream import TerminalStream
 
 logger = logging.getLogger(__name__)
@@ -56,18 +57,20 @@ _ANSI_NAMES = ("black", "red", "green", "yellow", "blue", "magenta", "cyan", "wh
 
 _SGR_FLAGS: dict[int, tuple[str, bool]] = {
     1: ("bold", True),
+    2: ("dim", True),
     3: ("italics", True),
     4: ("underscore", True),
     5: ("blink", True),
     6: ("blink", True),
     7: ("reverse", True),
+    8: ("conceal", True),
     9: ("strikethrough", True),
     21: ("underscore", True),
-    22: ("bold", False),
     23: ("italics", False),
     24: ("underscore", False),
     25: ("blink", False),
     27: ("reverse", False),
+    28: ("conceal", False),
     29: ("strikethrough", False),
 }
 _SGR_COLOURS: dict[int, tuple[str, str]] = {
@@ -79,24 +82,21 @@ _SGR_COLOURS: dict[int, tuple[str, str]] = {
     49: ("bg", "default"),
 }
 
-_BLANK = Char(" ")
-_REVERSE_BLANK = Char(" ", reverse=True)
-
-Line = StaticDefaultDict[int, Char]
+Line = StaticDefaultDict[int, Cell]
 Buffer = dict[int, Line]
 
 
-class _CellCache(dict[str, Char]):
+class _CellCache(dict[str, Cell]):
     """The cells of one attribute set, built on first use of each character."""
 
     __slots__ = ("_tail",)
 
-    def __init__(self, attrs: Char) -> None:
+    def __init__(self, attrs: Cell) -> None:
         super().__init__()
         self._tail = tuple(attrs[1:])
 
-    def __missing__(self, char: str) -> Char:
-        cell = self[char] = tuple.__new__(Char, (char, *self._tail))
+    def __missing__(self, char: str) -> Cell:
+        cell = self[char] = tuple.__new__(Cell, (char, *self._tail))
         return cell
 
 
@@ -129,9 +129,9 @@ class TerminalScreen(pyte.HistoryScreen):
         self._painted_cursor: tuple[int, int] | None = None
         self._replies: list[str] = []
         self._last_graphic = ""
-        self._cell_attrs: Char | None = None
-        self._cells = _CellCache(Char(" "))
-        self._cell_caches: dict[Char, _CellCache] = {}
+        self._cell_attrs: Cell | None = None
+        self._cells = _CellCache(BLANK)
+        self._cell_caches: dict[Cell, _CellCache] = {}
         self.bell_count = 0
         self.app_keypad = False
         super().__init__(columns, lines, history=history)
@@ -188,6 +188,8 @@ class TerminalScreen(pyte.HistoryScreen):
             self.buffer = alt.buffer
             self._alt = None
         super().reset()
+        self.cursor.attrs = self.default_char
+        self.cursor_shape = 0
         self.savepoints = []
         self._scroll_offset = 0
         self._all_dirty = True
@@ -345,7 +347,7 @@ class TerminalScreen(pyte.HistoryScreen):
         self._last_graphic = data[-1]
         return True
 
-    def _cells_for(self, attrs: Char) -> _CellCache:
+    def _cells_for(self, attrs: Cell) -> _CellCache:
         """Return the cache of cells drawn with `attrs` (one per attribute set seen)."""
         if attrs is not self._cell_attrs:
             self._cell_attrs = attrs
@@ -359,7 +361,7 @@ class TerminalScreen(pyte.HistoryScreen):
             self._cells.clear()
         return self._cells
 
-    def _cell(self, char: str) -> Char:
+    def _cell(self, char: str) -> Cell:
         """Return the cell for `char` in the cursor's attributes."""
         return self._cells_for(self.cursor.attrs)[char]
 
@@ -435,7 +437,7 @@ class TerminalScreen(pyte.HistoryScreen):
         line[x] = cell._replace(data=unicodedata.normalize("NFC", cell.data + char))
         self.dirty.add(y)
 
-    def _blank(self) -> Char:
+    def _blank(self) -> Cell:
         """An erased cell: a space in the current background colour (xterm's BCE)."""
         bg = self.cursor.attrs.bg
         default = self.default_char
@@ -485,6 +487,8 @@ class TerminalScreen(pyte.HistoryScreen):
             i += 1
             if code == 0:
                 replace.update(self.default_char._asdict())
+            elif code == 22:
+                replace["bold"] = replace["dim"] = False
             elif code in _SGR_FLAGS:
                 name, value = _SGR_FLAGS[code]
                 replace[name] = value
@@ -572,9 +576,9 @@ class TerminalScreen(pyte.HistoryScreen):
             self.cursor.x = 0
 
     @property
-    def default_char(self) -> Char:
+    def default_char(self) -> Cell:
         """An empty cell in default colours (reversed while DECSCNM is set)."""
-        return _REVERSE_BLANK if mo.DECSCNM in self.mode else _BLANK
+        return REVERSE_BLANK if mo.DECSCNM in self.mode else BLANK
 
     def reverse_index(self) -> None:
         """Move up a line, scrolling down at the top margin (nothing is kept)."""
@@ -730,12 +734,12 @@ class TerminalScreen(pyte.HistoryScreen):
         """Return the line shown on view row `row`."""
         return self.absolute_line(self.view_start() + row)
 
-    def view_cells(self, row: int) -> list[Char]:
+    def view_cells(self, row: int) -> list[Cell]:
         """Return the `columns` cells of view row `row`; "" marks a wide cell's right half."""
         line = self.view_line(row)
         return [line[x] for x in range(self.columns)]
 
-    def lines_for_display(self, scroll_offset: int | None = None) -> list[list[Char]]:
+    def lines_for_display(self, scroll_offset: int | None = None) -> list[list[Cell]]:
         """Return every row's cells as shown at `scroll_offset` (default: the view's).
 
         The view itself does not move; rows are `columns` cells long, with "" marking

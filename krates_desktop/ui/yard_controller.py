@@ -161,6 +161,15 @@ class YardController(QObject):
             focus.clearFocus()
         self.hover_changed.emit("shell" if terminal is not None else "detail")
 
+    def _copy_from_hovered(self) -> bool:
+        key = self.hovered_key or ""
+        if self.maximizer.window is not None:
+            key = next((k for k, w in self.window_items.items() if w is self.maximizer.window), key)
+        binding = self.bindings.get(key)
+        view = getattr(binding, "view", None)
+        copy = getattr(view, "copy_selection", None)
+        return bool(copy and copy())
+
     def _on_window_unhovered(self, key: str) -> None:
         if self.hovered_key == key:
             self.hovered_key = None
@@ -170,6 +179,8 @@ class YardController(QObject):
         """Window keys (spec 18.1 step 4-5): `z` maximises or restores, esc restores."""
         key = event.key()
         plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if key == Qt.Key.Key_C and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            return self._copy_from_hovered()
         if key == Qt.Key.Key_Escape and self.maximizer.active:
             self.maximizer.restore()
             return True

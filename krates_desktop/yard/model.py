@@ -1,22 +1,30 @@
-"""The yard's krates and windows, their ids and their grid, as plain Python values.
+"""The yard's krates and windows, their ids and their grid, backed by the yard document.
 
-The yard is the layout of krates on the canvas. This module keeps it in memory and
-tells listeners about each change; the canvas draws from it.
+The yard is the layout of krates on the canvas. Its truth is the pycrdt document of
+``yard/doc.py``; this module keeps a plain-Python mirror of it (``Yard.krates``),
+turns each user action into one transaction, and tells listeners about every
+change, local or arriving from a peer, so the canvas draws from one place.
 
-Limitations: the yard lives in this process only. It is not yet a shared CRDT
-document and is not persisted; window drag between slots and proportional resize
-are not modelled yet.
+Limitations: collection krates (``c-`` ids) are kept in the document and listed in
+``Yard.collection_krates`` as raw dictionaries, but not mirrored as ``Krate``
+values yet; window drag between slots and proportional resize are not modelled;
+mutating a mirrored ``Krate`` or ``Window`` directly changes nothing in the document.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import secrets
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, cast
 
+from pycrdt import Map
+
+from krates_desktop.yard.doc import LOCAL, YardDoc
 from krates_desktop.yard.palette import namespace_color
 
 log = logging.getLogger(__name__)
@@ -34,6 +42,12 @@ KRATE_GAP = 40.0
 
 STREAMING_KINDS = frozenset({"Pod", "Deployment", "StatefulSet", "DaemonSet"})
 
+# A krate closed remotely within this many seconds of us adding a window to it
+# counts as the "deletion wins" conflict that the UI reports with a toast.
+CONFLICT_WINDOW_S = 10.0
+
+_WID = re.compile(r"^w(\d+)-([0-9a-f]{6})$")
+
 
 @dataclass(frozen=True)
 class ObjRef:
@@ -46,8 +60,18 @@ class ObjRef:
     name: str
 
     def key(self) -> str:
-        """Return a stable text form, used to derive the krate id."""
+        """Return a stable text form of the object, for logs and lookups."""
         return "/".join((self.group, self.version, self.kind, self.namespace or "", self.name))
+
+    def to_json(self) -> dict[str, Any]:
+        """The document's ``objRef`` value."""
+        return {
+            "kind": self.kind,
+            "group": self.group,
+            "version": self.version,
+            "namespace": self.namespace,
+            "name": self.name,
+        }
 
 
 @dataclass
@@ -61,6 +85,16 @@ class Window:
     w: float = WINDOW_W
     h: float = WINDOW_H
     kind: Literal["detail", "collection"] = "detail"
+
+    def to_map(self) -> Map[Any]:
+        """The document's nested window map."""
+        return Map(
+            {"wid": self.wid, "kind": self.kind, "tab": self.tab, "geom": self.geom()}
+        )
+
+    def geom(self) -> list[float]:
+        """The document's ``geom`` value: ``[dx, dy, w, h]``."""
+        return [float(self.dx), float(self.dy), float(self.w), float(self.h)]
 
 
 @dataclass
@@ -100,10 +134,41 @@ class Krate:
         return next((w for w in self.windows.values() if w.tab == tab), None)
 
 
+@dataclass(frozen=True)
+class KrateClosedRemotely:
+    """A peer closed a krate we had just added a window to: the deletion won."""
+
+    krate_id: str
+    label: str
+    origin: str
+
+
+def _digest20(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
 def krate_id(ref: ObjRef) -> str:
     """Derive the krate id from the object, so every peer mints the same one."""
-    digest = hashlib.sha256(ref.key().encode("utf-8")).hexdigest()[:12]
-    return f"o-{digest}"
+    return "o-" + _digest20(f"{ref.group}/{ref.kind}/{ref.namespace or ''}/{ref.name}")
+
+
+def collection_krate_id(kind: str, value: str, namespace: str | None = None) -> str:
+    """Derive a collection krate's id from its scope."""
+    return "c-" + _digest20(f"{kind}/{value}/{namespace or ''}")
+
+
+def user_tag(user_id: str) -> str:
+    """The six hex characters of a user id that end the window ids they create."""
+    cleaned = user_id.replace("-", "").lower()
+    if re.fullmatch(r"[0-9a-f]{6,}", cleaned):
+        return cleaned[:6]
+    return hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:6]
+
+
+def window_creator_tag(wid: str) -> str | None:
+    """The creator's six-hex tag inside a window id, if it has the standard form."""
+    match = _WID.match(wid)
+    return match.group(2) if match else None
 
 
 def available_tabs(kind: str) -> tuple[Tab, ...]:
@@ -133,6 +198,14 @@ def layout_windows(windows: list[Window]) -> None:
         row_y += max([ROW_PITCH] + [w.h + ROW_GAP for w in row])
 
 
+def window_order(wid: str) -> tuple[int, str]:
+    """Reading order of windows: by the krate counter, then by creator."""
+    match = _WID.match(wid)
+    if match is None:
+        return (1 << 30, wid)
+    return (int(match.group(1)), match.group(2))
+
+
 def _overlaps(a: tuple[float, ...], b: tuple[float, ...], gap: float) -> bool:
     ax, ay, aw, ah = a
     bx, by, bw, bh = b
@@ -144,19 +217,44 @@ def _overlaps(a: tuple[float, ...], b: tuple[float, ...], gap: float) -> bool:
 class Yard:
     """All krates of one cluster's yard, with change notification."""
 
-    def __init__(self, user_id: str | None = None) -> None:
+    def __init__(self, user_id: str | None = None, doc: YardDoc | None = None) -> None:
         self.user_id = user_id or secrets.token_hex(8)
-        self._tag = hashlib.sha256(self.user_id.encode()).hexdigest()[:6]
+        self._tag = user_tag(self.user_id)
+        self.doc = doc if doc is not None else YardDoc.new(name="", cluster="")
         self.krates: dict[str, Krate] = {}
+        self.collection_krates: dict[str, dict[str, Any]] = {}
         self._listeners: list[Callable[[str, str], None]] = []
+        self._conflict_listeners: list[Callable[[KrateClosedRemotely], None]] = []
+        self._dirty: set[str] = set()
+        self._replaced: set[str] = set()
+        self._recent: dict[str, float] = {}
+        self._repairing = False
+        self.doc.krates_map.observe_deep(self._on_deep_events)
+        self.doc.on_changed(self._on_doc_changed)
+        self._dirty.update(str(k) for k in self.doc.krates_map.keys())
+        self._refresh(LOCAL, emit=False)
+
+    def __repr__(self) -> str:
+        return f"<Yard {self._tag} krates={len(self.krates)}>"
+
+    # listeners ----------------------------------------------------------------
 
     def subscribe(self, listener: Callable[[str, str], None]) -> None:
         """Call `listener(event, krate_id)` on `added`, `changed` and `removed`."""
         self._listeners.append(listener)
 
+    def subscribe_conflicts(self, listener: Callable[[KrateClosedRemotely], None]) -> None:
+        """Call `listener` when a peer closes a krate we had just added a window to."""
+        self._conflict_listeners.append(listener)
+
     def _emit(self, event: str, kid: str) -> None:
         for listener in list(self._listeners):
-            listener(event, kid)
+            try:
+                listener(event, kid)
+            except Exception:
+                log.exception("a yard listener failed on %s %s", event, kid)
+
+    # user actions -------------------------------------------------------------
 
     def open_view(
         self, ref: ObjRef, tab: Tab, near: tuple[float, float]
@@ -164,33 +262,68 @@ class Yard:
         """Open `tab` of `ref` in its krate; return (krate, window, newly_created)."""
         kid = krate_id(ref)
         krate = self.krates.get(kid)
-        if krate is None:
-            krate = self._create_krate(kid, ref, near)
-        existing = krate.window_for_tab(tab)
-        if existing is not None:
-            return krate, existing, False
-        krate.seq += 1
-        window = Window(wid=f"w{krate.seq}-{self._tag}", tab=tab)
-        krate.windows[window.wid] = window
-        layout_windows(list(krate.windows.values()))
-        self._emit("changed", kid)
-        return krate, window, True
+        if krate is not None:
+            existing = krate.window_for_tab(tab)
+            if existing is not None:
+                return krate, existing, False
+        with self.doc.transact():
+            wid = self._add_window(kid, ref, tab, near)
+        self._recent[kid] = time.monotonic()
+        krate = self.krates[kid]
+        return krate, krate.windows[wid], True
 
-    def _create_krate(self, kid: str, ref: ObjRef, near: tuple[float, float]) -> Krate:
-        krate = Krate(
-            id=kid,
-            obj_ref=ref,
-            label=ref.name,
-            color=namespace_color(ref.namespace),
-            pos=(0.0, 0.0),
-            owner=self.user_id,
+    def _add_window(self, kid: str, ref: ObjRef, tab: Tab, near: tuple[float, float]) -> str:
+        current = self.krates.get(kid)
+        seq = (current.seq if current else 0) + 1
+        wid = f"w{seq}-{self._tag}"
+        windows = list(current.windows.values()) if current else []
+        window = Window(wid=wid, tab=tab)
+        placed = [Window(w.wid, w.tab, w.dx, w.dy, w.w, w.h, w.kind) for w in windows]
+        placed.append(window)
+        layout_windows(placed)
+        if current is None:
+            self._write_new_krate(kid, ref, window, near)
+            return wid
+        node = self.doc.krates_map[kid]
+        node["seq"] = seq
+        node["windows"][wid] = window.to_map()
+        self._write_geoms(kid, placed)
+        return wid
+
+    def _write_new_krate(
+        self, kid: str, ref: ObjRef, window: Window, near: tuple[float, float]
+    ) -> None:
+        probe = Krate(kid, ref, ref.name, "", (0.0, 0.0), self.user_id)
+        probe.windows[window.wid] = window
+        width, height = probe.frame_size()
+        pos = self._free_position(probe, (near[0] - width / 2, near[1] - height / 2))
+        self.doc.krates_map[kid] = Map(
+            {
+                "id": kid,
+                "objRef": ref.to_json(),
+                "collScope": None,
+                "label": ref.name,
+                "color": namespace_color(ref.namespace),
+                "pos": [float(pos[0]), float(pos[1])],
+                "minimized": False,
+                "seq": 1,
+                "owner": self.user_id,
+                "windows": Map({window.wid: window.to_map()}),
+            }
         )
-        width, height = krate.frame_size()
-        krate.pos = self._free_position(krate, (near[0] - width / 2, near[1] - height / 2))
-        self.krates[kid] = krate
         log.info("krate %s created for %s", kid, ref.key())
-        self._emit("added", kid)
-        return krate
+
+    def _write_geoms(self, kid: str, windows: list[Window]) -> None:
+        nodes = self.doc.krates_map[kid]["windows"]
+        for window in windows:
+            current = self._geom_of(kid, window.wid)
+            if current is not None and current != window.geom() and window.wid in nodes:
+                nodes[window.wid]["geom"] = window.geom()
+
+    def _geom_of(self, kid: str, wid: str) -> list[float] | None:
+        krate = self.krates.get(kid)
+        window = krate.windows.get(wid) if krate else None
+        return window.geom() if window else None
 
     def _free_position(self, krate: Krate, want: tuple[float, float]) -> tuple[float, float]:
         """Clamp `want` to the world, then spiral outwards to a spot clear of others."""
@@ -212,37 +345,299 @@ class Yard:
         krate = self.krates.get(kid)
         if krate is None or wid not in krate.windows:
             return
-        del krate.windows[wid]
-        if not krate.windows:
+        if len(krate.windows) == 1:
             self.remove_krate(kid)
             return
-        layout_windows(list(krate.windows.values()))
-        self._emit("changed", kid)
+        rest = [
+            Window(w.wid, w.tab, w.dx, w.dy, w.w, w.h, w.kind)
+            for w in krate.windows.values()
+            if w.wid != wid
+        ]
+        layout_windows(rest)
+        with self.doc.transact():
+            del self.doc.krates_map[kid]["windows"][wid]
+            self._write_geoms(kid, rest)
 
     def remove_krate(self, kid: str) -> None:
         """Remove a krate and all its windows."""
-        if self.krates.pop(kid, None) is not None:
-            self._emit("removed", kid)
+        if kid not in self.doc.krates_map:
+            return
+        with self.doc.transact():
+            del self.doc.krates_map[kid]
+        self._recent.pop(kid, None)
 
     def set_tab(self, kid: str, wid: str, tab: Tab) -> None:
         """Switch what a window shows."""
         window = self.krates[kid].windows[wid]
         if window.tab != tab:
-            window.tab = tab
-            self._emit("changed", kid)
+            with self.doc.transact():
+                self.doc.krates_map[kid]["windows"][wid]["tab"] = tab
 
     def move_krate(self, kid: str, pos: tuple[float, float]) -> None:
         """Move a krate's frame to `pos` (world coordinates of its top-left corner)."""
-        self.krates[kid].pos = pos
-        self._emit("changed", kid)
+        if kid not in self.krates:
+            raise KeyError(kid)
+        with self.doc.transact():
+            self.doc.krates_map[kid]["pos"] = [float(pos[0]), float(pos[1])]
 
     def set_minimized(self, kid: str, minimized: bool) -> None:
         """Collapse a krate to its card, or expand it."""
-        self.krates[kid].minimized = minimized
-        self._emit("changed", kid)
+        if kid not in self.krates:
+            raise KeyError(kid)
+        with self.doc.transact():
+            self.doc.krates_map[kid]["minimized"] = bool(minimized)
+
+    def resize_window(self, kid: str, wid: str, size: tuple[float, float]) -> None:
+        """Resize one window and re-flow the krate's grid (one transaction)."""
+        krate = self.krates[kid]
+        placed = [
+            Window(w.wid, w.tab, w.dx, w.dy, w.w, w.h, w.kind) for w in krate.windows.values()
+        ]
+        for window in placed:
+            if window.wid == wid:
+                window.w, window.h = float(size[0]), float(size[1])
+        layout_windows(placed)
+        with self.doc.transact():
+            self._write_geoms(kid, placed)
+
+    # document changes ---------------------------------------------------------
+
+    def _on_deep_events(self, events: list[Any]) -> None:
+        for event in events:
+            path = list(event.path)
+            if path:
+                self._dirty.add(str(path[0]))
+                continue
+            for key, change in dict(event.keys).items():
+                self._dirty.add(str(key))
+                if change.get("action") == "update":
+                    self._replaced.add(str(key))
+
+    def _on_doc_changed(self, origin: str) -> None:
+        if self._repairing or not self._dirty:
+            return
+        if origin != LOCAL:
+            self._repairing = True
+            try:
+                self._repair()
+            finally:
+                self._repairing = False
+        self._refresh(origin, emit=True)
+
+    def _refresh(self, origin: str, emit: bool) -> None:
+        dirty, self._dirty = self._dirty, set()
+        for kid in sorted(dirty):
+            event = self._mirror(kid, origin)
+            if event and emit:
+                self._emit(event, kid)
+
+    def _mirror(self, kid: str, origin: str) -> str | None:
+        raw = self._raw(kid)
+        if kid.startswith("c-"):
+            return self._mirror_collection(kid, raw)
+        parsed = _parse_krate(kid, raw) if raw is not None else None
+        old = self.krates.get(kid)
+        if parsed is None:
+            if old is None:
+                return None
+            del self.krates[kid]
+            self._note_remote_close(old, origin)
+            return "removed"
+        if old is None:
+            self.krates[kid] = parsed
+            return "added"
+        _update_in_place(old, parsed)
+        return "changed"
+
+    def _mirror_collection(self, kid: str, raw: dict[str, Any] | None) -> str | None:
+        if raw is None:
+            return "removed" if self.collection_krates.pop(kid, None) is not None else None
+        event = "changed" if kid in self.collection_krates else "added"
+        self.collection_krates[kid] = raw
+        return event
+
+    def _raw(self, kid: str) -> dict[str, Any] | None:
+        node = self.doc.krates_map.get(kid)
+        if not isinstance(node, Map):
+            return None
+        value = node.to_py()
+        return value if isinstance(value, dict) else None
+
+    def _note_remote_close(self, old: Krate, origin: str) -> None:
+        added_at = self._recent.pop(old.id, None)
+        if origin == LOCAL or added_at is None:
+            return
+        if time.monotonic() - added_at > CONFLICT_WINDOW_S:
+            return
+        notice = KrateClosedRemotely(old.id, old.label, origin)
+        log.info("krate %s was closed by a peer while we added to it", old.id)
+        for listener in list(self._conflict_listeners):
+            try:
+                listener(notice)
+            except Exception:
+                log.exception("a conflict listener failed")
+
+    def _repair(self) -> None:
+        """Re-add windows lost to a concurrent create, and untangle overlapping grids.
+
+        Runs after a remote transaction and before the mirror is refreshed, so the
+        mirror still shows the windows this peer had before the update arrived.
+        """
+        replaced, self._replaced = self._replaced, set()
+        todo = [kid for kid in sorted(self._dirty) if kid in self.doc.krates_map]
+        lost = [kid for kid in todo if kid in replaced and self._lost_windows(kid)]
+        tangled = [kid for kid in todo if _tangled_raw(kid, self._raw(kid), self._tag)]
+        if not lost and not tangled:
+            return
+        with self.doc.transact():
+            for kid in lost:
+                self._readd_lost_windows(kid)
+            for kid in todo:
+                self._relayout_if_tangled(kid)
+
+    def _lost_windows(self, kid: str) -> list[Window]:
+        before = self.krates.get(kid)
+        raw = self._raw(kid)
+        if before is None or raw is None:
+            return []
+        present = raw.get("windows") if isinstance(raw.get("windows"), dict) else {}
+        return [
+            w
+            for w in before.windows.values()
+            if window_creator_tag(w.wid) == self._tag and w.wid not in present
+        ]
+
+    def _readd_lost_windows(self, kid: str) -> None:
+        mine = self._lost_windows(kid)
+        raw = self._raw(kid) or {}
+        node = self.doc.krates_map[kid]
+        if not isinstance(node.get("windows"), Map):
+            node["windows"] = Map({})
+        for window in mine:
+            node["windows"][window.wid] = window.to_map()
+        highest = max(window_order(w.wid)[0] for w in mine)
+        if highest > _as_int(raw.get("seq"), 0):
+            node["seq"] = highest
+        log.info("re-added %d window(s) to krate %s after a concurrent create", len(mine), kid)
+
+    def _relayout_if_tangled(self, kid: str) -> None:
+        parsed = _parse_krate(kid, self._raw(kid))
+        if parsed is None or not _tangled(parsed, self._tag):
+            return
+        placed = list(parsed.windows.values())
+        layout_windows(placed)
+        nodes = self.doc.krates_map[kid]["windows"]
+        for window in placed:
+            nodes[window.wid]["geom"] = window.geom()
 
 
-def _spiral(step: float, radius: float):  # type: ignore[no-untyped-def]
+def _tangled_raw(kid: str, raw: dict[str, Any] | None, tag: str) -> bool:
+    parsed = _parse_krate(kid, raw) if raw is not None else None
+    return parsed is not None and _tangled(parsed, tag)
+
+
+def _tangled(krate: Krate, tag: str) -> bool:
+    """True when two windows overlap and we created one of them."""
+    windows = list(krate.windows.values())
+    for i, a in enumerate(windows):
+        for b in windows[i + 1 :]:
+            if tag not in (window_creator_tag(a.wid), window_creator_tag(b.wid)):
+                continue
+            if _overlaps((a.dx, a.dy, a.w, a.h), (b.dx, b.dy, b.w, b.h), 0.0):
+                return True
+    return False
+
+
+def _as_float(value: Any, default: float) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _as_int(value: Any, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _parse_ref(value: Any) -> ObjRef | None:
+    if not isinstance(value, dict) or not value.get("kind") or not value.get("name"):
+        return None
+    namespace = value.get("namespace")
+    return ObjRef(
+        kind=str(value["kind"]),
+        group=str(value.get("group") or ""),
+        version=str(value.get("version") or ""),
+        namespace=str(namespace) if namespace else None,
+        name=str(value["name"]),
+    )
+
+
+def _parse_window(wid: str, value: Any) -> Window | None:
+    if not isinstance(value, dict):
+        return None
+    tab = value.get("tab")
+    if tab not in TABS:
+        return None
+    geom = value.get("geom")
+    if not isinstance(geom, list) or len(geom) != 4:
+        geom = [0.0, 0.0, WINDOW_W, WINDOW_H]
+    kind = "collection" if value.get("kind") == "collection" else "detail"
+    dx, dy, w, h = (_as_float(v, d) for v, d in zip(geom, (0.0, 0.0, WINDOW_W, WINDOW_H)))
+    return Window(wid, cast(Tab, tab), dx, dy, w, h, kind)
+
+
+def _parse_windows(value: Any) -> dict[str, Window]:
+    if not isinstance(value, dict):
+        return {}
+    parsed = (_parse_window(str(wid), raw) for wid, raw in value.items())
+    windows = [w for w in parsed if w is not None]
+    return {w.wid: w for w in sorted(windows, key=lambda w: window_order(w.wid))}
+
+
+def _parse_krate(kid: str, raw: dict[str, Any] | None) -> Krate | None:
+    """Read one krate map; malformed or foreign-shaped entries come back as None."""
+    if raw is None:
+        return None
+    ref = _parse_ref(raw.get("objRef"))
+    if ref is None:
+        log.warning("krate %s has no usable objRef; it is not shown", kid)
+        return None
+    pos = raw.get("pos")
+    if not isinstance(pos, list) or len(pos) != 2:
+        pos = [0.0, 0.0]
+    return Krate(
+        id=kid,
+        obj_ref=ref,
+        label=str(raw.get("label") or ref.name),
+        color=str(raw.get("color") or namespace_color(ref.namespace)),
+        pos=(_as_float(pos[0], 0.0), _as_float(pos[1], 0.0)),
+        owner=str(raw.get("owner") or ""),
+        minimized=bool(raw.get("minimized", False)),
+        seq=_as_int(raw.get("seq"), 0),
+        windows=_parse_windows(raw.get("windows")),
+    )
+
+
+def _update_in_place(old: Krate, new: Krate) -> None:
+    """Copy `new` into `old`, keeping the Krate and Window objects callers hold."""
+    old.obj_ref, old.label, old.color = new.obj_ref, new.label, new.color
+    old.pos, old.owner, old.minimized, old.seq = new.pos, new.owner, new.minimized, new.seq
+    windows: dict[str, Window] = {}
+    for wid, fresh in new.windows.items():
+        kept = old.windows.get(wid)
+        if kept is None:
+            windows[wid] = fresh
+            continue
+        kept.tab, kept.kind = fresh.tab, fresh.kind
+        kept.dx, kept.dy, kept.w, kept.h = fresh.dx, fresh.dy, fresh.w, fresh.h
+        windows[wid] = kept
+    old.windows = windows
+
+
+def _spiral(step: float, radius: float) -> Iterator[tuple[float, float]]:
     """Yield offsets along an outward square spiral, starting at (0, 0)."""
     yield (0.0, 0.0)
     ring = 1

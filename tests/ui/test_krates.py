@@ -189,3 +189,25 @@ def test_hint_bar_follows_the_pointer(session, qtbot) -> None:  # type: ignore[n
     qtbot.waitUntil(lambda: session.window.hint_bar.text().startswith("z maximize"), timeout=1000)
     qtbot.mouseMove(vp, QPoint(40, 300))
     qtbot.waitUntil(lambda: session.window.hint_bar.text().startswith("click or type"), timeout=1000)
+
+
+def test_drag_selects_text_and_ctrl_c_copies(session, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A left drag over YAML selects characters; Ctrl+C over the window copies them."""
+    _open(session, qtbot, SERVICE_REF, ["yaml"])
+    key, witem = next(iter(session.controller.window_items.items()))
+    text = session.controller.bindings[key].view
+    qtbot.waitUntil(lambda: text.line_count() > 3, timeout=5000)
+    vp = session.window.view.viewport()
+    first = text.plain_lines()[0]
+    char_w = text._metrics.horizontalAdvance("M")
+    start = _screen_pos(session, text, QPointF(12 + 0.2 * char_w, 8 + 5))
+    end = _screen_pos(session, text, QPointF(12 + 8.2 * char_w, 8 + 5))
+    qtbot.mouseMove(vp, QPoint(40, 320))
+    qtbot.mousePress(vp, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(vp, end)
+    qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, pos=end)
+    assert text.selected_text() == first[:8]
+    qtbot.waitUntil(lambda: session.controller.hovered_key == key, timeout=1000)
+    session.window.view.setFocus()
+    qtbot.keyClick(session.window.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.clipboard().text() == first[:8]

@@ -4,8 +4,10 @@ Logs, YAML and Describe windows all draw their content with it: IBM Plex Mono
 12 px at line height 1.65, an 8 px scrollbar thumb, and only the visible lines
 painted. Each line is a list of coloured spans.
 
-Limitations: no text selection or copy yet; long lines are cut at the right
-edge rather than wrapped.
+A left drag selects text (by character), and `copy_selection()` puts it on the
+clipboard.
+
+Limitations: long lines are cut at the right edge rather than wrapped.
 """
 
 from __future__ import annotations
@@ -13,9 +15,13 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Sequence
 
-from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetricsF, QPainter
-from PySide6.QtWidgets import QGraphicsObject, QGraphicsSceneWheelEvent
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFontMetricsF, QGuiApplication, QPainter
+from PySide6.QtWidgets import (
+    QGraphicsObject,
+    QGraphicsSceneMouseEvent,
+    QGraphicsSceneWheelEvent,
+)
 
 from krates_desktop.ui import theme
 
@@ -24,6 +30,8 @@ Line = Sequence[Span]
 
 LINE_HEIGHT_FACTOR = 1.65
 PAD_X, PAD_Y = 12.0, 8.0
+SELECTION = (77, 214, 232, 0.3)
+Position = tuple[int, int]  # line, column
 
 
 class TextViewItem(QGraphicsObject):
@@ -42,6 +50,8 @@ class TextViewItem(QGraphicsObject):
         self._h = 286.0
         self.scroll_value = 0.0
         self._colors: dict[str, QColor] = {}
+        self._anchor: Position | None = None
+        self._caret: Position | None = None
         self.setFlag(QGraphicsObject.GraphicsItemFlag.ItemClipsToShape)
 
     # geometry -----------------------------------------------------------
@@ -133,8 +143,12 @@ class TextViewItem(QGraphicsObject):
         last = min(len(self._lines), first + int(self._h // self.line_height) + 2)
         ascent = self._metrics.ascent()
         lead = (self.line_height - self._metrics.height()) / 2
+        selection = self._ordered_selection()
+        char_w = self._metrics.horizontalAdvance("M")
         for index in range(first, last):
             y = PAD_Y + index * self.line_height - self.scroll_value
+            if selection is not None:
+                self._paint_selection(painter, index, y, selection, char_w)
             x = PAD_X
             for text, fill in self._lines[index]:
                 painter.setPen(self._qcolor(fill))
@@ -143,6 +157,17 @@ class TextViewItem(QGraphicsObject):
                 if x > self._w:
                     break
         self._paint_scrollbar(painter)
+
+    def _paint_selection(self, painter, index, y, selection, char_w) -> None:  # type: ignore[no-untyped-def]
+        (l0, c0), (l1, c1) = selection
+        if not l0 <= index <= l1:
+            return
+        length = sum(len(text) for text, _ in self._lines[index])
+        start = c0 if index == l0 else 0
+        end = c1 if index == l1 else length + 1
+        if end > start:
+            rect = QRectF(PAD_X + start * char_w, y, (end - start) * char_w, self.line_height)
+            painter.fillRect(rect, theme.color(SELECTION))
 
     def _paint_scrollbar(self, painter: QPainter) -> None:
         total = self.content_height()
@@ -171,3 +196,56 @@ class TextViewItem(QGraphicsObject):
         self._clamp()
         self.update()
         self.scrolled.emit()
+
+    # selection ------------------------------------------------------------
+
+    def _position_at(self, point: QPointF) -> Position:
+        line = int((point.y() + self.scroll_value - PAD_Y) // self.line_height)
+        line = min(max(line, 0), max(0, len(self._lines) - 1))
+        col = round((point.x() - PAD_X) / self._metrics.horizontalAdvance("M"))
+        return (line, max(0, col))
+
+    def _ordered_selection(self) -> tuple[Position, Position] | None:
+        if self._anchor is None or self._caret is None or self._anchor == self._caret:
+            return None
+        return (min(self._anchor, self._caret), max(self._anchor, self._caret))
+
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+        if event.button() != Qt.MouseButton.LeftButton or not self._lines:
+            event.ignore()
+            return
+        self._anchor = self._caret = self._position_at(event.pos())
+        self.update()
+        event.accept()
+
+    def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+        if self._anchor is not None:
+            self._caret = self._position_at(event.pos())
+            self.update()
+
+    def select_all(self) -> None:
+        """Select every line."""
+        if self._lines:
+            last = len(self._lines) - 1
+            self._anchor = (0, 0)
+            self._caret = (last, sum(len(t) for t, _ in self._lines[last]))
+            self.update()
+
+    def selected_text(self) -> str:
+        """The selected characters, lines joined with newlines."""
+        selection = self._ordered_selection()
+        if selection is None:
+            return ""
+        (l0, c0), (l1, c1) = selection
+        plain = self.plain_lines()
+        if l0 == l1:
+            return plain[l0][c0:c1]
+        parts = [plain[l0][c0:]] + plain[l0 + 1 : l1] + [plain[l1][:c1]]
+        return "\n".join(parts)
+
+    def copy_selection(self) -> bool:
+        """Put the selection on the clipboard; False when nothing is selected."""
+        text = self.selected_text()
+        if text:
+            QGuiApplication.clipboard().setText(text)
+        return bool(text)
