@@ -5,8 +5,13 @@ The view maps its toolkit's key codes to the names used here (`"Up"`, `"F5"`, `"
 Modified special keys use xterm's `CSI 1;<mod> X` / `CSI <n>;<mod> ~` forms, where
 `<mod>` is 1 + Shift + 2·Alt + 4·Ctrl.
 
-Limitations: the numeric keypad is sent as ordinary keys (DECKPAM is not honoured),
-and xterm's modifyOtherKeys and the kitty keyboard protocol are not offered.
+Mouse reports (`encode_mouse`) follow xterm's tracking modes 9, 1000, 1002 and 1003,
+in the classic `CSI M` form or the SGR form (`CSI ? 1006 h`). In application keypad
+mode (DECKPAM) keypad keys send their VT100 `SS3` sequences.
+
+Limitations: xterm's modifyOtherKeys, the kitty keyboard protocol and the UTF-8
+(1005) and urxvt (1015) mouse encodings are not offered; the classic mouse form cannot
+name a cell past column or row 223, so such reports are not sent.
 """
 
 from __future__ import annotations
@@ -63,6 +68,25 @@ _CTRL_SYMBOLS: dict[str, bytes] = {
     "8": b"\x7f",
 }
 
+# Keypad keys in application keypad mode: ESC O <final>.
+_KEYPAD_APPLICATION: dict[str, bytes] = {
+    **{str(digit): bytes([ord("p") + digit]) for digit in range(10)},
+    ".": b"n",
+    ",": b"l",
+    "+": b"k",
+    "-": b"m",
+    "*": b"j",
+    "/": b"o",
+    "=": b"X",
+    "Enter": b"M",
+}
+
+# Mouse buttons in reports, and what a wheel notch adds.
+MOUSE_LEFT, MOUSE_MIDDLE, MOUSE_RIGHT, MOUSE_NONE = 0, 1, 2, 3
+_WHEEL_BASE = 64
+_MOTION_FLAG = 32
+_X10, _NORMAL, _BUTTON_MOTION = 9, 1000, 1002
+
 _ALIASES = {
     "Return": "Enter",
     "Esc": "Escape",
@@ -88,6 +112,8 @@ def encode_key(
     alt: bool = False,
     shift: bool = False,
     app_cursor: bool = False,
+    keypad: bool = False,
+    app_keypad: bool = False,
 ) -> bytes:
     """Return the bytes to send for one key press, or b"" for keys that send nothing.
 
@@ -95,9 +121,14 @@ def encode_key(
     character keys, the unshifted character (`"A"`, `"5"`, `"["`); `text` is what the
     key types with the current modifiers. `alt` adds an ESC prefix (the Linux and
     Windows Meta convention); on macOS pass `alt=False` and Option's character in
-    `text`.
+    `text`. `keypad` says the key is on the numeric keypad; with `app_keypad` (DECKPAM)
+    such keys send their application sequences.
     """
     key = _ALIASES.get(key, key)
+    if keypad and app_keypad and not (ctrl or alt):
+        final = _KEYPAD_APPLICATION.get(key) or _KEYPAD_APPLICATION.get(text)
+        if final is not None:
+            return b"\x1bO" + final
     special = _special_key(key, ctrl=ctrl, alt=alt, shift=shift, app_cursor=app_cursor)
     if special is not None:
         return special
@@ -121,6 +152,59 @@ def encode_paste(text: str, *, bracketed: bool) -> bytes:
         return data.encode("utf-8")
     data = data.replace("\x1b[201~", "")
     return b"\x1b[200~" + data.encode("utf-8") + b"\x1b[201~"
+
+
+def encode_mouse(
+    kind: str,
+    button: int,
+    column: int,
+    row: int,
+    *,
+    tracking: int,
+    sgr: bool,
+    shift: bool = False,
+    alt: bool = False,
+    ctrl: bool = False,
+) -> bytes:
+    """Return the report of one mouse event for a program, or b"" if it is not wanted.
+
+    `kind` is "press", "release", "motion" or "wheel"; `button` is `MOUSE_LEFT`,
+    `MOUSE_MIDDLE` or `MOUSE_RIGHT` (for motion the held button, or `MOUSE_NONE`; for
+    the wheel 0 is up and 1 is down); `column` and `row` count cells from 0.
+    `tracking` is the mode the program set (9, 1000, 1002, 1003, or 0 for none).
+    """
+    if not _mouse_wanted(kind, button, tracking):
+        return b""
+    if kind == "wheel":
+        code = _WHEEL_BASE + button
+    elif kind == "motion":
+        code = _MOTION_FLAG + button
+    elif kind == "release" and not sgr:
+        code = MOUSE_NONE
+    else:
+        code = button
+    if tracking != _X10:
+        code += 4 * int(shift) + 8 * int(alt) + 16 * int(ctrl)
+    if sgr:
+        final = "m" if kind == "release" else "M"
+        return f"\x1b[<{code};{column + 1};{row + 1}{final}".encode()
+    if column + 33 > 255 or row + 33 > 255:
+        return b""
+    return b"\x1b[M" + bytes((32 + code, 33 + column, 33 + row))
+
+
+def _mouse_wanted(kind: str, button: int, tracking: int) -> bool:
+    """Whether the tracking mode reports this kind of event."""
+    if tracking == 0:
+        return False
+    if tracking == _X10:
+        return kind == "press"
+    if kind == "motion":
+        if tracking == _NORMAL:
+            return False
+        if tracking == _BUTTON_MOTION:
+            return button != MOUSE_NONE
+    return True
 
 
 def _special_key(

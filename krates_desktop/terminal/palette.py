@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pyte.screens import Char
+from functools import lru_cache
+
+from krates_desktop.terminal.cell import Cell
 
 BACKGROUND = "#0b0e13"
 FOREGROUND = "#e6edf6"
@@ -49,10 +51,34 @@ def color_value(name: str, *, default: str, bright: bool = False) -> str:
     return default
 
 
-def cell_colors(cell: Char) -> tuple[str, str]:
-    """Return a cell's (foreground, background); bold brightens, reverse swaps."""
-    fg = color_value(cell.fg, default=FOREGROUND, bright=cell.bold)
-    bg = color_value(cell.bg, default=BACKGROUND)
-    if cell.reverse:
-        return bg, fg
+def cell_colors(cell: Cell) -> tuple[str, str]:
+    """Return a cell's (foreground, background) as `#rrggbb`.
+
+    Bold brightens the named colours, reverse swaps the two, dim draws the text half
+    way towards the background, and concealed text takes the background colour.
+    """
+    return _resolve(cell.fg, cell.bg, cell.bold, cell.reverse, cell.dim, cell.conceal)
+
+
+@lru_cache(maxsize=4096)
+def _resolve(
+    fg_name: str, bg_name: str, bold: bool, reverse: bool, dim: bool, conceal: bool
+) -> tuple[str, str]:
+    fg = color_value(fg_name, default=FOREGROUND, bright=bold)
+    bg = color_value(bg_name, default=BACKGROUND)
+    if reverse:
+        fg, bg = bg, fg
+    if dim:
+        fg = mix(fg, bg, 0.5)
+    if conceal:
+        fg = bg
     return fg, bg
+
+
+def mix(first: str, second: str, amount: float) -> str:
+    """Return `#rrggbb` part way (`amount`, 0-1) from colour `first` to `second`."""
+    a = [int(first[i : i + 2], 16) for i in (1, 3, 5)]
+    b = [int(second[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(
+        f"{round(x + (y - x) * amount):02x}" for x, y in zip(a, b, strict=True)
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from pyte.screens import Char
+from krates_desktop.terminal.cell import Cell
 
 
 class Run(NamedTuple):
@@ -18,10 +18,10 @@ class Run(NamedTuple):
     column: int
     width: int
     text: str
-    style: Char
+    style: Cell
 
 
-def row_runs(cells: list[Char]) -> list[Run]:
+def row_runs(cells: list[Cell]) -> list[Run]:
     """Return the runs of one row, left to right, covering every cell."""
     runs: list[Run] = []
     start = 0

@@ -46,6 +46,13 @@ HISTORY_LINES = 5000
 
 DECCKM = 1 << 5
 BRACKETED_PASTE = 2004 << 5
+MOUSE_X10 = 9
+MOUSE_NORMAL = 1000
+MOUSE_BUTTON_MOTION = 1002
+MOUSE_ANY_MOTION = 1003
+_MOUSE_TRACKING = (MOUSE_ANY_MOTION, MOUSE_BUTTON_MOTION, MOUSE_NORMAL, MOUSE_X10)
+_FOCUS_EVENTS = 1004 << 5
+_MOUSE_SGR = 1006 << 5
 _ALT_SCREEN_MODES = frozenset((47, 1047, 1049))
 _SAVE_CURSOR_MODE = 1048
 _DECCOLM = 3
@@ -134,6 +141,7 @@ class TerminalScreen(pyte.HistoryScreen):
         self._cell_caches: dict[Cell, _CellCache] = {}
         self.bell_count = 0
         self.app_keypad = False
+        self.cursor_shape = 0
         super().__init__(columns, lines, history=history)
         self._stream = TerminalStream(self)
 
@@ -173,6 +181,30 @@ class TerminalScreen(pyte.HistoryScreen):
         return mo.DECTCEM in self.mode
 
     @property
+    def mouse_tracking(self) -> int:
+        """The mouse mode the program asked for: 9, 1000, 1002, 1003, or 0 for none."""
+        mode = self.mode
+        for tracking in _MOUSE_TRACKING:
+            if tracking << 5 in mode:
+                return tracking
+        return 0
+
+    @property
+    def mouse_sgr(self) -> bool:
+        """Whether mouse reports use the SGR form (`CSI ? 1006 h`)."""
+        return _MOUSE_SGR in self.mode
+
+    @property
+    def focus_events(self) -> bool:
+        """Whether the program wants focus in/out reports (`CSI ? 1004 h`)."""
+        return _FOCUS_EVENTS in self.mode
+
+    def set_cursor_shape(self, shape: int | None = None) -> None:
+        """DECSCUSR: 0/1 blinking block, 2 block, 3/4 underline, 5/6 bar (odd blinks)."""
+        self.cursor_shape = shape if shape is not None and 0 <= shape <= 6 else 0
+        self.dirty.add(self.cursor.y)
+
+    @property
     def alternate_screen(self) -> bool:
         """Whether the alternate screen is shown (full-screen programs such as vim)."""
         return self._alt is not None
@@ -207,7 +239,7 @@ class TerminalScreen(pyte.HistoryScreen):
         self.app_keypad = False
 
     def set_keypad_application(self) -> None:
-        """DECKPAM: the keypad sends application sequences (tracked, not yet used)."""
+        """DECKPAM: the keypad sends application sequences."""
         self.app_keypad = True
 
     def reset_keypad_application(self) -> None:
@@ -237,6 +269,10 @@ class TerminalScreen(pyte.HistoryScreen):
                     self._enter_alternate(mode)
                 else:
                     self._leave_alternate(mode)
+            elif mode in _MOUSE_TRACKING:
+                # The tracking modes exclude each other, as in xterm.
+                self.mode.difference_update(m << 5 for m in _MOUSE_TRACKING)
+                rest.append(mode)
             elif mode == _SAVE_CURSOR_MODE:
                 if on:
                     self.save_cursor()

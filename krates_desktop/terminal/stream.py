@@ -354,6 +354,10 @@ class TerminalStream(pyte.ByteStream):
         if intermediates:
             if intermediates == "!" and final == "p":
                 screen.soft_reset()
+            elif intermediates == " " and final == "q" and params.isdigit():
+                self._call(screen.set_cursor_shape, _int(params))
+            elif intermediates == " " and final == "q" and not params:
+                self._call(screen.set_cursor_shape, 0)
             return
         prefix = ""
         if params and params[0] in "<=>?":

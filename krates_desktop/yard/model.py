@@ -478,7 +478,8 @@ class Yard:
                 log.exception("a conflict listener failed")
 
     def _repair(self) -> None:
-        """Re-add windows lost to a concurrent create, and untangle overlapping grids.
+        """Re-add windows lost to a concurrent create, untangle overlapping grids, and
+        remove krates whose last windows were closed concurrently.
 
         Runs after a remote transaction and before the mirror is refreshed, so the
         mirror still shows the windows this peer had before the update arrived.
@@ -487,13 +488,17 @@ class Yard:
         todo = [kid for kid in sorted(self._dirty) if kid in self.doc.krates_map]
         lost = [kid for kid in todo if kid in replaced and self._lost_windows(kid)]
         tangled = [kid for kid in todo if _tangled_raw(kid, self._raw(kid), self._tag)]
-        if not lost and not tangled:
+        empty = [kid for kid in todo if kid not in lost and _windowless(self._raw(kid))]
+        if not lost and not tangled and not empty:
             return
         with self.doc.transact():
             for kid in lost:
                 self._readd_lost_windows(kid)
             for kid in todo:
                 self._relayout_if_tangled(kid)
+            for kid in empty:
+                log.info("krate %s lost its last window to concurrent closes", kid)
+                del self.doc.krates_map[kid]
 
     def _lost_windows(self, kid: str) -> list[Window]:
         before = self.krates.get(kid)
@@ -529,6 +534,13 @@ class Yard:
         nodes = self.doc.krates_map[kid]["windows"]
         for window in placed:
             nodes[window.wid]["geom"] = window.geom()
+
+
+def _windowless(raw: dict[str, Any] | None) -> bool:
+    """True for an object krate whose windows were all closed (concurrently)."""
+    if raw is None or _parse_ref(raw.get("objRef")) is None:
+        return False
+    return not _parse_windows(raw.get("windows"))
 
 
 def _tangled_raw(kid: str, raw: dict[str, Any] | None, tag: str) -> bool:

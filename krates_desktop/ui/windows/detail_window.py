@@ -54,6 +54,7 @@ class DetailWindowItem(QGraphicsObject):
         self.action_label = ""
         self.content: QGraphicsObject | None = None
         self.setAcceptHoverEvents(True)
+        self._overlay = _MessageItem(self)
         self._fonts = {
             "view": self._spaced(theme.sans(11, 600)),
             "name": theme.sans(12),
@@ -99,6 +100,7 @@ class DetailWindowItem(QGraphicsObject):
         self.update()
 
     def _fit_content(self) -> None:
+        self._overlay.prepareGeometryChange()
         if self.content is None:
             return
         rect = self.content_rect()
@@ -122,7 +124,8 @@ class DetailWindowItem(QGraphicsObject):
         """Show a centred message (and an action button) over the content area."""
         self.message = text
         self.action_label = action
-        self.update()
+        self._overlay.setVisible(bool(text))
+        self._overlay.update()
 
     def set_tab(self, tab: Tab) -> None:
         """Mark `tab` as the active one."""
@@ -139,8 +142,6 @@ class DetailWindowItem(QGraphicsObject):
         painter.drawRoundedRect(rect, 10, 10)
         self._paint_header(painter)
         self._paint_tabs(painter)
-        if self.message:
-            self._paint_message(painter)
 
     def _paint_header(self, painter: QPainter) -> None:
         shape, fill = glyphs.kind_glyph(self.kind, self.crd)
@@ -198,27 +199,6 @@ class DetailWindowItem(QGraphicsObject):
         y = HEADER_H + TABBAR_H
         painter.drawLine(QPointF(1, y), QPointF(self.w - 1, y))
 
-    def _action_rect(self) -> QRectF:
-        c = self.content_rect().center()
-        return QRectF(c.x() - 50, c.y() + 16, 100, 28)
-
-    def _paint_message(self, painter: QPainter) -> None:
-        rect = self.content_rect()
-        painter.fillRect(rect.adjusted(0, 0, 0, -9), theme.color(theme.PANEL))
-        painter.setFont(self._fonts["message"])
-        painter.setPen(theme.color(theme.TEXT_2))
-        text_rect = QRectF(rect.left() + 16, rect.top(), rect.width() - 32, rect.height() / 2 + 8)
-        painter.drawText(text_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom
-                         | Qt.TextFlag.TextWordWrap, self.message)
-        if self.action_label:
-            button = self._action_rect()
-            path = QPainterPath()
-            path.addRoundedRect(button, 7, 7)
-            painter.fillPath(path, theme.color(theme.ACCENT_DIM))
-            painter.setPen(QPen(QColor(theme.ACCENT), 1))
-            painter.drawPath(path)
-            painter.drawText(button, Qt.AlignmentFlag.AlignCenter, self.action_label)
-
     # input ---------------------------------------------------------------
 
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
@@ -230,9 +210,6 @@ class DetailWindowItem(QGraphicsObject):
             if rect.contains(pos) and tab in self.tabs:
                 self.tab_requested.emit(self.wid, tab)
                 return
-        if self.message and self.action_label and self._action_rect().contains(pos):
-            self.action_requested.emit(self.wid)
-            return
         event.accept()
 
     def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:  # noqa: N802
@@ -253,6 +230,10 @@ class DetailWindowItem(QGraphicsObject):
         """Return a point on the header away from its buttons (for tests)."""
         return QPointF(self.w / 2, HEADER_H / 2)
 
+    def action_center(self) -> QPointF:
+        """Return the centre of the message's action button, in item coordinates."""
+        return self._overlay.action_rect().center()
+
     def tab_center(self, tab: Tab) -> QPointF:
         """Return the centre of a tab in item coordinates (for tests and focus)."""
         return dict(self._tab_rects())[tab].center()
@@ -260,3 +241,45 @@ class DetailWindowItem(QGraphicsObject):
     def close_center(self) -> QPointF:
         """Return the centre of the close button in item coordinates."""
         return self._close_rect().center()
+
+
+class _MessageItem(QGraphicsObject):
+    """A message (and an action button) drawn over the window's content."""
+
+    def __init__(self, window: DetailWindowItem) -> None:
+        super().__init__(window)
+        self.window = window
+        self.setZValue(10)
+        self.setVisible(False)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        return self.window.content_rect()
+
+    def action_rect(self) -> QRectF:
+        """The action button, centred under the message."""
+        c = self.window.content_rect().center()
+        return QRectF(c.x() - 50, c.y() + 16, 100, 28)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:  # type: ignore[no-untyped-def]
+        window = self.window
+        rect = window.content_rect()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(rect.adjusted(0, 0, 0, -9), theme.color(theme.PANEL))
+        painter.setFont(window._fonts["message"])
+        painter.setPen(theme.color(theme.TEXT_2))
+        text_rect = QRectF(rect.left() + 16, rect.top(), rect.width() - 32, rect.height() / 2 + 8)
+        painter.drawText(text_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom
+                         | Qt.TextFlag.TextWordWrap, window.message)
+        if window.action_label:
+            button = self.action_rect()
+            path = QPainterPath()
+            path.addRoundedRect(button, 7, 7)
+            painter.fillPath(path, theme.color(theme.ACCENT_DIM))
+            painter.setPen(QPen(QColor(theme.ACCENT), 1))
+            painter.drawPath(path)
+            painter.drawText(button, Qt.AlignmentFlag.AlignCenter, window.action_label)
+
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+        if self.window.action_label and self.action_rect().contains(event.pos()):
+            self.window.action_requested.emit(self.window.wid)
+        event.accept()

@@ -1,13 +1,21 @@
 """The Shell view's terminal: a custom-painted graphics item over a `TerminalScreen`.
 
 `TerminalItem` lives in the canvas scene inside a detail window. Program output goes in
-through `feed()`; keystrokes, pastes and the terminal's replies to queries come out as
-`input_ready(bytes)`; a change of the character grid comes out as `size_changed(cols,
-rows)`, at most once per 100 ms. Only rows that changed are repainted.
+through `feed()`; keystrokes, pastes, mouse reports and the terminal's replies to
+queries come out as `input_ready(bytes)`; a change of the character grid comes out as
+`size_changed(cols, rows)`, at most once per 100 ms. Only rows that changed are
+repainted, and large output is parsed in slices between event-loop turns so a flood
+never holds the GUI thread for more than a few milliseconds at a time.
 
-Limitations: no mouse reporting to programs; selection is linear (no block selection)
-and does not scroll the view when dragged past an edge; the IME pre-edit text is not
-drawn, only committed text is sent.
+Pointer: the left button selects (a word on double click, a line on triple click), the
+wheel scrolls the scroll-back (on the alternate screen it sends arrow keys, as most
+terminals do), and while a program asks for mouse reports they go to it instead;
+Shift keeps selection and the scroll-back in the user's hands. A notice bar at the
+bottom (`set_notice`) tells of a lost or ended session and can offer an action.
+
+Limitations: selection is linear (no block selection) and does not scroll the view
+when dragged past an edge; the IME pre-edit text is not drawn, only committed text is
+sent; a glyph from a fallback font keeps its own advance inside its one or two cells.
 """
 
 from __future__ import annotations
@@ -20,26 +28,39 @@ from collections import deque
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
+    QClipboard,
     QColor,
+    QFocusEvent,
     QFont,
     QFontMetricsF,
     QGuiApplication,
     QInputMethodEvent,
     QKeyEvent,
     QPainter,
+    QPen,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QGraphicsItem,
     QGraphicsObject,
+    QGraphicsSceneHoverEvent,
     QGraphicsSceneMouseEvent,
     QGraphicsSceneWheelEvent,
     QStyleOptionGraphicsItem,
     QWidget,
 )
-from pyte.screens import Char
 
 from krates_desktop.terminal import palette
-from krates_desktop.terminal.keys import encode_key, encode_paste
+from krates_desktop.terminal.cell import Cell
+from krates_desktop.terminal.keys import (
+    MOUSE_LEFT,
+    MOUSE_MIDDLE,
+    MOUSE_NONE,
+    MOUSE_RIGHT,
+    encode_key,
+    encode_mouse,
+    encode_paste,
+)
 from krates_desktop.terminal.runs import row_runs
 from krates_desktop.terminal.screen import TerminalScreen, line_text
 from krates_desktop.ui import theme
@@ -49,10 +70,13 @@ logger = logging.getLogger(__name__)
 FONT_PIXEL_SIZE = 12
 RESIZE_DEBOUNCE_MS = 100
 CURSOR_BLINK_MS = 600
+BELL_FLASH_MS = 120
 WHEEL_LINES_PER_NOTCH = 3
 _FEED_SLICE = 16384
-_FEED_BUDGET_S = 0.012  # parsing per event-loop turn before the GUI gets a turn
+_FEED_BUDGET_S = 0.010  # parsing per event-loop turn before the GUI gets a turn
 _WORD_DELIMITERS = frozenset(" \t\"'`()[]{}<>|;,")
+_BELL_WASH = (230, 237, 246, 0.08)
+_NOTICE_FILL = (16, 20, 28, 0.94)
 
 _KEY_EVENTS = (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress)
 
@@ -77,6 +101,18 @@ _QT_KEY_NAMES: dict[int, str] = {
     **{Qt.Key.Key_F1 + i: f"F{i + 1}" for i in range(12)},
 }
 
+_MOUSE_BUTTONS = {
+    Qt.MouseButton.LeftButton: MOUSE_LEFT,
+    Qt.MouseButton.MiddleButton: MOUSE_MIDDLE,
+    Qt.MouseButton.RightButton: MOUSE_RIGHT,
+}
+
+# DECSCUSR shapes: which ones blink (None: the user's setting) and how they are drawn.
+_SHAPE_BLINKS = {0: None, 1: True, 2: False, 3: True, 4: False, 5: True, 6: False}
+_SHAPE_FORM = {0: "block", 1: "block", 2: "block", 3: "underline", 4: "underline"}
+
+Cellpos = tuple[int, int]
+
 
 def key_name(key: int) -> str:
     """Return the `keys.encode_key` name of a Qt key code ("" for modifier keys)."""
@@ -97,6 +133,7 @@ class TerminalItem(QGraphicsObject):
     size_changed = Signal(int, int)
     title_changed = Signal(str)
     bell_rang = Signal()
+    notice_action_requested = Signal()
 
     def __init__(self, parent: QGraphicsItem | None = None) -> None:
         super().__init__(parent)
@@ -116,13 +153,20 @@ class TerminalItem(QGraphicsObject):
         self._title = ""
         self._bells = 0
         self._wheel_rest = 0.0
-        self._anchor: tuple[int, int] | None = None
-        self._selection: tuple[tuple[int, int], tuple[int, int]] | None = None
+        self._anchor: Cellpos | None = None
+        self._selection: tuple[Cellpos, Cellpos] | None = None
+        self._last_double_click = (-math.inf, QPointF())
+        self._mouse_button = MOUSE_NONE
+        self._mouse_cell: tuple[int, int] | None = None
+        self._blink_setting = False
         self._cursor_on = True
+        self._bell_flash = False
+        self._notice = ("", "")
         self._init_timers()
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsFocusable)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemAcceptsInputMethod)
+        self.setAcceptHoverEvents(True)
         self.setCursor(Qt.CursorShape.IBeamCursor)
 
     def _init_fonts(self) -> None:
@@ -139,23 +183,26 @@ class TerminalItem(QGraphicsObject):
             font.setUnderline(bool(key[2]))
             font.setStrikeOut(bool(key[3]))
             self._fonts[tuple(map(bool, key))] = font  # type: ignore[index]
+        self._ui_font = theme.sans(12)
         metrics = QFontMetricsF(base)
         self._cell_w = metrics.horizontalAdvance("M")
         self._cell_h = metrics.lineSpacing()
         self._ascent = metrics.ascent()
 
     def _init_timers(self) -> None:
-        self._fit_timer = QTimer(self)
-        self._fit_timer.setSingleShot(True)
-        self._fit_timer.setInterval(RESIZE_DEBOUNCE_MS)
-        self._fit_timer.timeout.connect(self._on_fit_timer_timeout)
-        self._drain_timer = QTimer(self)
-        self._drain_timer.setSingleShot(True)
-        self._drain_timer.setInterval(0)
-        self._drain_timer.timeout.connect(self._drain)
-        self._blink_timer = QTimer(self)
-        self._blink_timer.setInterval(CURSOR_BLINK_MS)
-        self._blink_timer.timeout.connect(self._on_blink_timer_timeout)
+        self._fit_timer = self._timer(RESIZE_DEBOUNCE_MS, self._on_fit_timer_timeout)
+        self._drain_timer = self._timer(0, self._drain)
+        self._blink_timer = self._timer(
+            CURSOR_BLINK_MS, self._on_blink_timer_timeout, single=False
+        )
+        self._bell_timer = self._timer(BELL_FLASH_MS, self._on_bell_timer_timeout)
+
+    def _timer(self, interval: int, slot: object, *, single: bool = True) -> QTimer:
+        timer = QTimer(self)
+        timer.setSingleShot(single)
+        timer.setInterval(interval)
+        timer.timeout.connect(slot)
+        return timer
 
     # -- public surface ------------------------------------------------------------
 
@@ -210,6 +257,10 @@ class TerminalItem(QGraphicsObject):
         self._drain_timer.stop()
         self._drain(budget=math.inf)
 
+    def pending_bytes(self) -> int:
+        """How many bytes of output wait to be parsed."""
+        return sum(map(len, self._backlog))
+
     def screen_text(self) -> str:
         """The rows on view as text lines (trailing spaces removed)."""
         self.flush()
@@ -241,13 +292,30 @@ class TerminalItem(QGraphicsObject):
             self._send(encode_paste(text, bracketed=self._screen.bracketed_paste))
 
     def set_cursor_blink(self, enabled: bool) -> None:
-        """Turn cursor blinking on (600 ms half-period) or off."""
+        """The Cursor blink setting: blink at a 600 ms half-period, or stay on."""
+        self._blink_setting = enabled
         self._cursor_on = True
-        if enabled:
-            self._blink_timer.start()
-        else:
-            self._blink_timer.stop()
+        self._sync_blink()
         self._update_rows({self._cursor_row()})
+
+    def cursor_blinks(self) -> bool:
+        """Whether the cursor blinks now (the program's DECSCUSR, else the setting)."""
+        wanted = _SHAPE_BLINKS.get(self._screen.cursor_shape)
+        return self._blink_setting if wanted is None else wanted
+
+    def set_notice(self, text: str, action: str = "") -> None:
+        """Show a bar over the bottom row ("" hides it); `action` names its button.
+
+        The screen stays as it was: a lost session keeps its last output on view.
+        Clicking the button emits `notice_action_requested`.
+        """
+        self._notice = (text, action if text else "")
+        self.update()
+
+    @property
+    def notice(self) -> tuple[str, str]:
+        """The notice text and action shown ("" and "" when none)."""
+        return self._notice
 
     # -- output --------------------------------------------------------------------
 
@@ -276,7 +344,11 @@ class TerminalItem(QGraphicsObject):
             self.title_changed.emit(self._title)
         if screen.bell_count != self._bells:
             self._bells = screen.bell_count
+            self._bell_flash = True
+            self._bell_timer.start()
+            self.update()
             self.bell_rang.emit()
+        self._sync_blink()
         self._update_rows(screen.take_dirty())
 
     def _update_rows(self, rows: set[int]) -> None:
@@ -306,6 +378,7 @@ class TerminalItem(QGraphicsObject):
         """Resize the screen to the pending grid and tell the session, once."""
         cols, rows = self._pending_grid
         if (cols, rows) != self.grid_size():
+            self.flush()
             self._screen.resize(rows, cols)
             self._selection = None
             self.update()
@@ -332,7 +405,7 @@ class TerminalItem(QGraphicsObject):
         option: QStyleOptionGraphicsItem,
         widget: QWidget | None = None,
     ) -> None:
-        """Draw the exposed rows: backgrounds, text, selection and cursor."""
+        """Draw the exposed rows: backgrounds, text, selection, cursor and overlays."""
         bounds = self.boundingRect()
         exposed = option.exposedRect.intersected(bounds)
         if exposed.isEmpty():
@@ -346,6 +419,9 @@ class TerminalItem(QGraphicsObject):
             self._paint_row(painter, row)
         self._paint_selection(painter, first, last)
         self._paint_cursor(painter, first, last)
+        if self._bell_flash:
+            painter.fillRect(bounds, theme.color(_BELL_WASH))
+        self._paint_notice(painter)
         painter.restore()
 
     def _paint_row(self, painter: QPainter, row: int) -> None:
@@ -355,10 +431,13 @@ class TerminalItem(QGraphicsObject):
         texts = []
         for run in runs:
             fg, bg = palette.cell_colors(run.style)
-            rect = QRectF(
-                run.column * self._cell_w, top, run.width * self._cell_w, self._cell_h
-            )
             if bg != palette.BACKGROUND:
+                rect = QRectF(
+                    run.column * self._cell_w,
+                    top,
+                    run.width * self._cell_w,
+                    self._cell_h,
+                )
                 painter.fillRect(rect, self._color(bg))
             style = run.style
             if run.text.strip() or style.underscore or style.strikethrough:
@@ -373,7 +452,7 @@ class TerminalItem(QGraphicsObject):
         column: int,
         baseline: float,
         text: str,
-        style: Char,
+        style: Cell,
         fg: str,
     ) -> None:
         key = (
@@ -408,7 +487,7 @@ class TerminalItem(QGraphicsObject):
             painter.fillRect(rect, self._selection_color)
 
     def _paint_cursor(self, painter: QPainter, first: int, last: int) -> None:
-        """Draw the block cursor with the character under it in the background colour."""
+        """Draw the cursor in its shape; without focus a block is drawn hollow."""
         cell = self._screen.cursor_cell()
         if cell is None or not self._cursor_on or not first <= cell[0] <= last:
             return
@@ -426,14 +505,71 @@ class TerminalItem(QGraphicsObject):
             self._cell_w * (2 if wide else 1),
             self._cell_h,
         )
-        painter.fillRect(rect, self._color(palette.CURSOR))
-        if char.data.strip():
-            baseline = row * self._cell_h + self._ascent
-            self._draw_text(painter, col, baseline, char.data, char, palette.BACKGROUND)
+        color = self._color(palette.CURSOR)
+        form = _SHAPE_FORM.get(self._screen.cursor_shape, "bar")
+        if form == "underline":
+            painter.fillRect(rect.adjusted(0, rect.height() - 2, 0, 0), color)
+        elif form == "bar":
+            painter.fillRect(QRectF(rect.left(), rect.top(), 2, rect.height()), color)
+        elif not self.hasFocus():
+            painter.setPen(QPen(color, 1))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(rect.adjusted(0.5, 0.5, -0.5, -0.5))
+        else:
+            painter.fillRect(rect, color)
+            if char.data.strip():
+                baseline = row * self._cell_h + self._ascent
+                self._draw_text(
+                    painter, col, baseline, char.data, char, palette.BACKGROUND
+                )
+
+    def _notice_rects(self) -> tuple[QRectF, QRectF]:
+        """The notice bar and its action button, in item px."""
+        height = max(24.0, self._cell_h * 1.6)
+        bar = QRectF(0, max(0.0, self._height - height), self._width, height)
+        width = 14 + 7.5 * len(self._notice[1]) if self._notice[1] else 0.0
+        button = QRectF(bar.right() - width - 8, bar.top() + 4, width, height - 8)
+        return bar, button
+
+    def _paint_notice(self, painter: QPainter) -> None:
+        text, action = self._notice
+        if not text:
+            return
+        bar, button = self._notice_rects()
+        painter.fillRect(bar, theme.color(_NOTICE_FILL))
+        painter.setPen(theme.color(theme.HAIRLINE_20))
+        painter.drawLine(bar.topLeft(), bar.topRight())
+        painter.setFont(self._ui_font)
+        painter.setPen(self._color(theme.TEXT_2))
+        painter.drawText(
+            bar.adjusted(10, 0, -button.width() - 16, 0),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            text,
+        )
+        if action:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(QPen(self._color(theme.ACCENT), 1))
+            painter.setBrush(theme.color(theme.ACCENT_DIM))
+            painter.drawRoundedRect(button, 6, 6)
+            painter.setPen(self._color(theme.ACCENT))
+            painter.drawText(button, Qt.AlignmentFlag.AlignCenter, action)
+
+    def _sync_blink(self) -> None:
+        """Run the blink timer only while the cursor should blink."""
+        if self.cursor_blinks():
+            if not self._blink_timer.isActive():
+                self._blink_timer.start()
+        elif self._blink_timer.isActive():
+            self._blink_timer.stop()
+            self._cursor_on = True
 
     def _on_blink_timer_timeout(self) -> None:
         self._cursor_on = not self._cursor_on
         self._update_rows({self._cursor_row()})
+
+    def _on_bell_timer_timeout(self) -> None:
+        self._bell_flash = False
+        self.update()
 
     # -- keyboard ------------------------------------------------------------------
 
@@ -449,14 +585,14 @@ class TerminalItem(QGraphicsObject):
         return True
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
-        """Encode the key for the program; Ctrl+Shift+C/V (⌘C/⌘V) copy and paste."""
+        """Encode the key for the program; copy, paste and scroll-back keys stay here."""
         if not self.takes_keyboard:
             event.ignore()
             return
         event.accept()
         mods = event.modifiers()
         key = event.key()
-        if self._clipboard_shortcut(key, mods):
+        if self._clipboard_shortcut(key, mods) or self._scroll_shortcut(key, mods):
             return
         ctrl_flag = (
             Qt.KeyboardModifier.MetaModifier
@@ -470,6 +606,8 @@ class TerminalItem(QGraphicsObject):
             alt=bool(mods & Qt.KeyboardModifier.AltModifier) and not _is_mac(),
             shift=bool(mods & Qt.KeyboardModifier.ShiftModifier),
             app_cursor=self._screen.app_cursor,
+            keypad=bool(mods & Qt.KeyboardModifier.KeypadModifier),
+            app_keypad=self._screen.app_keypad,
         )
         if data:
             self._send(data)
@@ -485,6 +623,18 @@ class TerminalItem(QGraphicsObject):
             self.copy_selection()
         else:
             self.paste(QGuiApplication.clipboard().text())
+        return True
+
+    def _scroll_shortcut(self, key: int, mods: Qt.KeyboardModifier) -> bool:
+        """Shift+PageUp/PageDown page through the scroll-back (primary screen only)."""
+        only_shift = mods & ~Qt.KeyboardModifier.KeypadModifier == (
+            Qt.KeyboardModifier.ShiftModifier
+        )
+        pages = {Qt.Key.Key_PageUp: 1, Qt.Key.Key_PageDown: -1}
+        if not only_shift or key not in pages or self._screen.max_scroll == 0:
+            return False
+        step = max(1, self._screen.lines - 1) * pages[key]
+        self._scroll_view(step)
         return True
 
     def _send(self, data: bytes) -> None:
@@ -511,16 +661,67 @@ class TerminalItem(QGraphicsObject):
             )
         return super().inputMethodQuery(query)
 
-    def focusInEvent(self, event: object) -> None:  # noqa: N802 - Qt override
-        super().focusInEvent(event)  # type: ignore[arg-type]
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        """Redraw the cursor filled, and tell a program that asked (`CSI I`)."""
+        super().focusInEvent(event)
+        self._report_focus(b"\x1b[I")
         self._update_rows({self._cursor_row()})
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        """Redraw the cursor hollow, and tell a program that asked (`CSI O`)."""
+        super().focusOutEvent(event)
+        self._report_focus(b"\x1b[O")
+        self._update_rows({self._cursor_row()})
+
+    def _report_focus(self, data: bytes) -> None:
+        if self.takes_keyboard and self._screen.focus_events:
+            self.input_ready.emit(data)
 
     # -- pointer -------------------------------------------------------------------
 
+    def _reports_mouse(self, mods: Qt.KeyboardModifier) -> bool:
+        """Whether pointer events go to the program (it asked, and Shift is not held)."""
+        return (
+            self.takes_keyboard
+            and self._screen.mouse_tracking != 0
+            and not mods & Qt.KeyboardModifier.ShiftModifier
+        )
+
+    def _send_mouse(
+        self, kind: str, button: int, pos: QPointF, mods: Qt.KeyboardModifier
+    ) -> None:
+        screen = self._screen
+        col, row = self._grid_cell(pos)
+        data = encode_mouse(
+            kind,
+            button,
+            col,
+            row,
+            tracking=screen.mouse_tracking,
+            sgr=screen.mouse_sgr,
+            shift=bool(mods & Qt.KeyboardModifier.ShiftModifier),
+            alt=bool(mods & Qt.KeyboardModifier.AltModifier),
+            ctrl=bool(mods & Qt.KeyboardModifier.ControlModifier),
+        )
+        if data:
+            self.input_ready.emit(data)
+
+    def _grid_cell(self, pos: QPointF) -> tuple[int, int]:
+        """The (column, view row) under an item position, clamped to the grid."""
+        screen = self._screen
+        col = min(max(0, math.floor(pos.x() / self._cell_w)), screen.columns - 1)
+        row = min(max(0, math.floor(pos.y() / self._cell_h)), screen.lines - 1)
+        return col, row
+
     def wheelEvent(self, event: QGraphicsSceneWheelEvent) -> None:  # noqa: N802
-        """Scroll the scroll-back 3 lines per notch; Ctrl/⌘+wheel is left to the canvas."""
+        """Scroll the scroll-back 3 lines per notch; Ctrl/⌘+wheel is left to the canvas.
+
+        A program that asked for mouse reports gets wheel reports; on the alternate
+        screen (vim, less, man) a notch sends three arrow keys instead.
+        """
         zoom = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.MetaModifier
-        if event.modifiers() & zoom or event.orientation() != Qt.Orientation.Vertical:
+        mods = event.modifiers()
+        if mods & zoom or event.orientation() != Qt.Orientation.Vertical:
             event.ignore()
             return
         event.accept()
@@ -529,33 +730,83 @@ class TerminalItem(QGraphicsObject):
         if lines == 0:
             return
         self._wheel_rest -= lines
+        screen = self._screen
+        if self._reports_mouse(mods):
+            notches = max(1, abs(lines) // WHEEL_LINES_PER_NOTCH)
+            for _ in range(notches):
+                self._send_mouse("wheel", 0 if lines > 0 else 1, event.pos(), mods)
+        elif screen.alternate_screen and self.takes_keyboard:
+            arrow = encode_key("Up" if lines > 0 else "Down", app_cursor=screen.app_cursor)
+            self.input_ready.emit(arrow * abs(lines))
+        else:
+            self._scroll_view(lines)
+
+    def _scroll_view(self, lines: int) -> None:
+        """Scroll the view `lines` back (negative: towards the live screen)."""
         if lines > 0:
             self._screen.scroll_up(lines)
         else:
             self._screen.scroll_down(-lines)
         self._update_rows(self._screen.take_dirty())
 
-    def _cell_at(self, pos: QPointF) -> tuple[int, int]:
+    def _cell_at(self, pos: QPointF) -> Cellpos:
         """Return the (stable line number, column) under an item position."""
+        col, row = self._grid_cell(pos)
         screen = self._screen
-        row = min(max(0, math.floor(pos.y() / self._cell_h)), screen.lines - 1)
-        col = min(max(0, math.floor(pos.x() / self._cell_w)), screen.columns - 1)
         return screen.first_line_number + screen.view_start() + row, col
 
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
-        """Start a selection with the left button (and take the keyboard)."""
-        if event.button() != Qt.MouseButton.LeftButton:
+        """Select with the left button, report to a program that asked, or act on the
+        notice bar; a press also takes the keyboard."""
+        button = event.button()
+        if self._notice_click(event.pos()):
+            event.accept()
+            return
+        if button not in _MOUSE_BUTTONS:
             event.ignore()
             return
         event.accept()
         self.setFocus(Qt.FocusReason.MouseFocusReason)
+        if self._reports_mouse(event.modifiers()):
+            self._mouse_button = _MOUSE_BUTTONS[button]
+            self._mouse_cell = self._grid_cell(event.pos())
+            self._send_mouse("press", self._mouse_button, event.pos(), event.modifiers())
+            return
+        if button == Qt.MouseButton.MiddleButton:
+            self._paste_selection_clipboard()
+            return
+        if button != Qt.MouseButton.LeftButton:
+            return
+        if self._is_triple_click(event):
+            self._select_line(event.pos())
+            return
         self._anchor = self._cell_at(event.pos())
         if self._selection is not None:
             self._selection = None
             self.update()
 
+    def _notice_click(self, pos: QPointF) -> bool:
+        """Handle a click on the notice bar; return whether it was on the bar."""
+        text, action = self._notice
+        if not text:
+            return False
+        bar, button = self._notice_rects()
+        if action and button.contains(pos):
+            self.notice_action_requested.emit()
+            return True
+        return bar.contains(pos)
+
+    def _is_triple_click(self, event: QGraphicsSceneMouseEvent) -> bool:
+        at, where = self._last_double_click
+        interval = QApplication.doubleClickInterval() / 1000
+        near = (event.pos() - where).manhattanLength() < self._cell_w * 2
+        return time.monotonic() - at < interval and near
+
     def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
-        """Extend the selection while dragging."""
+        """Extend the selection while dragging, or report motion to the program."""
+        if self._mouse_button != MOUSE_NONE:
+            self._report_motion(self._mouse_button, event.pos(), event.modifiers())
+            return
         if self._anchor is None:
             return
         head = self._cell_at(event.pos())
@@ -563,16 +814,41 @@ class TerminalItem(QGraphicsObject):
             self._selection = (self._anchor, head)
             self.update()
 
+    def hoverMoveEvent(self, event: QGraphicsSceneHoverEvent) -> None:  # noqa: N802
+        """Report motion without a button to programs in any-motion mode (1003)."""
+        if self._reports_mouse(event.modifiers()):
+            self._report_motion(MOUSE_NONE, event.pos(), event.modifiers())
+
+    def _report_motion(
+        self, button: int, pos: QPointF, mods: Qt.KeyboardModifier
+    ) -> None:
+        cell = self._grid_cell(pos)
+        if cell != self._mouse_cell:
+            self._mouse_cell = cell
+            self._send_mouse("motion", button, pos, mods)
+
     def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
-        self._anchor = None
+        """End a drag: report the release, or offer the selection as PRIMARY."""
         event.accept()
+        if self._mouse_button != MOUSE_NONE:
+            self._send_mouse("release", self._mouse_button, event.pos(), event.modifiers())
+            self._mouse_button = MOUSE_NONE
+            return
+        self._anchor = None
+        self._offer_primary_selection()
 
     def mouseDoubleClickEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
-        """Select the word under the pointer."""
-        if event.button() != Qt.MouseButton.LeftButton:
+        """Select the word under the pointer (a program asking for reports gets a press)."""
+        if event.button() not in _MOUSE_BUTTONS:
             event.ignore()
             return
         event.accept()
+        if self._reports_mouse(event.modifiers()):
+            self.mousePressEvent(event)
+            return
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        self._last_double_click = (time.monotonic(), event.pos())
         number, col = self._cell_at(event.pos())
         line = self._screen.absolute_line(number - self._screen.first_line_number)
         if line[col].data in _WORD_DELIMITERS:
@@ -588,9 +864,31 @@ class TerminalItem(QGraphicsObject):
             stop += 1
         self._selection = ((number, start), (number, stop))
         self._anchor = None
+        self._offer_primary_selection()
         self.update()
 
-    def _ordered_selection(self) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    def _select_line(self, pos: QPointF) -> None:
+        number, _ = self._cell_at(pos)
+        self._selection = ((number, 0), (number, self._screen.columns - 1))
+        self._anchor = None
+        self._last_double_click = (-math.inf, QPointF())
+        self._offer_primary_selection()
+        self.update()
+
+    def _offer_primary_selection(self) -> None:
+        """Put the selection on the X11 PRIMARY selection where there is one."""
+        clipboard = QGuiApplication.clipboard()
+        text = self.selected_text()
+        if text and clipboard.supportsSelection():
+            clipboard.setText(text, QClipboard.Mode.Selection)
+
+    def _paste_selection_clipboard(self) -> None:
+        """Middle click pastes PRIMARY (X11), as terminals there do."""
+        clipboard = QGuiApplication.clipboard()
+        if clipboard.supportsSelection() and self.takes_keyboard:
+            self.paste(clipboard.text(QClipboard.Mode.Selection))
+
+    def _ordered_selection(self) -> tuple[Cellpos, Cellpos] | None:
         """The selection as (start, end) absolute (line, column) cells, start first."""
         if self._selection is None:
             return None

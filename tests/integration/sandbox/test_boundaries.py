@@ -112,3 +112,40 @@ def test_stop_ends_spawned_shells(tmp_path: Path) -> None:
     assert (tmp_path / "tls" / "ca.crt").exists() and box.url.startswith(
         "https://127.0.0.1:"
     )
+
+
+def _cli(port: int, kubeconfig: Path) -> subprocess.Popen[str]:
+    code = (
+        "import sys; from pathlib import Path; from krates_desktop.sandbox.cli import run; "
+        f"sys.exit(run({port}, Path({str(kubeconfig)!r})))"
+    )
+    return subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_cli_serves_until_sigterm(tmp_path: Path) -> None:
+    """`run(0, path)` prints where it listens, writes the kubeconfig, and exits 0 on SIGTERM."""
+    kubeconfig = tmp_path / "kc"
+    process = _cli(0, kubeconfig)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith("sandbox listening on https://127.0.0.1:")
+        assert line.rstrip().endswith(f"(kubeconfig: {kubeconfig})")
+        port = int(line.split("127.0.0.1:")[1].split()[0])
+        assert kubeconfig.stat().st_mode & 0o777 == 0o600
+        second = _cli(port, tmp_path / "other")
+        _, error = second.communicate(timeout=60)
+        assert second.returncode == 1
+        assert (
+            f"cannot listen on 127.0.0.1:{port}" in error and "Traceback" not in error
+        )
+        process.terminate()
+        assert process.wait(timeout=30) == 0
+    finally:
+        process.kill()
+        process.wait(timeout=10)

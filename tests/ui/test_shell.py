@@ -1,0 +1,111 @@
+"""The Shell view against real exec sessions: keyboard, sizing, scrolling and failures."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import pytest
+from kubernetes import client as k8s
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication
+
+from krates_desktop.cluster.kubeconfig import Kubeconfig
+from krates_desktop.ui.windows.bindings import ShellBinding
+from krates_desktop.yard.model import ObjRef
+from tests.ui.conftest import POD_REF
+
+
+def _shell(session, qtbot, ref=POD_REF) -> ShellBinding:  # type: ignore[no-untyped-def]
+    session.controller.open_view(ref, "shell")
+    qtbot.waitUntil(lambda: not session.window.view.flying, timeout=2000)
+    return next(b for b in session.controller.bindings.values() if isinstance(b, ShellBinding))
+
+
+def _lines(shell: ShellBinding) -> list[str]:
+    return [line.rstrip() for line in shell.terminal.screen_text().splitlines()]
+
+
+def _run(qtbot, view, command: str) -> None:  # type: ignore[no-untyped-def]
+    view.setFocus()
+    qtbot.keyClicks(view, command)
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+
+
+def test_shell_fits_the_window_and_takes_every_key(session, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The terminal is fitted to the content area (cols/rows seen by `stty size`); Space,
+    Tab and `/` go to the shell and never open spotlight."""
+    shell = _shell(session, qtbot)
+    qtbot.waitUntil(lambda: shell.state == "connected", timeout=15000)
+    cols, rows = shell.terminal.grid_size()
+    assert (cols, rows) != (80, 24)
+    view = session.window.view
+    _run(qtbot, view, "stty size")
+    qtbot.waitUntil(lambda: f"{rows} {cols}" in _lines(shell), timeout=10000)
+    view.setFocus()
+    qtbot.keyClicks(view, "echo a/b")
+    qtbot.keyClick(view, Qt.Key.Key_Space)
+    qtbot.keyClicks(view, "z")
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "a/b z" in _lines(shell), timeout=10000)
+    assert not session.window.spotlight.is_open()
+    assert not session.controller.maximizer.active
+
+
+def test_ctrl_wheel_over_the_shell_zooms_the_canvas(session, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl+wheel over the terminal zooms the canvas; the terminal keeps its size."""
+    shell = _shell(session, qtbot)
+    qtbot.waitUntil(lambda: shell.state == "connected", timeout=15000)
+    view = session.window.view
+    before = shell.terminal.grid_size()
+    pos = QPointF(view.mapFromScene(shell.terminal.mapToScene(QPointF(100, 100))))
+    event = QWheelEvent(
+        pos, view.viewport().mapToGlobal(pos), QPoint(0, 0), QPoint(0, 120),
+        Qt.MouseButton.NoButton, Qt.KeyboardModifier.ControlModifier,
+        Qt.ScrollPhase.NoScrollPhase, False,
+    )
+    QApplication.sendEvent(view.viewport(), event)
+    assert view.zoom == pytest.approx(0.92 * 1.12)
+    qtbot.wait(150)
+    assert shell.terminal.grid_size() == before
+
+
+def test_exit_shows_the_status_and_reconnect_works(session, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """`exit 4` shows the exit status with a Reconnect button that opens a new shell."""
+    shell = _shell(session, qtbot)
+    qtbot.waitUntil(lambda: shell.state == "connected", timeout=15000)
+    _run(qtbot, session.window.view, "exit 4")
+    qtbot.waitUntil(lambda: shell.state == "exited", timeout=10000)
+    assert shell.window.message == "shell exited with status 4"
+    assert shell.window.action_label == "Reconnect"
+    view = session.window.view
+    button = view.mapFromScene(shell.window.mapToScene(shell.window.action_center()))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=button)
+    qtbot.waitUntil(lambda: shell.state == "connected", timeout=15000)
+    assert shell.window.message == ""
+
+
+def test_missing_pod_is_named(session, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A Shell on a pod that does not exist says `pod <name> not found in ns/<ns>`."""
+    ref = ObjRef("Pod", "", "v1", "payments", "ghost-pod")
+    shell = _shell(session, qtbot, ref)
+    assert shell.window.message == "pod ghost-pod not found in ns/payments"
+
+
+def test_container_without_a_shell_is_named(session, qtbot, sandbox_kubeconfig: Path) -> None:  # type: ignore[no-untyped-def]
+    """A distroless container has no shell: the window says so instead of hanging."""
+    name = f"nosh-{secrets.token_hex(3)}"
+    api = k8s.CoreV1Api(Kubeconfig.load([sandbox_kubeconfig]).api_client())
+    api.create_namespaced_pod("default", {
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+        "spec": {"containers": [{"name": "app", "image": "gcr.io/distroless/static-debian12"}]},
+    })
+    ref = ObjRef("Pod", "", "v1", "default", name)
+    try:
+        qtbot.waitUntil(lambda: session.source.status_of(ref)[0] == "Running", timeout=15000)
+        shell = _shell(session, qtbot, ref)
+        qtbot.waitUntil(lambda: shell.state == "failed", timeout=15000)
+        assert shell.window.message == "no shell found in container app"
+    finally:
+        api.delete_namespaced_pod(name, "default")
