@@ -46,6 +46,7 @@ class Dirs:
 class Settings:
     """The user's choices; unknown keys in the file are kept as they are."""
 
+    user_id: str = ""
     name: str = ""
     color: str = ""
     signaling_server: str = ""

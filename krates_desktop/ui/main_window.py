@@ -15,6 +15,7 @@ from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from krates_desktop.ui import theme
+from krates_desktop.ui.admin.drawer import AdminDrawer
 from krates_desktop.ui.canvas.view import ZOOM_DEFAULT, CanvasView
 from krates_desktop.ui.hud.minimap import Minimap
 from krates_desktop.ui.hud.pills import Pill
@@ -112,6 +113,7 @@ class MainWindow(QWidget):
         self.problem = ProblemPanel(self)
         self.problem.action_requested.connect(self.demo_requested.emit)
         self.spotlight = Spotlight(self, candidates=lambda: [])
+        self.drawer = AdminDrawer(self)
         self.key_handlers: list[Callable[[QKeyEvent], bool]] = []
         self._connect_signals()
 
@@ -120,6 +122,8 @@ class MainWindow(QWidget):
         self.view.spotlight_requested.connect(self.spotlight.open_with)
         self.view.camera_changed.connect(self._on_view_camera_changed)
         self.spotlight.closed.connect(self._on_spotlight_closed)
+        self.top_bar.admin_toggled.connect(self.toggle_drawer)
+        self.drawer.closed.connect(self._on_drawer_closed)
 
     def set_candidates(self, provider) -> None:  # type: ignore[no-untyped-def]
         """Give spotlight its source of results."""
@@ -154,16 +158,31 @@ class MainWindow(QWidget):
             self.problem.move((w - self.problem.width()) // 2, round(h * 0.3))
         if self.spotlight.isVisible():
             self.spotlight.setGeometry(self.rect())
+        if self.drawer.isVisible():
+            self.drawer.setGeometry(self.rect())
         layers = (self.top_bar, self.zoom_pill, self.hint_bar, self.minimap, self.problem,
-                  self.spotlight)
+                  self.spotlight, self.drawer)
         for layer in layers:
             if layer.isVisible():
                 layer.raise_()
 
     # events ---------------------------------------------------------------------
 
+    def toggle_drawer(self) -> None:
+        """Open the admin drawer, or close it if it is open."""
+        if self.drawer.is_open():
+            self.drawer.close_drawer()
+            return
+        self.drawer.open_drawer()
+        self.drawer.setFocus()
+        self.top_bar.admin.set_active(True)
+
+    def _on_drawer_closed(self) -> None:
+        self.top_bar.admin.set_active(False)
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def _on_view_key_for_canvas(self, event: QKeyEvent) -> None:
-        if self.spotlight.is_open():
+        if self.spotlight.is_open() or self.drawer.is_open():
             return
         if any(handler(event) for handler in self.key_handlers):
             event.accept()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import getpass
 import logging
 import sys
+import time
+import uuid
 from typing import Any
 
 from PySide6.QtCore import QTimer
@@ -14,7 +17,10 @@ from krates_desktop.app import Connection, Options, Problem, connect
 from krates_desktop.cluster.cache import ClusterCache
 from krates_desktop.cluster.health import probe_health
 from krates_desktop.resources import resource_path
-from krates_desktop.settings import Camera, CameraStore, Dirs
+from krates_desktop.settings import Camera, CameraStore, Dirs, SettingsStore
+from krates_desktop.ui.admin.drawer import KrateRow, UserCard
+from krates_desktop.ui.hud.presence import USER_PALETTE
+from krates_desktop.yard.palette import fnv1a32
 from krates_desktop.ui import theme
 from krates_desktop.ui.bridge import Dispatcher
 from krates_desktop.ui.cluster_source import ClusterSource
@@ -53,13 +59,17 @@ class Session:
         self.connection: Connection | None = None
         self.cache: ClusterCache | None = None
         self.source = ClusterSource(None, self.dispatcher)
-        self.yard = Yard()
+        self.dirs = Dirs.for_profile(options.profile)
+        self.me = self._load_identity()
+        self.yard = Yard(self.me["userId"])
         self.controller = YardController(
             self.yard, self.window.view, self.source, BindingContext(None, self.source, self.dispatcher)
         )
-        self.cameras = CameraStore(Dirs.for_profile(options.profile))
+        self.cameras = CameraStore(self.dirs)
         self._camera_timer = QTimer(self.window, singleShot=True, interval=2000)
         self._camera_timer.timeout.connect(self._save_camera)
+        self._typing_timer = QTimer(self.window, singleShot=True, interval=1500)
+        self._typing_timer.timeout.connect(self._on_typing_timer_timeout)
         self._health_timer = QTimer(self.window, interval=HEALTH_EVERY_MS)
         self._health_timer.timeout.connect(self._check_health)
         self._connect_signals()
@@ -73,10 +83,79 @@ class Session:
         self.controller.hover_changed.connect(self.window.set_hover_hint)
         self.controller.maximizer.changed.connect(self.window.set_maximized)
         self.window.key_handlers.append(self.controller.handle_key)
+        self.window.spotlight.query_changed.connect(self._on_spotlight_query_changed)
+        self.window.spotlight.closed.connect(lambda: self._on_spotlight_query_changed(None))
+        self.window.drawer.spectate_requested.connect(self._fly_to_krate)
+        self.window.top_bar.admin_toggled.connect(self._refresh_presence)
+        self.yard.subscribe(lambda _event, _kid: self._refresh_presence())
+        self._refresh_presence()
         self.window.set_candidates(self._candidates)
         self.window.minimap.set_marks(self._minimap_marks)
         self.yard.subscribe(lambda _event, _kid: self.window.minimap.marks_changed())
         self.source.subscribe_status(self._on_cache_status)
+
+    # presence -------------------------------------------------------------------
+
+    def _load_identity(self) -> dict[str, Any]:
+        store = SettingsStore(self.dirs)
+        settings = store.load()
+        if not settings.user_id:
+            settings.user_id = str(uuid.uuid4())
+            settings.name = settings.name or getpass.getuser().replace(".", " ").title()
+            try:
+                store.save(settings)
+            except OSError as exc:
+                log.error("could not save settings in %s: %s", store.path, exc)
+        palette_color = USER_PALETTE[fnv1a32(settings.user_id.encode()) % len(USER_PALETTE)]
+        now = int(time.time() * 1000)
+        return {
+            "userId": settings.user_id,
+            "name": settings.name or "me",
+            "color": settings.color or palette_color,
+            "cursor": None,
+            "activeKrateId": None,
+            "spotlightQuery": None,
+            "typing": False,
+            "activeNamespace": None,
+            "lastActive": now,
+            "ts": now,
+        }
+
+    def _on_spotlight_query_changed(self, query: str | None) -> None:
+        self.me["spotlightQuery"] = query
+        self.me["typing"] = query is not None
+        self.me["lastActive"] = int(time.time() * 1000)
+        if query is not None:
+            self._typing_timer.start()
+        self._refresh_presence()
+
+    def _on_typing_timer_timeout(self) -> None:
+        self.me["typing"] = False
+        self._refresh_presence()
+
+    def _my_card(self) -> UserCard:
+        rows = []
+        for krate in self.yard.krates.values():
+            if krate.owner != self.me["userId"]:
+                continue
+            item = self.controller.krate_items.get(krate.id)
+            letters = tuple(item.view_letters()) if item else ()
+            health = self.source.status_of(krate.obj_ref)[1]
+            rows.append(KrateRow(krate.id, krate.label, letters, health))
+        me = self.me
+        return UserCard(
+            me["userId"], me["name"], me["color"], True, me["lastActive"],
+            me["activeNamespace"], me["spotlightQuery"], bool(me["typing"]), tuple(rows),
+        )
+
+    def _refresh_presence(self) -> None:
+        self.window.top_bar.roster.set_users(self.me, [])
+        self.window.drawer.set_cards([self._my_card()])
+
+    def _fly_to_krate(self, kid: str) -> None:
+        krate = self.yard.krates.get(kid)
+        if krate is not None:
+            self.window.view.fly_to(*krate.center())
 
     # connecting -----------------------------------------------------------------
 

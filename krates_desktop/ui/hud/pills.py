@@ -33,6 +33,8 @@ class Pill(QWidget):
         self.lead = lead  # "", "diamond" or "dot"
         self.dot_color = theme.OK
         self.dot_glow = False
+        self.dot_opacity = 1.0
+        self.border: str | None = None
         self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
 
     def text(self) -> str:
@@ -44,6 +46,12 @@ class Pill(QWidget):
         self._text = text
         self.updateGeometry()
         self.adjustSize()
+        self.update()
+
+    def set_active(self, active: bool) -> None:
+        """Accent border and text while the pill's panel is open, muted otherwise."""
+        self.border = theme.ACCENT if active else None
+        self.text_color = theme.ACCENT if active else theme.MUTED
         self.update()
 
     def set_dot(self, fill: str, glow: bool) -> None:
@@ -63,7 +71,8 @@ class Pill(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         box = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
-        painter.setPen(QPen(theme.color(theme.HAIRLINE), 1))
+        border = QColor(self.border) if self.border else theme.color(theme.HAIRLINE)
+        painter.setPen(QPen(border, 1))
         painter.setBrush(theme.color(theme.PILL))
         painter.drawRoundedRect(box, 9, 9)
         x = PAD_X
@@ -71,7 +80,9 @@ class Pill(QWidget):
         if self.lead == "diamond":
             glyphs.paint_diamond(painter, QRectF(x, mid - 5, 10, 10), theme.ACCENT)
         elif self.lead == "dot":
+            painter.setOpacity(self.dot_opacity)
             glyphs.paint_dot(painter, QPointF(x + 4, mid), self.dot_color, self.dot_glow)
+            painter.setOpacity(1.0)
         painter.setFont(self._font)
         painter.setPen(QColor(self.text_color))
         text_box = QRectF(x + self._lead_width(), 0, box.width(), self.height())

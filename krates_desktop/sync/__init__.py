@@ -1,0 +1,1 @@
+"""Yard sync: the data-channel protocol, WebRTC links, signaling client and invites."""

@@ -1,0 +1,1 @@
+"""UI: the admin drawer."""
