@@ -131,6 +131,21 @@ class ClusterSource:
             return None
         return (chosen["metadata"]["name"], default_container(chosen))
 
+    def pods_in(self, namespace: str | None) -> list[dict[str, Any]]:
+        """The cached pods of one namespace."""
+        return [p for p in self.objects("Pod") if p["metadata"].get("namespace") == namespace]
+
+    def counts_in(self, namespace: str) -> dict[str, int]:
+        """How many cached objects of each namespaced kind live in `namespace`."""
+        counts: dict[str, int] = {}
+        for kind in self.kinds.values():
+            if kind.namespaced and kind.kind != "Event":
+                found = [o for o in self.objects(kind.kind)
+                         if o["metadata"].get("namespace") == namespace]
+                if found:
+                    counts[kind.kind] = len(found)
+        return counts
+
     def candidates(self) -> Iterable[Candidate]:
         """Every object spotlight can find, plus the namespaces."""
         for kind in SEARCHABLE:

@@ -150,7 +150,8 @@ class Session:
 
     def _refresh_presence(self) -> None:
         self.window.top_bar.roster.set_users(self.me, [])
-        self.window.drawer.set_cards([self._my_card()])
+        cluster = self.connection.context.cluster if self.connection else "yard"
+        self.window.drawer.set_cards([self._my_card()], cluster)
 
     def _fly_to_krate(self, kid: str) -> None:
         krate = self.yard.krates.get(kid)

@@ -211,3 +211,14 @@ def test_drag_selects_text_and_ctrl_c_copies(session, qtbot) -> None:  # type: i
     session.window.view.setFocus()
     qtbot.keyClick(session.window.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     assert QApplication.clipboard().text() == first[:8]
+
+
+def test_service_describe_lists_its_endpoints(session, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Describe of a Service lists the ready pods it selects as endpoints, and its events."""
+    _open(session, qtbot, SERVICE_REF, ["describe"])
+    view = next(iter(session.controller.bindings.values())).view
+    qtbot.waitUntil(lambda: any(line.startswith("Endpoints:") for line in view.plain_lines()),
+                    timeout=5000)
+    line = next(line for line in view.plain_lines() if line.startswith("Endpoints:"))
+    assert "<unknown>" not in line and ":" in line[len("Endpoints:"):]
+    assert any(line.startswith("Events:") for line in view.plain_lines())

@@ -42,6 +42,10 @@ class ObjectSource(Protocol):
 
     def pod_for(self, ref: ObjRef) -> tuple[str, str | None] | None: ...
 
+    def pods_in(self, namespace: str | None) -> list[dict[str, Any]]: ...
+
+    def counts_in(self, namespace: str) -> dict[str, int]: ...
+
 
 @dataclass
 class BindingContext:
@@ -101,7 +105,11 @@ def describe_binding(window, ref, ctx) -> RenderedBinding:  # type: ignore[no-un
     """The Describe view: a kubectl-describe style summary with the object's events."""
 
     def render(obj: dict[str, Any]) -> list[list[tuple[str, str]]]:
-        text = describe(ref.kind, obj, ctx.source.events_for(obj))
+        text = describe(
+            ref.kind, obj, ctx.source.events_for(obj),
+            pods=ctx.source.pods_in(ref.namespace) if ref.kind == "Service" else None,
+            counts=ctx.source.counts_in(ref.name) if ref.kind == "Namespace" else None,
+        )
         return [describe_spans(line) for line in text.splitlines()]
 
     return RenderedBinding(window, ref, ctx, render)

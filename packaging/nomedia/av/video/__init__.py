@@ -1,0 +1,1 @@
+"""`av.video`: video frames and codec contexts."""
