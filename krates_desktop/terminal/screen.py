@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -470,7 +469,7 @@ class TerminalScreen(pyte.HistoryScreen):
         cell = line[x]
         if len(cell.data) > _MAX_COMBINED:
             return
-        line[x] = cell._replace(data=unicodedata.normalize("NFC", cell.data + char))
+        line[x] = cell._replace(data=cell.data + char)
         self.dirty.add(y)
 
     def _blank(self) -> Cell:

@@ -10,12 +10,13 @@ import logging
 import sys
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from krates_desktop.ui import theme
 from krates_desktop.ui.admin.drawer import AdminDrawer
+from krates_desktop.ui.canvas.cursors import CursorLayer
 from krates_desktop.ui.canvas.view import ZOOM_DEFAULT, CanvasView
 from krates_desktop.ui.hud.minimap import Minimap
 from krates_desktop.ui.hud.pills import Pill
@@ -103,6 +104,7 @@ class MainWindow(QWidget):
         self.setMinimumSize(960, 600)
         self.setStyleSheet(f"background: {theme.CANVAS_BG};")
         self.view = CanvasView(self)
+        self.cursors = CursorLayer(self, self._world_to_screen)
         self.top_bar = TopBar(self)
         self.zoom_pill = Pill("92%", self)
         self.zoom_pill.clicked.connect(self._on_zoom_pill_clicked)
@@ -148,6 +150,7 @@ class MainWindow(QWidget):
     def _layout_hud(self) -> None:
         w, h = self.width(), self.height()
         self.view.setGeometry(0, 0, w, h)
+        self.cursors.setGeometry(0, 0, w, h)
         self.top_bar.setGeometry(0, 0, w, 56)
         self.zoom_pill.adjustSize()
         self.zoom_pill.move(18, h - 18 - self.zoom_pill.height())
@@ -160,13 +163,17 @@ class MainWindow(QWidget):
             self.spotlight.setGeometry(self.rect())
         if self.drawer.isVisible():
             self.drawer.setGeometry(self.rect())
-        layers = (self.top_bar, self.zoom_pill, self.hint_bar, self.minimap, self.problem,
+        layers = (self.cursors, self.top_bar, self.zoom_pill, self.hint_bar, self.minimap, self.problem,
                   self.spotlight, self.drawer)
         for layer in layers:
             if layer.isVisible():
                 layer.raise_()
 
     # events ---------------------------------------------------------------------
+
+    def _world_to_screen(self, x: float, y: float) -> QPointF:
+        view = self.view
+        return QPointF(x * view.zoom + view.cam_x, y * view.zoom + view.cam_y)
 
     def toggle_drawer(self) -> None:
         """Open the admin drawer, or close it if it is open."""
@@ -213,6 +220,7 @@ class MainWindow(QWidget):
         self.zoom_pill.set_text(f"{round(self.view.zoom * 100)}%{suffix}")
         self.zoom_pill.adjustSize()
         self.minimap.schedule_update()
+        self.cursors.update()
 
     def _on_zoom_pill_clicked(self) -> None:
         self.view.fly_to(*self.view.view_center(), ZOOM_DEFAULT)

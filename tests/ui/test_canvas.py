@@ -163,3 +163,21 @@ def test_space_and_move_pans_and_release_ends_it(window, qtbot) -> None:  # type
     after = (view.cam_x, view.cam_y)
     qtbot.mouseMove(vp, QPoint(400, 400))
     assert (view.cam_x, view.cam_y) == after
+
+
+def test_remote_cursor_follows_the_camera(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A peer's cursor at a world point is drawn where that point is on screen, with its
+    name label, and moves when the camera pans; the layer never takes clicks."""
+    peer = {"userId": "u2", "name": "Dana Ruiz", "color": "#ff9f6b",
+            "cursor": {"x": 6000.0, "y": 4000.0}, "spotlightQuery": None}
+    window.cursors.set_peers([peer])
+    qtbot.wait(120)
+    pos = window.cursors.screen_position("u2")
+    assert (round(pos.x()), round(pos.y())) == (600, 400)
+    image = window.grab().toImage()
+    assert image.pixelColor(602, 408) == QColor("#ff9f6b")
+    window.view.pan_by(50, 0)
+    assert round(window.cursors.screen_position("u2").x()) == 650
+    window.cursors.set_peers([dict(peer, spotlightQuery="pods in payments")])
+    assert window.cursors.tracks["u2"].label == "🔍 pods in payments"
+    assert window.cursors.testAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
