@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import builtins
 import copy
 import logging
 import secrets
@@ -19,7 +20,12 @@ from krates_desktop.sandbox import clock, patch, protobuf
 from krates_desktop.sandbox.kinds import ResourceKind
 from krates_desktop.sandbox.negotiation import wants_partial_metadata, wants_table
 from krates_desktop.sandbox.routes import Target
-from krates_desktop.sandbox.selectors import label_matcher, selection
+from krates_desktop.sandbox.selectors import (
+    Matcher,
+    has_selector,
+    label_matcher,
+    selection,
+)
 from krates_desktop.sandbox.state import SandboxState
 from krates_desktop.sandbox.status import (
     ApiError,
@@ -97,7 +103,7 @@ class Resources:
             return respond(to_table(kind, [obj], meta, include_object(request.query)))
         if wants_partial_metadata(accept):
             return respond(_partial(obj))
-        return respond(obj)
+        return respond(served_as(kind, obj))
 
     def get(self, request: web.Request, target: Target) -> web.Response:
         """GET one object."""
@@ -111,20 +117,52 @@ class Resources:
         matches = selection(kind, query)
         self._check_list_rv(query)
         start, list_rv = self._continue_from(query.get("continue"))
-        objects = [o for o in self.store.list(kind, target.namespace) if matches(o)]
-        objects = [o for o in objects if _sort_key(o) > start] if start else objects
         meta: Json = {"resourceVersion": str(list_rv or self.store.resource_version)}
-        limit = _int_param(query, "limit")
-        if limit and len(objects) > limit:
-            remaining = len(objects) - limit
-            objects = objects[:limit]
+        limit = _int_param(query, "limit") or 0
+        keys = self.store.keys(kind, target.namespace, after=start)
+        if has_selector(query):
+            objects, more = self._matching(kind, keys, matches, limit)
+        else:
+            more = limit > 0 and len(keys) > limit
+            chosen = keys[:limit] if more else keys
+            objects = [self.store.require(kind, *key) for key in chosen]
+            if more:
+                meta["remainingItemCount"] = len(keys) - limit
+        if more:
             meta["continue"] = _encode_continue(
                 int(meta["resourceVersion"]), objects[-1]
             )
-            meta["remainingItemCount"] = remaining
+        return self._render_list(request, kind, objects, meta)
+
+    def _matching(
+        self,
+        kind: ResourceKind,
+        keys: builtins.list[tuple[str, str]],
+        matches: Matcher,
+        limit: int,
+    ) -> tuple[builtins.list[Json], bool]:
+        """The first `limit` objects that match, and whether more follow."""
+        found: builtins.list[Json] = []
+        for key in keys:
+            obj = self.store.require(kind, *key)
+            if not matches(obj):
+                continue
+            if limit and len(found) == limit:
+                return found, True
+            found.append(obj)
+        return found, False
+
+    def _render_list(
+        self,
+        request: web.Request,
+        kind: ResourceKind,
+        objects: builtins.list[Json],
+        meta: Json,
+    ) -> web.Response:
         accept = request.headers.get("Accept")
         if wants_table(accept):
-            return respond(to_table(kind, objects, meta, include_object(query)))
+            objects = [served_as(kind, o) for o in objects]
+            return respond(to_table(kind, objects, meta, include_object(request.query)))
         if wants_partial_metadata(accept):
             return respond(
                 {
@@ -134,7 +172,10 @@ class Resources:
                     "items": [_partial(o) for o in objects],
                 }
             )
-        items = objects if kind.table == "custom" else [_untyped(o) for o in objects]
+        if kind.table == "custom":
+            items = [served_as(kind, o) for o in objects]
+        else:
+            items = [_untyped(o) for o in objects]
         return respond(
             {
                 "kind": kind.list_kind,
@@ -399,6 +440,14 @@ def _encode_continue(rv: int, last: Json) -> str:
         {"v": "meta.k8s.io/v1", "rv": rv, "start": list(_sort_key(last))}
     )
     return base64.urlsafe_b64encode(data).decode()
+
+
+def served_as(kind: ResourceKind, obj: Json) -> Json:
+    """`obj` as served at `kind`'s version (custom resources with several versions
+    share one stored copy)."""
+    if obj.get("apiVersion", kind.api_version) == kind.api_version:
+        return obj
+    return {**obj, "apiVersion": kind.api_version}
 
 
 def _partial(obj: Json) -> Json:

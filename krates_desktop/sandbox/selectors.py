@@ -153,3 +153,10 @@ def selection(kind: ResourceKind, query: Mapping[str, str]) -> Matcher:
     labels = label_matcher(query.get("labelSelector"))
     fields = field_matcher(kind, query.get("fieldSelector"))
     return lambda obj: labels(obj) and fields(obj)
+
+
+def has_selector(query: Mapping[str, str]) -> bool:
+    """Whether a request carries a (non-empty) label or field selector."""
+    return any(
+        (query.get(name) or "").strip() for name in ("labelSelector", "fieldSelector")
+    )

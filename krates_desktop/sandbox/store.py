@@ -8,6 +8,7 @@ snapshot plus a subscription taken together are consistent.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import builtins
 import copy
 import logging
@@ -68,6 +69,9 @@ class Store:
 
     def __init__(self, log_size: int = 4000) -> None:
         self._objects: dict[KindKey, dict[ObjectKey, Json]] = {}
+        # Per kind, the object keys in (namespace, name) order, kept as objects
+        # come and go so that lists and pages never sort the whole kind.
+        self._order: dict[KindKey, builtins.list[ObjectKey]] = {}
         self._rv = 0
         self._log: deque[StoredEvent] = deque(maxlen=log_size)
         self._compacted = 0
@@ -78,6 +82,11 @@ class Store:
     def resource_version(self) -> int:
         """The newest resourceVersion handed out."""
         return self._rv
+
+    @property
+    def history_size(self) -> int:
+        """How many events the log keeps before the oldest are forgotten."""
+        return self._log.maxlen or 0
 
     @property
     def compacted(self) -> int:
@@ -111,8 +120,28 @@ class Store:
     def list(self, kind: ResourceKind, namespace: str | None = None) -> list[Json]:
         """Objects of a kind sorted by (namespace, name), optionally in one namespace."""
         objects = self._objects.get(kind.key, {})
-        keys = sorted(k for k in objects if namespace is None or k[0] == namespace)
-        return [objects[k] for k in keys]
+        return [objects[k] for k in self.keys(kind, namespace)]
+
+    def keys(
+        self,
+        kind: ResourceKind,
+        namespace: str | None = None,
+        after: ObjectKey | None = None,
+    ) -> builtins.list[ObjectKey]:
+        """The (namespace, name) keys of a kind in order, optionally in one
+        namespace and only those sorting after `after`."""
+        order = self._order.get(kind.key, [])
+        start, end = 0, len(order)
+        if namespace is not None:
+            start = bisect.bisect_left(order, (namespace, ""))
+            end = bisect.bisect_left(order, (namespace + "\0", ""))
+        if after is not None:
+            start = max(start, bisect.bisect_right(order, after))
+        return order[start:end]
+
+    def count(self, kind: ResourceKind) -> int:
+        """How many objects of a kind are stored."""
+        return len(self._objects.get(kind.key, {}))
 
     def iter_all(self) -> Iterator[tuple[KindKey, Json]]:
         """Every stored object with its kind key."""
@@ -122,9 +151,15 @@ class Store:
 
     # Writes
 
-    def create(self, kind: ResourceKind, obj: Json) -> Json:
-        """Store a new object, filling uid, timestamps and resourceVersion."""
-        obj = copy.deepcopy(obj)
+    def create(self, kind: ResourceKind, obj: Json, *, copy_input: bool = True) -> Json:
+        """Store a new object, filling uid, timestamps and resourceVersion.
+
+        `copy_input=False` stores `obj` itself (bulk fills that build fresh
+        objects and may share unchanging parts between them: stored objects
+        are never changed in place).
+        """
+        if copy_input:
+            obj = copy.deepcopy(obj)
         obj["apiVersion"], obj["kind"] = kind.api_version, kind.kind
         meta = obj.setdefault("metadata", {})
         okey = object_key(obj)
@@ -174,7 +209,10 @@ class Store:
     def delete(self, kind: ResourceKind, namespace: str, name: str) -> Json:
         """Remove an object; watchers get DELETED with the final state."""
         old = self.require(kind, namespace, name)
-        del self._objects[kind.key][(namespace or "", name)]
+        okey = (namespace or "", name)
+        del self._objects[kind.key][okey]
+        order = self._order[kind.key]
+        del order[bisect.bisect_left(order, okey)]
         final = copy.deepcopy(old)
         return self._commit(kind, "DELETED", old, final, store=False)
 
@@ -189,7 +227,11 @@ class Store:
         self._rv += 1
         obj["metadata"]["resourceVersion"] = str(self._rv)
         if store:
-            self._objects.setdefault(kind.key, {})[object_key(obj)] = obj
+            objects = self._objects.setdefault(kind.key, {})
+            okey = object_key(obj)
+            if okey not in objects:
+                bisect.insort(self._order.setdefault(kind.key, []), okey)
+            objects[okey] = obj
         event = StoredEvent(self._rv, type_, kind.key, old, obj)
         self._log.append(event)
         logger.debug("%s %s %s rv=%d", type_, kind.plural, object_key(obj), self._rv)

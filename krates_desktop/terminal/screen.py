@@ -557,6 +557,57 @@ class TerminalScreen(pyte.HistoryScreen):
             self._scroll_offset = 0
             self._all_dirty = True
 
+    def insert_characters(self, count: int | None = None) -> None:
+        """ICH: shift the rest of the line right, opening blanks at the cursor.
+
+        A wide character cut by the cursor or pushed half past the right edge is
+        blanked, as xterm does.
+        """
+        x, y = min(self.cursor.x, self.columns - 1), self.cursor.y
+        count = min(count or 1, self.columns - x)
+        line = self.buffer[y]
+        self._clear_cut_wide(line, x)
+        blank = self._blank()
+        for col in range(self.columns - 1, x + count - 1, -1):
+            moved = line.pop(col - count, None)
+            if moved is None:
+                line.pop(col, None)
+            else:
+                line[col] = moved
+        for col in range(x, x + count):
+            line[col] = blank
+        last = self.columns - 1
+        if wcwidth(line[last].data[:1] or " ") == 2:
+            line[last] = blank
+        self.dirty.add(y)
+
+    def delete_characters(self, count: int | None = None) -> None:
+        """DCH: delete characters at the cursor; the rest of the line moves left.
+
+        A wide character cut by the deleted range is blanked, as xterm does.
+        """
+        x, y = min(self.cursor.x, self.columns - 1), self.cursor.y
+        count = min(count or 1, self.columns - x)
+        line = self.buffer[y]
+        self._clear_cut_wide(line, x)
+        self._clear_cut_wide(line, x + count)
+        blank = self._blank()
+        for col in range(x, self.columns - count):
+            moved = line.pop(col + count, None)
+            if moved is None:
+                line.pop(col, None)
+            else:
+                line[col] = moved
+        for col in range(self.columns - count, self.columns):
+            line[col] = blank
+        self.dirty.add(y)
+
+    def _clear_cut_wide(self, line: Line, x: int) -> None:
+        """Blank both halves of a wide character whose right half is at column `x`."""
+        if 0 < x < self.columns and line[x].data == "":
+            blank = self._blank()
+            line[x - 1] = line[x] = blank
+
     def erase_characters(self, count: int | None = None) -> None:
         """ECH: erase `count` cells from the cursor on."""
         x = min(self.cursor.x, self.columns - 1)
@@ -569,10 +620,10 @@ class TerminalScreen(pyte.HistoryScreen):
         if start == 0 and stop >= self.columns and blank == self.default_char:
             line.clear()
         else:
-            for x in range(start, stop):
-                line[x] = blank
             self._split_wide_left(line, start)
             self._split_wide_right(line, stop)
+            for x in range(start, stop):
+                line[x] = blank
         self.dirty.add(y)
 
     def index(self) -> None:

@@ -20,6 +20,7 @@ from krates_desktop.ui.canvas.cursors import CursorLayer
 from krates_desktop.ui.canvas.view import ZOOM_DEFAULT, CanvasView
 from krates_desktop.ui.hud.minimap import Minimap
 from krates_desktop.ui.hud.pills import Pill
+from krates_desktop.ui.hud.toasts import Toasts
 from krates_desktop.ui.hud.top_bar import TopBar
 from krates_desktop.ui.spotlight.spotlight import Spotlight
 
@@ -116,6 +117,7 @@ class MainWindow(QWidget):
         self.problem.action_requested.connect(self.demo_requested.emit)
         self.spotlight = Spotlight(self, candidates=lambda: [])
         self.drawer = AdminDrawer(self)
+        self.toasts = Toasts(self)
         self.key_handlers: list[Callable[[QKeyEvent], bool]] = []
         self._connect_signals()
 
@@ -163,6 +165,7 @@ class MainWindow(QWidget):
             self.spotlight.setGeometry(self.rect())
         if self.drawer.isVisible():
             self.drawer.setGeometry(self.rect())
+        self.toasts.layout()
         layers = (self.cursors, self.top_bar, self.zoom_pill, self.hint_bar, self.minimap, self.problem,
                   self.spotlight, self.drawer)
         for layer in layers:

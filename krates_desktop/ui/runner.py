@@ -81,6 +81,7 @@ class Session:
         self.controller.krate_count_changed.connect(self.window.top_bar.set_krate_count)
         self.window.view.camera_changed.connect(self._on_view_camera_changed)
         self.controller.hover_changed.connect(self.window.set_hover_hint)
+        self.controller.krate_closed.connect(self._on_controller_krate_closed)
         self.controller.maximizer.changed.connect(self.window.set_maximized)
         self.window.key_handlers.append(self.controller.handle_key)
         self.window.spotlight.query_changed.connect(self._on_spotlight_query_changed)
@@ -152,6 +153,11 @@ class Session:
         self.window.top_bar.roster.set_users(self.me, [])
         cluster = self.connection.context.cluster if self.connection else "yard"
         self.window.drawer.set_cards([self._my_card()], cluster)
+
+    def _on_controller_krate_closed(self, _label: str, snapshot: object) -> None:
+        self.window.toasts.show(
+            "Krate closed", undo=lambda: self.controller.restore_krate(snapshot)
+        )
 
     def _fly_to_krate(self, kid: str) -> None:
         krate = self.yard.krates.get(kid)

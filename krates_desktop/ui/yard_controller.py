@@ -25,6 +25,7 @@ class YardController(QObject):
     krate_count_changed = Signal(int)
     window_opened = Signal(str, str)  # krate id, window id
     hover_changed = Signal(str)  # "", "shell", "detail"
+    krate_closed = Signal(str, object)  # label, snapshot for undo
 
     def __init__(self, yard: Yard, view: CanvasView, source: ClusterSource, ctx: BindingContext):
         super().__init__(view)
@@ -52,6 +53,28 @@ class YardController(QObject):
         self.window_opened.emit(krate.id, window.wid)
         return krate.id, window.wid
 
+    def close_krate(self, kid: str) -> None:
+        """Remove a krate for everyone; the snapshot lets the closing user undo it."""
+        krate = self.yard.krates.get(kid)
+        if krate is None:
+            return
+        snapshot = (krate.obj_ref, [w.tab for w in krate.windows.values()], krate.pos,
+                    krate.minimized)
+        self.yard.remove_krate(kid)
+        self.krate_closed.emit(krate.label, snapshot)
+
+    def restore_krate(self, snapshot: object) -> None:
+        """Put a closed krate back where it was, with the same views."""
+        ref, tabs, pos, minimized = snapshot  # type: ignore[misc]
+        kid = ""
+        for tab in tabs:
+            krate, _window, _created = self.yard.open_view(ref, tab, (pos[0], pos[1]))
+            kid = krate.id
+        if kid:
+            self.yard.move_krate(kid, pos)
+            if minimized:
+                self.yard.set_minimized(kid, True)
+
     # yard events -----------------------------------------------------------------
 
     def _on_yard_changed(self, event: str, kid: str) -> None:
@@ -66,7 +89,7 @@ class YardController(QObject):
         item = self.krate_items.get(kid)
         if item is None:
             item = KrateItem(krate, self.view.world)
-            item.close_requested.connect(self.yard.remove_krate)
+            item.close_requested.connect(self.close_krate)
             item.minimize_requested.connect(self._on_krate_minimize_requested)
             item.expand_requested.connect(self._on_krate_expand_requested)
             item.set_lod_collapsed(self.view.collapsed)

@@ -108,6 +108,14 @@ def test_close_button_removes_the_krate(session, qtbot) -> None:  # type: ignore
     assert item.scene() is None
     assert not session.controller.window_items
     assert not session.window.top_bar.krate_count.isVisible()
+    toast = session.window.toasts.shown[-1]
+    assert toast.label.text() == "Krate closed" and toast.undo_button is not None
+    assert toast.y() + toast.height() == session.window.height() - 18
+    before = session.yard.krates.get(kid)
+    qtbot.mouseClick(toast.undo_button, Qt.MouseButton.LeftButton)
+    assert before is None and kid in session.yard.krates
+    assert sorted(w.tab for w in session.yard.krates[kid].windows.values()) == ["describe", "yaml"]
+    assert not session.window.toasts.shown
 
 
 def test_window_close_updates_the_count(session, qtbot) -> None:  # type: ignore[no-untyped-def]
