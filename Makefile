@@ -11,9 +11,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libglib2.0-0 libgl1 libegl1 libfontconfig1 libxkbcommon0 libdbus-1-3 \
 	xvfb xauth libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
 	libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 \
-	imagemagick procps vim-tiny python3-venv
+	imagemagick procps vim-tiny python3-venv \
+	xdg-utils desktop-file-utils appstream zstd
 
-.PHONY: demo test system-deps venv sandbox screenshot lint clean
+.PHONY: demo test bundle system-deps venv sandbox screenshot lint clean
 
 demo: system-deps venv
 	@if [ -z "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
@@ -23,6 +24,10 @@ demo: system-deps venv
 
 test: system-deps venv
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
+
+# The one-folder bundle dist/krates/ (krates, krates-signal, install.sh); see packaging/README.md.
+bundle: system-deps venv
+	$(PY) -m PyInstaller --noconfirm --log-level WARN packaging/krates.spec
 
 system-deps:
 	@missing=$$(for p in $(APT_PACKAGES); do \

@@ -1,4 +1,9 @@
-"""The `krates` command line: the app, `--demo`, `--smoke-test`, and `krates sandbox`."""
+"""The `krates` command line: the app, `--demo`, `--smoke-test`, `krates sandbox`, `krates join`.
+
+A bare `krates://…` argument (what the desktop's URL handler passes) means
+`krates join …`. While Krates runs, a later launch hands its link to the running
+instance and exits 0.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ import sys
 from pathlib import Path
 
 from krates_desktop import __version__
+
+LINK_SCHEME = "krates"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,7 +45,17 @@ def build_parser() -> argparse.ArgumentParser:
         default=Path("krates-sandbox.kubeconfig"),
         help="where to write a kubeconfig for it (context krates-sandbox)",
     )
+    join = commands.add_parser("join", help="open an invite link (krates://join?…)")
+    join.add_argument("link", help="the invite link")
     return parser
+
+
+def _take_link(argv: list[str]) -> tuple[list[str], str]:
+    """Split off a bare `krates://` argument, as the desktop's URL handler passes it."""
+    for index, arg in enumerate(argv):
+        if arg.lower().startswith(f"{LINK_SCHEME}://") and "join" not in argv[:index]:
+            return argv[:index] + argv[index + 1 :], arg
+    return argv, ""
 
 
 def _configure_logging(verbosity: int) -> None:
@@ -48,7 +65,8 @@ def _configure_logging(verbosity: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the process exit status."""
-    args = build_parser().parse_args(argv)
+    rest, link = _take_link(list(sys.argv[1:] if argv is None else argv))
+    args = build_parser().parse_args(rest)
     _configure_logging(args.verbose)
     if args.command == "sandbox":
         from krates_desktop.sandbox.cli import run
@@ -57,8 +75,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from krates_desktop.app import Options
 
+    if args.command == "join":
+        link = args.link
     if args.smoke_test:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    elif _handed_off(args.profile, link):
+        return 0
     options = Options(
         kubeconfig=args.kubeconfig,
         context=args.context,
@@ -68,7 +90,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     from krates_desktop.ui.runner import run_gui
 
-    return run_gui(options)
+    return run_gui(options, link)
+
+
+def _handed_off(profile: Path | None, link: str) -> bool:
+    """True when a running Krates of this profile took the link (or just came forward)."""
+    from krates_desktop.ui.single_instance import hand_off
+
+    if not hand_off(profile, link):
+        return False
+    what = "the link" if link else "the request"
+    print(f"Krates is already running; handed {what} to it.", file=sys.stderr)
+    return True
 
 
 if __name__ == "__main__":

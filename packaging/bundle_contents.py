@@ -40,6 +40,8 @@ EXCLUDES: dict[str, str] = {
     "ast_serialize": "mypy's parser, a development tool",
     "librt": "mypy's compiled runtime, a development tool",
     "tkinter": "the app uses Qt",
+    "_pytest": "a test tool; anyio imports it only to cooperate with pytest",
+    "pytest": "a test tool",
     "PySide6.QtDBus": "the Python module; Qt's own D-Bus library stays (QtGui links it)",
 }
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import errno
 import logging
 import ssl
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from http.client import RemoteDisconnected
 from typing import Any, cast
 
 import orjson
@@ -20,11 +22,13 @@ import urllib3
 from kubernetes.client import ApiClient
 from kubernetes.client.exceptions import ApiException
 
+from krates_desktop.cluster import streams
 from krates_desktop.cluster.errors import (
     AccessDenied,
     ClusterError,
     ConnectionFailed,
     NotFound,
+    Unauthorized,
 )
 
 log = logging.getLogger(__name__)
@@ -50,28 +54,113 @@ def request(
     accept: str = "application/json",
     headers: dict[str, str] | None = None,
     timeout: Timeout = (10, 60),
+    kind: str = "get",
+    wait: Callable[[float], object] = time.sleep,
+    method: str = "GET",
+    body: Any = None,
 ) -> urllib3.BaseHTTPResponse:
-    """GET ``path`` and return the unread response once its status is 2xx."""
+    """Send a request to ``path`` and return the unread response once it is 2xx.
+
+    A 401 makes refreshable credentials (token files, exec plugins) fetch a new
+    token and the request is sent once more. A 429 (or a 503 with ``Retry-After``)
+    waits as the server asks, at most :data:`MAX_RETRY_AFTER` seconds each time,
+    through ``wait`` (so a stopping informer can cut the wait short), up to
+    :data:`THROTTLE_RETRIES` times. ``kind`` names the request in the statistics.
+    """
+    refreshed = False
+    throttled = 0
+    while True:
+        raw = _send(api_client, method, path, query, accept, headers, timeout, kind, body)
+        if 200 <= raw.status < 300:
+            return raw
+        data = raw.data
+        raw.release_conn()
+        if raw.status == 401 and not refreshed and refresh_credentials(api_client):
+            refreshed = True
+            continue
+        delay = retry_after(raw)
+        if delay is not None and throttled < THROTTLE_RETRIES:
+            throttled += 1
+            log.warning("%s answered %d; retrying in %.1f s", path, raw.status, delay)
+            wait(delay)
+            continue
+        error = status_error(raw.status, data, path)
+        if delay is not None:
+            error = Throttled(str(error), delay)
+        raise error
+
+
+MAX_RETRY_AFTER = 30.0
+THROTTLE_RETRIES = 3
+
+
+class Throttled(ClusterError):
+    """The API server keeps answering 429: wait ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def retry_after(raw: urllib3.BaseHTTPResponse) -> float | None:
+    """The wait a 429 or 503 asks for (1 s for a 429 without the header), else None."""
+    if raw.status not in (429, 503):
+        return None
+    value = raw.headers.get("Retry-After")
+    if value is None:
+        return 1.0 if raw.status == 429 else None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return 1.0
+    return max(0.0, min(seconds, MAX_RETRY_AFTER))
+
+
+def refresh_credentials(api_client: ApiClient) -> bool:
+    """After a 401: ask refreshable credentials for a new token; True if it changed."""
+    configuration = api_client.configuration
+    credentials = getattr(configuration, "krates_credentials", None)
+    if credentials is None or not credentials.refreshable:
+        return False
+    log.info("the cluster rejected the token; refreshing credentials")
+    return bool(credentials.refresh(configuration, force=True))
+
+
+def _send(
+    api_client: ApiClient,
+    method: str,
+    path: str,
+    query: Query,
+    accept: str,
+    headers: dict[str, str] | None,
+    timeout: Timeout,
+    kind: str,
+    body: Any,
+) -> urllib3.BaseHTTPResponse:
     header_params = {"Accept": accept, **(headers or {})}
+    if body is not None:
+        header_params.setdefault("Content-Type", "application/json")
     method, url, header_params, body, post = api_client.param_serialize(
-        method="GET",
+        method=method,
         resource_path=path,
         query_params=list(query),
         header_params=header_params,
+        body=body,
         auth_settings=["BearerToken"],
     )
-    log.debug("GET %s", url.split("?", 1)[0])
+    log.debug("%s %s", method, url.split("?", 1)[0])
+    context = streams.context_of(api_client.configuration)
+    started = time.monotonic()
     try:
         response = api_client.call_api(
             method, url, header_params, body, post, _request_timeout=timeout
         )
     except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
+        streams.BOOK.record(context, kind, time.monotonic() - started, f"{kind} failed")
         raise connection_error(api_client, exc) from exc
     raw = cast(urllib3.BaseHTTPResponse, response.response)
-    if not 200 <= raw.status < 300:
-        data = raw.data
-        raw.release_conn()
-        raise status_error(raw.status, data, path)
+    error = "" if raw.status < 400 else f"{kind} {raw.status}"
+    streams.BOOK.record(context, kind, time.monotonic() - started, error)
     return raw
 
 
@@ -82,6 +171,7 @@ def get_json(
     *,
     accept: str = "application/json",
     timeout: Timeout = (10, 60),
+    kind: str = "get",
 ) -> dict[str, Any]:
     """GET ``path`` and parse the JSON body."""
     raw = request(
@@ -91,7 +181,16 @@ def get_json(
         accept=accept,
         headers={"Accept-Encoding": "gzip"},
         timeout=timeout,
+        kind=kind,
     )
+    return read_json(api_client, raw, path)
+
+
+def post_json(
+    api_client: ApiClient, path: str, body: dict[str, Any], *, kind: str = "post"
+) -> dict[str, Any]:
+    """POST ``body`` as JSON to ``path`` and parse the JSON answer."""
+    raw = request(api_client, path, method="POST", body=body, kind=kind)
     return read_json(api_client, raw, path)
 
 
@@ -153,29 +252,50 @@ def status_message(data: bytes | str | None) -> tuple[str, str]:
 
 
 def status_error(status: int, data: bytes | str | None, what: str) -> ClusterError:
-    """The error for a non-2xx answer, carrying the server's own message."""
+    """The error for a non-2xx answer, carrying the server's own message.
+
+    The error's ``status`` attribute is the HTTP status and its ``server_text``
+    the Status message as the server wrote it.
+    """
     reason, message = status_message(data)
+    error: ClusterError
     if status == 401:
         text = message or "Unauthorized"
-        return AccessDenied(f"The cluster API rejected the credentials ({text})")
-    if status == 403:
+        error = Unauthorized(f"The cluster API rejected the credentials ({text})")
+    elif status == 403:
         text = message or f"the cluster refused access to {what}"
-        return AccessDenied(f"No access: {text}")
-    if status == 404:
-        return NotFound(message or f"{what} was not found")
-    if status == 410:
-        return Expired(message or f"{what} is too old")
-    detail = message or reason or "no details"
-    return ClusterError(f"The cluster API answered {status} for {what}: {detail}")
+        error = AccessDenied(f"No access: {text}")
+    elif status == 404:
+        error = NotFound(message or f"{what} was not found")
+    elif status == 410:
+        error = Expired(message or f"{what} is too old")
+    else:
+        detail = message or reason or "no details"
+        error = ClusterError(f"The cluster API answered {status} for {what}: {detail}")
+    error.status = status  # type: ignore[attr-defined]
+    error.server_text = message  # type: ignore[attr-defined]
+    return error
+
+
+def server_message(error: BaseException) -> str:
+    """The server's own words in an error from :func:`status_error`, or ""."""
+    return str(getattr(error, "server_text", "") or "")
+
+
+class ConnectionDropped(ConnectionFailed):
+    """The server accepted the connection but closed it before answering."""
 
 
 def connection_error(api_client: ApiClient, exc: BaseException) -> ClusterError:
     """The error for a request that never got an HTTP answer."""
     if isinstance(exc, ApiException) and exc.status:
         return status_error(int(exc.status), exc.body, "the request")
-    return ConnectionFailed(
-        f"Cannot reach the cluster API at {server_of(api_client)}: {failure_reason(exc)}"
-    )
+    reason = failure_reason(exc)
+    error = ConnectionDropped if reason == DROPPED else ConnectionFailed
+    return error(f"Cannot reach the cluster API at {server_of(api_client)}: {reason}")
+
+
+DROPPED = "the connection was dropped before an answer"
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -201,6 +321,8 @@ def failure_reason(exc: BaseException) -> str:
         or any(getattr(item, "errno", None) == errno.ECONNREFUSED for item in chain)
     ):
         return "connection refused"
+    if any(isinstance(item, RemoteDisconnected | ConnectionResetError) for item in chain):
+        return DROPPED
     for item in chain:
         if isinstance(item, ssl.SSLCertVerificationError):
             return f"the server certificate is not trusted ({item.verify_message})"

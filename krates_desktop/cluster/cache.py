@@ -1,62 +1,73 @@
-"""The in-memory cache of cluster objects, kept current by one informer per kind.
+"""The in-memory view of one cluster: the watched kinds, kept current by informers.
 
-Each informer runs on its own thread: it lists its kind in pages of 500 (raw JSON
-parsed with orjson), then watches from the list's ``resourceVersion`` with
-bookmarks, resumes from the last version it saw when the stream ends, and lists
-again on ``410 Gone``, emitting only the difference so nothing flickers. Errors
-back off from 1 s to 30 s with jitter. Changes reach ``on_changes`` in batches,
-at most once per ``batch_interval``; the overall state reaches ``on_status`` as
-frozen values. Both callbacks run on worker threads.
+A :class:`ClusterCache` asks the shared informers (:mod:`.informer`) for each kind
+it watches, cluster-wide by default or in the namespaces of a namespace filter.
+When a cluster-wide list is forbidden (RBAC), that kind is watched namespace by
+namespace instead: in the context's namespace, the namespaces added with
+:meth:`ClusterCache.add_namespaces` (the yard's, the user's) and those of the
+filter. A namespace that is still forbidden is reported as :class:`KindDenied`
+for that kind and namespace only; the rest of the cache goes on.
 
-Secrets are listed and watched as metadata only; their ``data`` never enters the
-cache. :meth:`ClusterCache.fetch_object` reads one full object on demand.
+Changes reach ``on_changes`` in batches, at most once per ``batch_interval`` (10
+per second by default), with several changes of one object folded into one; the
+overall state reaches ``on_status`` as frozen values, in order with the changes.
+Both callbacks run on worker threads. Events, which only Describe reads, are
+listed after the other kinds so that spotlight has everything else first.
 
-Limitations: kinds are watched cluster-wide only; a kind whose cluster-wide list
-is forbidden is reported as :class:`KindDenied` and retried with backoff rather
-than watched namespace by namespace. Objects handed out are the cache's own
-dicts: callers must not modify them.
+Objects handed out are compact (:mod:`.records`) and shared: callers must not
+modify them. :meth:`ClusterCache.follow` keeps one object whole while a window
+shows it; Secrets never carry ``data`` unless followed or fetched.
+
+Limitations: cluster-scoped kinds have no per-namespace fallback, so a user who
+may not list namespaces sees none in the Namespace kind;
+:meth:`ClusterCache.namespaces` then returns the fallback list.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import orjson
-import urllib3
 from kubernetes.client import ApiClient
 
 from krates_desktop.cluster import api
-from krates_desktop.cluster.backoff import Backoff
 from krates_desktop.cluster.batching import Batcher
 from krates_desktop.cluster.describe import event_time
-from krates_desktop.cluster.errors import AccessDenied, ClusterError, ConnectionFailed
-from krates_desktop.cluster.kinds import BUILTIN_KINDS, EVENT, SECRET, Kind
+from krates_desktop.cluster.informer import (
+    PAGE_SIZE,
+    WATCH_TIMEOUT,
+    Change,
+    ChangeType,
+    Informer,
+    State,
+    acquire,
+    identity,
+    release,
+)
+from krates_desktop.cluster.kinds import BUILTIN_KINDS, EVENT, NAMESPACE, Kind
+from krates_desktop.cluster.transport import new_api_client
 
 log = logging.getLogger(__name__)
 
-PAGE_SIZE = 500
-WATCH_TIMEOUT = 300
-
-_METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
-_METADATA_OBJECT = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"
-
-ChangeType = Literal["ADDED", "MODIFIED", "DELETED"]
-ObjKey = tuple[str, str]
-
-
-@dataclass(frozen=True)
-class Change:
-    """One object added, modified or deleted (``obj`` is its last known state)."""
-
-    type: ChangeType
-    kind: Kind
-    obj: dict[str, Any]
+__all__ = [
+    "PAGE_SIZE",
+    "WATCH_TIMEOUT",
+    "CacheStatus",
+    "Change",
+    "ChangeType",
+    "ClusterCache",
+    "Degraded",
+    "Follow",
+    "KindDenied",
+    "Loading",
+    "Synced",
+    "Unreachable",
+    "coalesce",
+]
 
 
 @dataclass(frozen=True)
@@ -88,19 +99,54 @@ class Unreachable:
 
 @dataclass(frozen=True)
 class KindDenied:
-    """The cluster refuses to list ``kind``; the cache holds none of it."""
+    """The cluster refuses ``kind`` (in ``namespace``, or cluster-wide when None)."""
 
     kind: Kind
     message: str
+    namespace: str | None = None
 
 
 CacheStatus = Loading | Synced | Degraded | Unreachable | KindDenied
 
-_KindState = Literal["loading", "synced", "denied", "degraded", "unreachable"]
+_SETTLED: frozenset[State] = frozenset({"synced", "denied", "forbidden"})
+Mode = Literal["cluster", "namespaces"]
+
+
+@dataclass
+class _View:
+    """How one kind is watched by this cache, and through which informers."""
+
+    kind: Kind
+    mode: Mode
+    informers: dict[str | None, Informer] = field(default_factory=dict)
+    cluster_message: str = ""
+    switching: bool = False
+
+
+class Follow:
+    """A window's hold on one whole object; :meth:`close` lets it go."""
+
+    def __init__(self, informer: Informer | None, namespace: str | None, name: str) -> None:
+        self._informer = informer
+        self._namespace = namespace
+        self._name = name
+        self._closed = False
+        if informer is not None:
+            informer.follow(namespace, name)
+
+    def close(self) -> None:
+        """Stop keeping the whole object (Secret data is dropped)."""
+        if self._closed or self._informer is None:
+            return
+        self._closed = True
+        self._informer.unfollow(self._namespace, self._name)
+
+    def __repr__(self) -> str:
+        return f"<Follow {self._namespace or ''}/{self._name}>"
 
 
 class ClusterCache:
-    """Objects of the watched kinds, kept current by list-then-watch informers."""
+    """Objects of the watched kinds, kept current by shared list-then-watch informers."""
 
     def __init__(
         self,
@@ -111,28 +157,33 @@ class ClusterCache:
         batch_interval: float = 0.1,
         *,
         watch_timeout: int = WATCH_TIMEOUT,
+        namespaces: Sequence[str] | None = None,
+        extra_namespaces: Iterable[str] = (),
+        deferred: Sequence[Kind] = (EVENT,),
     ) -> None:
+        self._configuration = api_client.configuration
         self._kinds = tuple(kinds)
-        self._client = _private_client(api_client, len(self._kinds) + 4)
+        self._client = new_api_client(self._configuration)
+        self._on_changes = on_changes or (lambda changes: None)
         self._on_status = on_status or (lambda status: None)
         self._watch_timeout = watch_timeout
-        self._lock = threading.Lock()
-        self._store: dict[tuple[str, str, str], dict[ObjKey, dict[str, Any]]] = {
-            kind.key: {} for kind in self._kinds
-        }
-        self._status_lock = threading.RLock()
-        self._states: dict[tuple[str, str, str], tuple[_KindState, str]] = {
-            kind.key: ("loading", "") for kind in self._kinds
-        }
-        self._settled: set[tuple[str, str, str]] = set()
+        self._filter = list(dict.fromkeys(namespaces)) if namespaces is not None else None
+        home = str(getattr(self._configuration, "krates_namespace", "") or "default")
+        self._fallback = list(dict.fromkeys([home, *extra_namespaces, *(self._filter or [])]))
+        self._deferred = {k.key for k in deferred} & {k.key for k in self._kinds}
+        self._lock = threading.RLock()
+        self._views: dict[tuple[str, str, str], _View] = {}
+        self._states: dict[tuple[tuple[str, str, str], str | None], tuple[State, str]] = {}
         self._status: CacheStatus = Loading(0, len(self._kinds))
-        self._on_changes = on_changes or (lambda changes: None)
+        self._started_deferred = False
         self._stopping = threading.Event()
         # Statuses travel with the changes, so Synced never overtakes the objects.
         self._batcher: Batcher[Change | CacheStatus] = Batcher(
             self._deliver, batch_interval, name="cache-changes", merge=_coalesce_runs
         )
-        self._informers = [_Informer(self, kind) for kind in self._kinds]
+
+    def __repr__(self) -> str:
+        return f"<ClusterCache {self.server} {len(self._kinds)} kinds>"
 
     @property
     def server(self) -> str:
@@ -142,57 +193,135 @@ class ClusterCache:
     @property
     def status(self) -> CacheStatus:
         """The current overall status."""
-        with self._status_lock:
+        with self._lock:
             return self._status
 
     @property
     def denied(self) -> dict[Kind, str]:
-        """The kinds the cluster refuses to list, with its message."""
-        with self._status_lock:
-            return {
-                kind: self._states[kind.key][1]
-                for kind in self._kinds
-                if self._states[kind.key][0] == "denied"
-            }
+        """The kinds of which nothing at all may be read, with the cluster's message."""
+        with self._lock:
+            found: dict[Kind, str] = {}
+            for view in self._views.values():
+                states = [self._states.get((view.kind.key, ns)) for ns in view.informers]
+                if states and all(s and s[0] in ("denied", "forbidden") for s in states):
+                    found[view.kind] = states[0][1] if states[0] else ""
+            return found
+
+    def no_access(self) -> dict[tuple[Kind, str | None], str]:
+        """Every (kind, namespace) the cluster refuses, None meaning cluster-wide."""
+        with self._lock:
+            found: dict[tuple[Kind, str | None], str] = {}
+            for view in self._views.values():
+                if view.cluster_message:
+                    found[(view.kind, None)] = view.cluster_message
+                for ns in view.informers:
+                    state = self._states.get((view.kind.key, ns))
+                    if state and state[0] in ("denied", "forbidden"):
+                        found[(view.kind, ns)] = state[1]
+            return found
+
+    def watched_namespaces(self, kind: Kind | str) -> list[str] | None:
+        """The namespaces ``kind`` is watched in, or None when watched cluster-wide."""
+        with self._lock:
+            view = self._views.get(self._kind(kind).key)
+            if view is None or view.mode == "cluster":
+                return None
+            return [ns for ns in view.informers if ns is not None]
 
     def start(self) -> None:
-        """Start the informers; the first status is ``Loading(0, n)``."""
+        """Start watching; the first status is ``Loading(0, n)``."""
         log.info("cache starting for %s (%d kinds)", self.server, len(self._kinds))
         self._batcher.start()
-        self._emit_status(self._status)
-        for informer in self._informers:
-            informer.start()
+        self._batcher.add([self._status])
+        for kind in self._kinds:
+            if kind.key not in self._deferred:
+                self._watch(kind)
+        if not self._deferred:
+            self._started_deferred = True
 
     def stop(self, timeout: float = 3.0) -> None:
-        """Stop every informer and the batcher, waiting at most about ``timeout``."""
+        """Stop every informer this cache uses and the batcher, within about ``timeout``."""
         self._stopping.set()
-        for informer in self._informers:
-            informer.interrupt()
+        with self._lock:
+            informers = [i for v in self._views.values() for i in _live(v)]
+        stopped = [i for i in informers if release(i, self)]
         deadline = time.monotonic() + timeout
-        for informer in self._informers:
+        for informer in stopped:
             informer.join(max(0.0, deadline - time.monotonic()))
         self._batcher.stop()
         self._client.close()
         log.info("cache stopped for %s", self.server)
 
+    def add_namespaces(self, namespaces: Iterable[str]) -> None:
+        """Also watch these namespaces for kinds watched namespace by namespace."""
+        with self._lock:
+            new = [ns for ns in namespaces if ns and ns not in self._fallback]
+            self._fallback.extend(new)
+            views = [v for v in self._views.values() if v.mode == "namespaces"]
+        for view in views:
+            for ns in new:
+                self._add_informer(view, ns)
+
+    def namespaces(self) -> list[str]:
+        """The namespaces known: listed ones, else the context's and those added."""
+        names = [
+            str((ns.get("metadata") or {}).get("name") or "")
+            for ns in self._objects_of(NAMESPACE.key)
+        ]
+        listed = sorted(n for n in names if n)
+        return listed or list(self._fallback)
+
     def objects(self, kind: Kind | str) -> list[dict[str, Any]]:
         """Every cached object of ``kind``."""
         key = self._key_of(kind)
+        return self._objects_of(key)
+
+    def count(self, kind: Kind | str) -> int:
+        """How many objects of ``kind`` are cached."""
+        key = self._key_of(kind)
         with self._lock:
-            return list(self._store[key].values())
+            informers = _live(self._views[key]) if key in self._views else []
+        return sum(i.count() for i in informers)
 
     def get(
         self, kind: Kind | str, namespace: str | None, name: str
     ) -> dict[str, Any] | None:
-        """The cached object, or None (``namespace`` is None for cluster-scoped kinds)."""
-        key = self._key_of(kind)
+        """The cached object, or None (``namespace`` is ignored for cluster-scoped kinds)."""
+        resolved = self._kind(kind)
+        key = self._key_of(resolved)
         with self._lock:
-            return self._store[key].get((namespace or "", name))
+            view = self._views.get(key)
+            if view is None:
+                return None
+            if view.mode == "cluster" or not resolved.namespaced:
+                informers = _live(view)
+            else:
+                informer = view.informers.get(namespace)
+                informers = [informer] if informer is not None else []
+        for informer in informers:
+            obj = informer.get(namespace, name)
+            if obj is not None:
+                return obj
+        return None
+
+    def follow(self, kind: Kind | str, namespace: str | None, name: str) -> Follow:
+        """Keep the whole object while the returned hold is open.
+
+        The cache reads it in the background and reports it as a MODIFIED change;
+        from then on :meth:`get` returns the whole object, Secret data included,
+        until :meth:`Follow.close`.
+        """
+        resolved = self._kind(kind)
+        with self._lock:
+            view = self._views.get(resolved.key)
+            informer = None
+            if view is not None:
+                scope = None if view.mode == "cluster" or not resolved.namespaced else namespace
+                informer = view.informers.get(scope)
+        return Follow(informer, namespace if resolved.namespaced else None, name)
 
     def events_for(self, obj: dict[str, Any]) -> list[dict[str, Any]]:
         """The cached Events about ``obj`` (by uid, or by kind/name/namespace), oldest first."""
-        if EVENT.key not in self._store:
-            return []
         metadata = obj.get("metadata") or {}
         target = (
             str(metadata.get("uid") or ""),
@@ -200,8 +329,7 @@ class ClusterCache:
             str(metadata.get("name") or ""),
             str(metadata.get("namespace") or ""),
         )
-        with self._lock:
-            events = list(self._store[EVENT.key].values())
+        events = self._objects_of(EVENT.key)
         return sorted((e for e in events if _involves(e, *target)), key=event_time)
 
     def fetch_object(
@@ -215,7 +343,7 @@ class ClusterCache:
         obj.setdefault("apiVersion", resolved.api_version)
         return obj
 
-    # -- used by the informers ---------------------------------------------------
+    # -- informers -------------------------------------------------------------
 
     def _kind(self, kind: Kind | str) -> Kind:
         if isinstance(kind, Kind):
@@ -228,60 +356,160 @@ class ClusterCache:
 
     def _key_of(self, kind: Kind | str) -> tuple[str, str, str]:
         key = self._kind(kind).key
-        if key not in self._store:
+        if key not in {k.key for k in self._kinds}:
             raise KeyError(f"{kind!r} is not a watched kind")
         return key
 
-    def _replace(self, kind: Kind, items: dict[ObjKey, dict[str, Any]]) -> None:
-        """Swap in a fresh list and emit its difference from what was cached."""
+    def _objects_of(self, key: tuple[str, str, str]) -> list[dict[str, Any]]:
         with self._lock:
-            old = self._store[kind.key]
-            self._store[kind.key] = items
-        changes = list(_diff(kind, old, items))
-        if changes:
+            view = self._views.get(key)
+            informers = _live(view) if view is not None else []
+        if len(informers) == 1:
+            return informers[0].objects()
+        return [obj for informer in informers for obj in informer.objects()]
+
+    def _watch(self, kind: Kind) -> None:
+        namespaced = self._filter is not None and kind.namespaced
+        view = _View(kind, "namespaces" if namespaced else "cluster")
+        with self._lock:
+            self._views[kind.key] = view
+        scopes: list[str | None] = list(self._filter or []) if namespaced else [None]
+        for scope in scopes:
+            self._add_informer(view, scope)
+
+    def _add_informer(self, view: _View, namespace: str | None) -> None:
+        if self._stopping.is_set():
+            return
+        with self._lock:
+            if namespace in view.informers:
+                return
+            self._states[(view.kind.key, namespace)] = ("loading", "")
+            # Reserve the slot first: acquire() reports to us at once.
+            view.informers[namespace] = None  # type: ignore[assignment]
+        informer = acquire(self._configuration, view.kind, namespace, self, self._watch_timeout)
+        with self._lock:
+            if self._views.get(view.kind.key) is view and not self._stopping.is_set():
+                view.informers[namespace] = informer
+                return
+        release(informer, self)
+
+    def _fall_back(self, view: _View, message: str) -> None:
+        """The cluster-wide list is forbidden: watch namespace by namespace."""
+        with self._lock:
+            if view.mode != "cluster" or view.switching:
+                return
+            view.switching = True
+            view.cluster_message = message
+            cluster_informer = view.informers.pop(None, None)
+            namespaces = list(self._fallback)
+        log.info(
+            "%s may not be listed cluster-wide; watching %s instead",
+            view.kind.plural,
+            ", ".join(namespaces),
+        )
+        if cluster_informer is not None:
+            gone = [Change("DELETED", view.kind, o) for o in cluster_informer.objects()]
+            if gone:
+                self._batcher.add(gone)
+            release(cluster_informer, self)
+        with self._lock:
+            self._states.pop((view.kind.key, None), None)
+            view.mode = "namespaces"
+            view.switching = False
+        for ns in namespaces:
+            self._add_informer(view, ns)
+        self._update_status()
+
+    # -- listener side (called by informers, on their threads) ------------------------
+
+    def informer_changes(self, informer: Informer, changes: list[Change]) -> None:
+        if not self._stopping.is_set():
             self._batcher.add(changes)
 
-    def _apply(self, kind: Kind, event_type: str, obj: dict[str, Any]) -> None:
-        key = _obj_key(obj)
+    def informer_state(self, informer: Informer, state: State, message: str) -> None:
+        kind = informer.kind
         with self._lock:
-            store = self._store[kind.key]
-            if event_type == "DELETED":
-                known = store.pop(key, None) is not None
-                change: Change | None = Change("DELETED", kind, obj) if known else None
-            else:
-                existed = key in store
-                store[key] = obj
-                change = Change("MODIFIED" if existed else "ADDED", kind, obj)
-        if change is not None:
-            self._batcher.add([change])
+            view = self._views.get(kind.key)
+            if view is None:
+                return
+            key = (kind.key, informer.namespace)
+            if key not in self._states:
+                return
+            previous = self._states[key]
+            self._states[key] = (state, message)
+            fall_back = (
+                state == "forbidden"
+                and informer.namespace is None
+                and kind.namespaced
+                and view.mode == "cluster"
+            )
+        if fall_back:
+            # Not here: acquire() may be reporting to us with its locks held.
+            threading.Thread(
+                target=self._fall_back, args=(view, message), name="cache-fallback", daemon=True
+            ).start()
+            return
+        if state in ("denied", "forbidden") and previous != (state, message):
+            log.error("%s: %s", kind.plural, message)
+            self._batcher.add([KindDenied(kind, message, informer.namespace)])
+        self._update_status()
 
-    def _set_state(self, kind: Kind, state: _KindState, message: str = "") -> None:
-        with self._status_lock:
-            previous = self._states[kind.key]
-            self._states[kind.key] = (state, message)
-            if state in ("synced", "denied"):
-                self._settled.add(kind.key)
-            if state == "denied" and previous != (state, message):
-                log.error("%s: %s", kind.plural, message)
-                self._emit_status(KindDenied(kind, message))
+    def _update_status(self) -> None:
+        start_deferred = False
+        with self._lock:
             status = self._aggregate()
             if status != self._status:
                 log.debug("cache status %s -> %s", self._status, status)
                 self._status = status
-                self._emit_status(status)
+                self._batcher.add([status])
+            if not self._started_deferred and self._ready_for_deferred():
+                self._started_deferred = start_deferred = True
+        if start_deferred and not self._stopping.is_set():
+            threading.Thread(target=self._start_deferred, name="cache-deferred", daemon=True).start()
+
+    def _start_deferred(self) -> None:
+        for kind in self._kinds:
+            if kind.key in self._deferred:
+                self._watch(kind)
+        self._update_status()
+
+    def _ready_for_deferred(self) -> bool:
+        for kind in self._kinds:
+            if kind.key in self._deferred:
+                continue
+            if not self._kind_settled(kind):
+                return False
+        return True
+
+    def _kind_states(self, kind: Kind) -> list[tuple[State, str]] | None:
+        view = self._views.get(kind.key)
+        if view is None or view.switching:
+            return None
+        states = [self._states.get((kind.key, ns), ("loading", "")) for ns in view.informers]
+        return states or None
+
+    def _kind_settled(self, kind: Kind) -> bool:
+        states = self._kind_states(kind)
+        if states is None:
+            return False
+        view = self._views[kind.key]
+        return all(
+            s in _SETTLED and not (s == "forbidden" and view.mode == "cluster" and kind.namespaced)
+            for s, _ in states
+        )
 
     def _aggregate(self) -> CacheStatus:
-        states = list(self._states.values())
-        unreachable = [message for state, message in states if state == "unreachable"]
+        every = [s for k in self._kinds for s in (self._kind_states(k) or [])]
+        unreachable = [message for state, message in every if state == "unreachable"]
         if unreachable:
             return Unreachable(unreachable[0])
-        if len(self._settled) < len(states):
-            return Loading(len(self._settled), len(states))
-        degraded = [message for state, message in states if state == "degraded"]
-        return Degraded(degraded[0]) if degraded else Synced()
-
-    def _emit_status(self, status: CacheStatus) -> None:
-        self._batcher.add([status])
+        degraded = [message for state, message in every if state == "degraded"]
+        if degraded:
+            return Degraded(degraded[0])
+        done = sum(1 for k in self._kinds if self._kind_settled(k))
+        if done < len(self._kinds):
+            return Loading(done, len(self._kinds))
+        return Synced()
 
     def _deliver(self, items: list[Change | CacheStatus]) -> None:
         """Hand changes and statuses to the callbacks in the order they happened."""
@@ -303,254 +531,16 @@ class ClusterCache:
         except Exception:
             log.exception("a cache callback failed")
 
-    def _stopped(self) -> bool:
-        return self._stopping.is_set()
 
-    def _wait(self, seconds: float) -> None:
-        self._stopping.wait(seconds)
-
-
-class _Interrupted(ClusterError):
-    """A watch stream broke after it had started."""
-
-
-class _Informer:
-    """The list-then-watch loop of one kind, on its own thread."""
-
-    def __init__(self, cache: ClusterCache, kind: Kind) -> None:
-        self._cache = cache
-        self._kind = kind
-        self._client = cache._client
-        self._backoff = Backoff(1.0, 30.0, jitter=0.2)
-        self._response: urllib3.BaseHTTPResponse | None = None
-        self._thread = threading.Thread(
-            target=self._run, name=f"informer-{kind.plural}", daemon=True
-        )
-        metadata_only = kind.key == SECRET.key
-        self._list_accept = (
-            f"{_METADATA_LIST},application/json"
-            if metadata_only
-            else "application/json"
-        )
-        self._watch_accept = (
-            f"{_METADATA_OBJECT},application/json"
-            if metadata_only
-            else "application/json"
-        )
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def interrupt(self) -> None:
-        api.interrupt(self._response)
-
-    def join(self, timeout: float) -> None:
-        self._thread.join(timeout)
-
-    def _run(self) -> None:
-        version: str | None = None
-        while not self._cache._stopped():
-            try:
-                if version is None:
-                    version = self._list()
-                version, healthy = self._watch(version)
-                if healthy:
-                    self._backoff.reset()
-                else:
-                    self._pause()
-            except api.Expired as exc:
-                log.warning("%s: %s; listing again", self._kind.plural, exc)
-                version = None
-            except AccessDenied as exc:
-                self._fail("denied", str(exc))
-            except ConnectionFailed as exc:
-                self._fail("unreachable", str(exc))
-            except ClusterError as exc:
-                self._fail("degraded", str(exc))
-            except Exception as exc:
-                log.exception("the informer for %s failed", self._kind.plural)
-                self._fail(
-                    "degraded", f"The watch of {self._kind.plural} failed: {exc}"
-                )
-
-    def _fail(self, state: _KindState, message: str) -> None:
-        if self._cache._stopped():
-            return
-        if state != "denied":
-            log.warning("%s: %s", self._kind.plural, message)
-        self._cache._set_state(self._kind, state, message)
-        self._pause()
-
-    def _pause(self) -> None:
-        self._cache._wait(self._backoff.next_delay())
-
-    def _list(self) -> str:
-        """List every page, replace the kind's objects, and return the list's version."""
-        items: dict[ObjKey, dict[str, Any]] = {}
-        version = ""
-        token = ""
-        path = self._kind.collection_path()
-        while True:
-            query = [("limit", str(PAGE_SIZE))] + (
-                [("continue", token)] if token else []
-            )
-            raw = api.request(
-                self._client,
-                path,
-                query,
-                accept=self._list_accept,
-                headers={"Accept-Encoding": "gzip"},
-            )
-            self._response = raw
-            try:
-                body = api.read_json(self._client, raw, path)
-            finally:
-                self._response = None
-            for item in body.get("items") or []:
-                obj = self._normalize(item)
-                items[_obj_key(obj)] = obj
-            metadata = body.get("metadata") or {}
-            version = str(metadata.get("resourceVersion") or version)
-            token = str(metadata.get("continue") or "")
-            if not token or self._cache._stopped():
-                break
-        self._cache._replace(self._kind, items)
-        self._cache._set_state(self._kind, "synced")
-        log.debug("listed %d %s at version %s", len(items), self._kind.plural, version)
-        return version
-
-    def _watch(self, version: str) -> tuple[str, bool]:
-        """Watch from ``version`` until the stream ends; return the last version seen."""
-        query = [
-            ("watch", "true"),
-            ("allowWatchBookmarks", "true"),
-            ("resourceVersion", version),
-            ("timeoutSeconds", str(self._cache._watch_timeout)),
-        ]
-        raw = api.request(
-            self._client,
-            self._kind.collection_path(),
-            query,
-            accept=self._watch_accept,
-            timeout=(10, self._cache._watch_timeout + 30),
-        )
-        self._response = raw
-        if self._cache._stopped():
-            api.interrupt(raw)
-        self._cache._set_state(self._kind, "synced")
-        started = time.monotonic()
-        version, events = self._read_events(raw, version)
-        healthy = events > 0 or time.monotonic() - started >= 1.0
-        return version, healthy
-
-    def _read_events(
-        self, raw: urllib3.BaseHTTPResponse, version: str
-    ) -> tuple[str, int]:
-        buffer = bytearray()
-        events = 0
-        try:
-            for chunk in api.iter_chunks(raw):
-                buffer += chunk
-                while (end := buffer.find(b"\n")) >= 0:
-                    line = bytes(buffer[:end])
-                    del buffer[: end + 1]
-                    if line.strip():
-                        version = self._handle(line, version)
-                        events += 1
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raw.close()
-            if self._cache._stopped():
-                return version, events
-            raise _Interrupted(
-                f"The watch of {self._kind.plural} on {self._cache.server} broke; "
-                "reconnecting"
-            ) from exc
-        finally:
-            self._response = None
-        raw.release_conn()
-        return version, events
-
-    def _handle(self, line: bytes, version: str) -> str:
-        """Apply one watch event and return the newest resource version."""
-        try:
-            event = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            log.warning("%s: skipped a watch line that is not JSON", self._kind.plural)
-            return version
-        event_type = event.get("type")
-        obj = event.get("object") or {}
-        if event_type == "ERROR":
-            raise _watch_error(self._kind, obj)
-        new_version = str((obj.get("metadata") or {}).get("resourceVersion") or version)
-        if event_type in ("ADDED", "MODIFIED", "DELETED"):
-            self._cache._apply(self._kind, event_type, self._normalize(obj))
-        return new_version
-
-    def _normalize(self, obj: dict[str, Any]) -> dict[str, Any]:
-        obj["kind"] = self._kind.kind
-        obj["apiVersion"] = self._kind.api_version
-        if self._kind.key == SECRET.key:
-            obj.pop("data", None)
-            obj.pop("stringData", None)
-        return obj
-
-
-def _watch_error(kind: Kind, status: dict[str, Any]) -> ClusterError:
-    code = status.get("code")
-    message = str(status.get("message") or "the watch failed")
-    if code == 410:
-        return api.Expired(message)
-    if code in (401, 403):
-        return AccessDenied(f"No access: {message}")
-    return ClusterError(f"The watch of {kind.plural} failed: {message}")
-
-
-def _private_client(api_client: ApiClient, pool_size: int) -> ApiClient:
-    """A client on the same configuration with a pool big enough for every watch."""
-    configuration = copy.copy(api_client.configuration)
-    configuration.connection_pool_maxsize = max(
-        pool_size, configuration.connection_pool_maxsize or 0
-    )
-    return ApiClient(configuration=configuration)
-
-
-def _obj_key(obj: dict[str, Any]) -> ObjKey:
-    metadata = obj.get("metadata") or {}
-    return (str(metadata.get("namespace") or ""), str(metadata.get("name") or ""))
-
-
-def _identity(obj: dict[str, Any]) -> tuple[str, ...]:
-    metadata = obj.get("metadata") or {}
-    uid = metadata.get("uid")
-    return (str(uid),) if uid else _obj_key(obj)
-
-
-def _version(obj: dict[str, Any]) -> str:
-    return str((obj.get("metadata") or {}).get("resourceVersion") or "")
-
-
-def _diff(
-    kind: Kind, old: dict[ObjKey, dict[str, Any]], new: dict[ObjKey, dict[str, Any]]
-) -> Iterable[Change]:
-    for key, obj in new.items():
-        previous = old.get(key)
-        if previous is None:
-            yield Change("ADDED", kind, obj)
-        elif _identity(previous) != _identity(obj):
-            yield Change("DELETED", kind, previous)
-            yield Change("ADDED", kind, obj)
-        elif _version(previous) != _version(obj):
-            yield Change("MODIFIED", kind, obj)
-    for key, previous in old.items():
-        if key not in new:
-            yield Change("DELETED", kind, previous)
+def _live(view: _View) -> list[Informer]:
+    return [i for i in view.informers.values() if i is not None]
 
 
 def coalesce(changes: list[Change]) -> list[Change]:
     """Fold several changes of one object in a batch into one, in first-seen order."""
     merged: dict[tuple[Any, ...], Change] = {}
     for change in changes:
-        ident = (change.kind.key, *_identity(change.obj))
+        ident = (change.kind.key, *identity(change.obj))
         previous = merged.get(ident)
         if previous is None:
             merged[ident] = change

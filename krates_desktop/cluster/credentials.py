@@ -210,6 +210,9 @@ class ExecPlugin(Credentials):
     def install(self, configuration: Configuration) -> None:
         super().install(configuration)
         configuration.refresh_api_key_hook = self._hook
+        # The client calls the hook only for keys it holds: hold one until the
+        # plugin has run (lazily, on the first request).
+        configuration.api_key.setdefault("BearerToken", "Bearer ")
 
     def _hook(self, configuration: Configuration) -> None:
         self.refresh(configuration)

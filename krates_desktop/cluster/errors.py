@@ -26,3 +26,7 @@ class AccessDenied(ClusterError):
 
 class NotFound(ClusterError):
     """The object or resource asked for does not exist (HTTP 404)."""
+
+
+class Unauthorized(AccessDenied):
+    """The cluster rejected the credentials themselves (HTTP 401)."""

@@ -1,14 +1,24 @@
 """An interactive exec session into a container, the equivalent of ``kubectl exec -it``.
 
-The session opens the exec WebSocket through the official client with a TTY and
-reads it on a worker thread. Output stays raw bytes (the client's ``binary``
-mode) because the terminal model decodes UTF-8 itself; input goes out on the
-stdin channel and window sizes on the resize channel, both as binary frames.
-The end of the session is a status value: the exit code, a disconnect, or a
-failure worded for the person at the keyboard. Exec input and output are never
-logged.
+The session dials the exec WebSocket itself (:func:`~.transport.open_websocket`,
+so proxies apply), offering ``v5.channel.k8s.io`` and ``v4.channel.k8s.io``, and
+reads it on a worker thread. Output stays raw bytes because the terminal model
+decodes UTF-8 itself; input goes out on the stdin channel and window sizes on the
+resize channel, both as binary frames. Exec input and output are never logged.
 
-Limitations: the session does not reconnect by itself; the UI offers that.
+Without a command the session tries ``bash``, then ``sh``, ``ash`` and
+``/busybox/sh``, moving on when the container has no such program; it reports
+:class:`Connected` once the shell has spoken (or stayed quiet for a second), and
+only then sends what was typed meanwhile. Before dialing it reads the pod, so a
+pod that has finished, a container that is not running and a container that does
+not exist each get their own message, as do a 403 and a container without any
+shell. A 401 refreshes the credentials once; a 429 waits as the server asks.
+
+Every session counts against the context's cap on shells (:mod:`.streams`).
+
+Limitations: the session does not reconnect by itself; the UI offers that. No
+ephemeral debug container is added for images without a shell; the message says
+how to add one.
 """
 
 from __future__ import annotations
@@ -17,37 +27,36 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from kubernetes.client import ApiClient, CoreV1Api
-from kubernetes.client.exceptions import ApiException
-from kubernetes.stream import stream
-from kubernetes.stream.ws_client import (
-    ERROR_CHANNEL,
-    RESIZE_CHANNEL,
-    STDERR_CHANNEL,
-    STDIN_CHANNEL,
-    STDOUT_CHANNEL,
-    WSClient,
-)
-from websocket import WebSocketException
+import websocket
+from kubernetes.client import ApiClient
 
-from krates_desktop.cluster import api
+from krates_desktop.cluster import api, streams
+from krates_desktop.cluster.errors import ClusterError, NotFound
+from krates_desktop.cluster.streams import LimitReached
+from krates_desktop.cluster.transport import new_api_client, open_websocket
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SHELL = ["/bin/sh", "-c", "command -v bash >/dev/null && exec bash || exec sh"]
+SHELLS: tuple[tuple[str, ...], ...] = (("bash",), ("sh",), ("ash",), ("/busybox/sh",))
+PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
 
-# An exit with one of these codes this soon after connecting means no shell ran.
-_NO_SHELL_CODES = (126, 127)
-_NO_SHELL_WINDOW = 2.0
-_NO_SHELL_WORDS = (
+STDIN, STDOUT, STDERR, STATUS, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
+
+# An exit with one of these codes this soon after connecting means nothing ran.
+_NOT_FOUND_CODES = (126, 127)
+_NOT_FOUND_WINDOW = 2.0
+_NOT_FOUND_WORDS = (
     "no such file or directory",
     "executable file not found",
-    "not found in $PATH",
+    "not found in $path",
+    "command not found",
 )
+_QUIET_SECONDS = 1.0
 _POLL_SECONDS = 0.1
 
 
@@ -77,12 +86,25 @@ class Disconnected:
 
 @dataclass(frozen=True)
 class Failed:
-    """The session could not start; ``message`` is what to show."""
+    """The session could not start; ``message`` is what to show.
+
+    ``limit`` is set when the context's cap on shells was reached; its
+    ``close_oldest()`` frees a place.
+    """
 
     message: str
+    limit: LimitReached | None = field(default=None, compare=False)
 
 
 SessionStatus = Connecting | Connected | Exited | Disconnected | Failed
+
+
+class _ConnectError(Exception):
+    """The exec stream could not be opened; the message is what to show."""
+
+
+class _NoSuchCommand(Exception):
+    """The container has no such program: try the next shell."""
 
 
 class ExecSession:
@@ -96,23 +118,26 @@ class ExecSession:
         container: str | None,
         on_output: Callable[[bytes], None],
         on_status: Callable[[SessionStatus], None],
-        command: Sequence[str] = DEFAULT_SHELL,
+        command: Sequence[str] | None = None,
     ) -> None:
         self._configuration = api_client.configuration
+        self._context = streams.context_of(api_client.configuration)
         self._namespace = namespace
         self._pod = pod
         self._container = container
         self._on_output = on_output
         self._on_status = on_status
-        self._command = list(command)
+        self._commands = [tuple(command)] if command else list(SHELLS)
+        self._explicit = bool(command)
         self._lock = threading.Lock()
-        self._ws: WSClient | None = None
+        self._ws: websocket.WebSocket | None = None
+        self._live = False
         self._pending_input = bytearray()
         self._size: tuple[int, int] | None = None
         self._closing = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, name=f"exec-{pod}", daemon=True
-        )
+        self._entry: streams.StreamEntry | None = None
+        self.command: tuple[str, ...] | None = None
+        self._thread = threading.Thread(target=self._run, name=f"exec-{pod}", daemon=True)
 
     def __repr__(self) -> str:
         container = f"/{self._container}" if self._container else ""
@@ -120,21 +145,28 @@ class ExecSession:
 
     def start(self) -> None:
         """Connect on a worker thread; the status goes ``Connecting`` then ``Connected``."""
+        try:
+            self._entry = streams.BOOK.open("shell", self._context, repr(self), self.close)
+        except LimitReached as exc:
+            log.warning("%r not opened: %s", self, exc)
+            self._status(Failed(str(exc), limit=exc))
+            self._closing.set()
+            return
         self._thread.start()
 
     def write(self, data: bytes) -> None:
         """Send ``data`` to the shell's stdin (queued until the session is connected)."""
         with self._lock:
-            if self._ws is None:
+            if not self._live:
                 self._pending_input += data
                 return
-            self._send(STDIN_CHANNEL, data)
+            self._send(STDIN, data)
 
     def resize(self, cols: int, rows: int) -> None:
         """Tell the remote TTY its size (sent once connected if called earlier)."""
         with self._lock:
             self._size = (cols, rows)
-            if self._ws is not None:
+            if self._live:
                 self._send_size()
 
     def close(self) -> None:
@@ -143,6 +175,8 @@ class ExecSession:
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the worker has ended; True if it did within ``timeout``."""
+        if not self._thread.is_alive() and self._thread.ident is None:
+            return True
         self._thread.join(timeout)
         return not self._thread.is_alive()
 
@@ -151,55 +185,90 @@ class ExecSession:
     def _run(self) -> None:
         self._status(Connecting())
         try:
-            ws = self._connect()
+            self._status(self._session())
         except _ConnectError as exc:
             log.error("%r failed: %s", self, exc)
             self._status(Failed(str(exc)))
-            return
-        connected_at = time.monotonic()
-        with self._lock:
-            self._ws = ws
-            if self._size is not None:
-                self._send_size()
-            if self._pending_input:
-                self._send(STDIN_CHANNEL, bytes(self._pending_input))
-                self._pending_input.clear()
-        log.info("%r connected", self)
-        self._status(Connected())
-        self._status(self._pump(ws, connected_at))
+        finally:
+            streams.BOOK.closed(self._entry)
 
-    def _connect(self) -> WSClient:
-        # stream() swaps call_api on the client it is given, so the session uses a
-        # client of its own and never disturbs requests on other threads.
-        client = ApiClient(configuration=self._configuration)
-        kwargs: dict[str, Any] = {
-            "command": self._command,
-            "stdin": True,
-            "stdout": True,
-            "stderr": True,
-            "tty": True,
-            "_preload_content": False,
-            "binary": True,
-        }
-        if self._container:
-            kwargs["container"] = self._container
+    def _session(self) -> SessionStatus:
+        self._check_pod()
+        for command in self._commands:
+            ws = self._connect(command)
+            try:
+                return self._serve(ws, command)
+            except _NoSuchCommand:
+                log.info("%r: %s is not in the container", self, command[0])
+                continue
+            finally:
+                self._close_socket(ws)
+        return Failed(self._no_command_message())
+
+    def _no_command_message(self) -> str:
+        where = f"container {self._container or self._pod}"
+        if self._explicit:
+            return f"{self._commands[0][0]} was not found in {where}"
+        tried = ", ".join(c[0] for c in SHELLS)
+        return (
+            f"no shell found in {where} (tried {tried}); the image may have none: "
+            "kubectl debug can add a debug container with one"
+        )
+
+    def _check_pod(self) -> None:
+        """Read the pod first, as kubectl does, to say clearly why exec cannot work."""
+        client = new_api_client(self._configuration, pool_size=1)
+        path = f"/api/v1/namespaces/{self._namespace}/pods/{self._pod}"
         try:
-            ws: WSClient = stream(
-                CoreV1Api(client).connect_get_namespaced_pod_exec,
-                self._pod,
-                self._namespace,
-                **kwargs,
-            )
-        except ApiException as exc:
-            raise self._connect_error(exc) from exc
+            pod = api.get_json(client, path, kind="get")
+        except NotFound as exc:
+            raise _ConnectError(f"pod {self._pod} not found in ns/{self._namespace}") from exc
+        except api.AccessDenied:
+            return  # Some users may exec without reading pods: let exec decide.
+        except ClusterError as exc:
+            raise _ConnectError(str(exc)) from exc
         finally:
             client.close()
-        return ws
+        problem = _pod_problem(pod, self._container)
+        if problem:
+            raise _ConnectError(problem)
 
-    def _connect_error(self, exc: ApiException) -> _ConnectError:
-        cause = exc.__context__
-        status = int(getattr(cause, "status_code", 0) or exc.status or 0)
-        body = getattr(cause, "resp_body", None)
+    def _connect(self, command: Sequence[str]) -> websocket.WebSocket:
+        query = [("command", part) for part in command]
+        query += [("stdin", "true"), ("stdout", "true"), ("stderr", "true"), ("tty", "true")]
+        if self._container:
+            query.append(("container", self._container))
+        path = f"/api/v1/namespaces/{self._namespace}/pods/{self._pod}/exec"
+        refreshed = False
+        throttled = 0
+        while True:
+            started = time.monotonic()
+            try:
+                ws = open_websocket(self._configuration, path, query, PROTOCOLS)
+            except websocket.WebSocketBadStatusException as exc:
+                status = int(exc.status_code or 0)
+                streams.BOOK.record(self._context, "exec", time.monotonic() - started, f"exec {status}")
+                if status == 401 and not refreshed:
+                    refreshed = True
+                    if api.refresh_credentials(_Holder(self._configuration)):
+                        continue
+                if status == 429 and throttled < api.THROTTLE_RETRIES:
+                    throttled += 1
+                    self._closing.wait(_retry_after(exc))
+                    continue
+                raise self._connect_error(status, exc.resp_body) from exc
+            except (websocket.WebSocketException, OSError) as exc:
+                streams.BOOK.record(self._context, "exec", time.monotonic() - started, "exec failed")
+                raise _ConnectError(
+                    f"Cannot reach the cluster API at {self._configuration.host}: "
+                    f"{api.failure_reason(exc)}"
+                ) from exc
+            except ClusterError as exc:
+                raise _ConnectError(str(exc)) from exc
+            streams.BOOK.record(self._context, "exec", time.monotonic() - started)
+            return ws
+
+    def _connect_error(self, status: int, body: Any) -> _ConnectError:
         _, message = api.status_message(body)
         if status in (401, 403):
             return _ConnectError(
@@ -207,44 +276,63 @@ class ExecSession:
             )
         if status == 404:
             return _ConnectError(f"pod {self._pod} not found in ns/{self._namespace}")
-        if status:
-            return _ConnectError(message or f"The exec request failed ({status})")
-        reason = api.failure_reason(cause) if cause else str(exc.reason)
-        return _ConnectError(
-            f"Cannot reach the cluster API at {self._configuration.host}: {reason}"
-        )
+        return _ConnectError(message or f"The exec request failed ({status})")
 
-    def _pump(self, ws: WSClient, connected_at: float) -> SessionStatus:
+    def _serve(self, ws: websocket.WebSocket, command: Sequence[str]) -> SessionStatus:
         """Forward output until the session ends; return the final status."""
+        connected_at = time.monotonic()
+        probing = not self._explicit
+        if not probing:
+            self._go_live(ws, command)
+        ws.settimeout(_POLL_SECONDS)
         status_bytes = bytearray()
         broken = ""
-        try:
-            while ws.is_open() and not self._closing.is_set():
-                ws.update(timeout=_POLL_SECONDS)
-                status_bytes += self._drain(ws)
-        except (WebSocketException, OSError, ValueError) as exc:
-            broken = str(exc) or type(exc).__name__
-        status_bytes += self._drain(ws)
+        while not self._closing.is_set():
+            if probing and time.monotonic() - connected_at >= _QUIET_SECONDS:
+                probing = False
+                self._go_live(ws, command)
+            try:
+                opcode, frame = ws.recv_data()
+            except websocket.WebSocketTimeoutException:
+                continue
+            except (websocket.WebSocketException, OSError, ValueError) as exc:
+                broken = str(exc) or type(exc).__name__
+                break
+            if opcode == websocket.ABNF.OPCODE_CLOSE:
+                break
+            if not frame or opcode not in (websocket.ABNF.OPCODE_BINARY, websocket.ABNF.OPCODE_TEXT):
+                continue
+            channel, data = frame[0], bytes(frame[1:])
+            if channel in (STDOUT, STDERR) and data:
+                if probing:
+                    probing = False
+                    self._go_live(ws, command)
+                self._output(data)
+            elif channel == STATUS:
+                status_bytes += data
         with self._lock:
-            self._ws = None
-        self._close_socket(ws)
+            self._ws, self._live = None, False
         if self._closing.is_set():
             return Disconnected("closed")
         if status_bytes:
-            return self._final_status(
-                bytes(status_bytes), time.monotonic() - connected_at
-            )
+            return self._final_status(bytes(status_bytes), time.monotonic() - connected_at, probing)
+        if probing:
+            raise _NoSuchCommand()
         return Disconnected(broken or "the connection closed")
 
-    def _drain(self, ws: WSClient) -> bytes:
-        """Forward buffered output; return whatever arrived on the status channel."""
-        for channel in (STDOUT_CHANNEL, STDERR_CHANNEL):
-            data = ws.read_channel(channel)
-            if data:
-                self._output(bytes(data))
-        return bytes(ws.read_channel(ERROR_CHANNEL) or b"")
+    def _go_live(self, ws: websocket.WebSocket, command: Sequence[str]) -> None:
+        with self._lock:
+            self._ws, self._live = ws, True
+            self.command = tuple(command)
+            if self._size is not None:
+                self._send_size()
+            if self._pending_input:
+                self._send(STDIN, bytes(self._pending_input))
+                self._pending_input.clear()
+        log.info("%r connected", self)
+        self._status(Connected())
 
-    def _final_status(self, raw: bytes, elapsed: float) -> SessionStatus:
+    def _final_status(self, raw: bytes, elapsed: float, probing: bool) -> SessionStatus:
         try:
             status = orjson.loads(raw)
         except orjson.JSONDecodeError:
@@ -253,35 +341,36 @@ class ExecSession:
             return Exited(0)
         code = _exit_code(status)
         message = str(status.get("message") or "")
-        soon = elapsed < _NO_SHELL_WINDOW
         lowered = message.lower()
-        no_shell = (code in _NO_SHELL_CODES and soon) or (
-            code is None and any(word in lowered for word in _NO_SHELL_WORDS)
+        soon = elapsed < _NOT_FOUND_WINDOW
+        missing = (code in _NOT_FOUND_CODES and soon) or (
+            code is None and any(word in lowered for word in _NOT_FOUND_WORDS)
         )
-        if no_shell:
-            return Failed(f"no shell found in container {self._container or self._pod}")
+        if missing and (probing or self._explicit):
+            raise _NoSuchCommand()
         if code is not None:
             return Exited(code)
         return Failed(message or "the command failed")
 
-    def _close_socket(self, ws: WSClient) -> None:
+    def _close_socket(self, ws: websocket.WebSocket) -> None:
         try:
             ws.close(timeout=1)
-        except (WebSocketException, OSError, ValueError):
+        except (websocket.WebSocketException, OSError, ValueError):
             pass
 
     def _send(self, channel: int, data: bytes) -> None:
         """Write one frame; the caller holds the lock."""
-        assert self._ws is not None
+        if self._ws is None:
+            return
         try:
-            self._ws.write_channel(channel, data)
-        except (WebSocketException, OSError, ValueError) as exc:
+            self._ws.send_binary(bytes([channel]) + data)
+        except (websocket.WebSocketException, OSError, ValueError) as exc:
             log.warning("%r could not send: %s", self, type(exc).__name__)
 
     def _send_size(self) -> None:
         assert self._size is not None
         cols, rows = self._size
-        self._send(RESIZE_CHANNEL, orjson.dumps({"Width": cols, "Height": rows}))
+        self._send(RESIZE, orjson.dumps({"Width": cols, "Height": rows}))
 
     def _output(self, data: bytes) -> None:
         try:
@@ -290,15 +379,53 @@ class ExecSession:
             log.exception("%r output callback failed", self)
 
     def _status(self, status: SessionStatus) -> None:
-        log.debug("%r status %s", self, status)
+        log.debug("%r status %s", self, type(status).__name__)
         try:
             self._on_status(status)
         except Exception:
             log.exception("%r status callback failed", self)
 
 
-class _ConnectError(Exception):
-    """The exec stream could not be opened; the message is what to show."""
+class _Holder:
+    """Just enough of an API client for :func:`api.refresh_credentials`."""
+
+    def __init__(self, configuration: Any) -> None:
+        self.configuration = configuration
+
+
+def _retry_after(exc: websocket.WebSocketBadStatusException) -> float:
+    headers = exc.resp_headers or {}
+    value = headers.get("retry-after") or headers.get("Retry-After") or "1"
+    try:
+        return max(0.0, min(float(value), api.MAX_RETRY_AFTER))
+    except ValueError:
+        return 1.0
+
+
+def _pod_problem(pod: dict[str, Any], container: str | None) -> str:
+    """Why exec into ``pod`` cannot work, or "" when it may."""
+    name = (pod.get("metadata") or {}).get("name", "")
+    status = pod.get("status") or {}
+    phase = status.get("phase")
+    if phase in ("Succeeded", "Failed"):
+        finished = "completed" if phase == "Succeeded" else "failed"
+        return f"pod {name} is not running (it has {finished}): there is nothing to exec into"
+    names = [c.get("name") for c in (pod.get("spec") or {}).get("containers") or []]
+    names += [c.get("name") for c in (pod.get("spec") or {}).get("ephemeralContainers") or []]
+    if container and names and container not in names:
+        return f"container {container} is not in pod {name} (it has {', '.join(map(str, names))})"
+    wanted = container or (names[0] if names else None)
+    for item in status.get("containerStatuses") or []:
+        if item.get("name") != wanted:
+            continue
+        state = item.get("state") or {}
+        if "waiting" in state:
+            reason = (state["waiting"] or {}).get("reason") or "waiting"
+            return f"container {wanted} is not running yet ({reason})"
+        if "terminated" in state:
+            reason = (state["terminated"] or {}).get("reason") or "terminated"
+            return f"container {wanted} is not running ({reason})"
+    return ""
 
 
 def _exit_code(status: dict[str, Any]) -> int | None:

@@ -8,10 +8,19 @@ file that names them, never against the process's working directory (desktop
 launchers start apps from ``/``). An empty or missing user means anonymous, and a
 context without a namespace means ``default``.
 
+Each context's client configuration is built here: inline certificate data is
+written to private files, ``insecure-skip-tls-verify`` next to a CA is reported
+as a :class:`TlsConflict` until the user chooses, ``proxy-url`` (HTTP, HTTPS,
+SOCKS5) applies to every connection, and the user's token, token file or exec
+plugin becomes a :class:`~krates_desktop.cluster.credentials.Credentials` that
+keeps the token fresh. A context that cannot be used fails alone, with a
+sentence naming its file; the others still work. :class:`KubeconfigWatcher`
+notices files that change on disk.
+
 Limitations: a file in a list of several that does not exist is skipped, as
 kubectl does, and reported in :attr:`Kubeconfig.problems`; only when no file
-exists at all is that an error. Exec credential plugins run through the client,
-which logs their failures instead of raising them.
+exists at all is that an error. The deprecated ``auth-provider`` users and
+impersonation (``as``) are not supported.
 """
 
 from __future__ import annotations
@@ -22,18 +31,25 @@ import copy
 import hashlib
 import logging
 import os
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
-from kubernetes.client import ApiClient
-from kubernetes.config import new_client_from_config_dict
-from kubernetes.config.config_exception import ConfigException
+from kubernetes.client import ApiClient, Configuration
 
+from krates_desktop.cluster.credentials import (
+    Credentials,
+    StaticToken,
+    TokenFile,
+    exec_plugin,
+)
 from krates_desktop.cluster.errors import KubeconfigError
+from krates_desktop.cluster.tempfiles import private_file
+from krates_desktop.cluster.transport import new_api_client, set_proxy
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +69,20 @@ _FILE_LABELS = {
     "tokenFile": "token file",
 }
 
+TlsChoice = Literal["skip-verify", "verify"]
+"""What to do with a cluster that both skips TLS verification and names a CA."""
+
+
+class TlsConflict(KubeconfigError):
+    """A cluster sets insecure-skip-tls-verify and a certificate authority at once."""
+
+    choices: tuple[TlsChoice, ...] = ("skip-verify", "verify")
+
+    def __init__(self, message: str, context: str, cluster: str) -> None:
+        super().__init__(message)
+        self.context = context
+        self.cluster = cluster
+
 
 @dataclass(frozen=True)
 class ContextInfo:
@@ -64,6 +94,7 @@ class ContextInfo:
     user: str
     namespace: str = "default"
     source: Path = field(default_factory=Path)
+    namespace_set: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,11 +115,16 @@ class Kubeconfig:
         current_context: str | None,
         files: list[Path],
         problems: list[str],
+        candidates: list[Path] | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         self._sections = sections
         self._current_context = current_context
         self.files = files
         self.problems = problems
+        self._candidates = candidates if candidates is not None else list(files)
+        self._env = env
+        self._stamps = _stamps(self._candidates)
 
     @classmethod
     def load(
@@ -115,7 +151,16 @@ class Kubeconfig:
             problems.append(f"The current context {current} is not defined in any file")
             current = None
         log.info("loaded kubeconfig from %d file(s)", len(documents))
-        return cls(sections, current, [path for path, _ in documents], problems)
+        files = [path for path, _ in documents]
+        return cls(sections, current, files, problems, candidates, env)
+
+    def changed_on_disk(self) -> bool:
+        """Whether any of the files (or a missing one that now exists) changed."""
+        return _stamps(self._candidates) != self._stamps
+
+    def reload(self) -> Kubeconfig:
+        """The same files read again (raises like :meth:`load`)."""
+        return Kubeconfig.load(list(self._candidates), env=self._env)
 
     @property
     def contexts(self) -> list[ContextInfo]:
@@ -127,8 +172,12 @@ class Kubeconfig:
         """The name of the current context, or None when no file sets a valid one."""
         return self._current_context
 
-    def context(self, name: str) -> ContextInfo:
-        """The context called ``name``; raises :class:`KubeconfigError` if there is none."""
+    def context(self, name: str | None = None) -> ContextInfo:
+        """The context called ``name`` (the current one when None).
+
+        Raises :class:`KubeconfigError` if there is none.
+        """
+        name = self._resolve_name(name)
         entry = self._sections["contexts"].get(name)
         if entry is None:
             files = ", ".join(str(path) for path in self.files)
@@ -137,20 +186,89 @@ class Kubeconfig:
             )
         return self._info(entry)
 
-    def api_client(self, name: str | None = None) -> ApiClient:
-        """A new API client for context ``name`` (the current context when None)."""
+    def api_client(
+        self, name: str | None = None, *, tls_choice: TlsChoice | None = None
+    ) -> ApiClient:
+        """A new API client for context ``name`` (the current context when None).
+
+        Raises :class:`TlsConflict` when the cluster both skips TLS verification and
+        names a CA, until the caller passes the user's ``tls_choice``.
+        """
+        return new_api_client(self.configuration(name, tls_choice=tls_choice))
+
+    def configuration(
+        self, name: str | None = None, *, tls_choice: TlsChoice | None = None
+    ) -> Configuration:
+        """The client configuration of context ``name``: server, TLS, proxy, credentials."""
         info = self.context(self._resolve_name(name))
-        config = self._client_dict(info)
+        cluster = self._cluster_entry(info)
+        _check_files(cluster)
+        configuration = Configuration()
+        configuration.host = info.server.rstrip("/")
+        _apply_tls(configuration, cluster, info.name, tls_choice)
         try:
-            client: ApiClient = new_client_from_config_dict(
-                config_dict=config, context=info.name, persist_config=False
-            )
-        except (ConfigException, ValueError, OSError) as exc:
+            set_proxy(configuration, cluster.body.get("proxy-url") or None)
+        except ValueError as exc:
             raise KubeconfigError(
-                f"The context {info.name} in the kubeconfig at {info.source} "
-                f"cannot be used: {exc}"
+                f"The cluster {cluster.name} in the kubeconfig at {cluster.source} has "
+                f"a proxy-url that cannot be used: {exc}"
             ) from exc
-        return client
+        user = self._user_entry(info)
+        if user is not None:
+            _check_files(user)
+            _apply_client_certificate(configuration, user)
+        credentials = self._credentials(info, user, cluster)
+        credentials.install(configuration)
+        configuration.krates_context = info.name  # type: ignore[attr-defined]
+        configuration.krates_namespace = info.namespace  # type: ignore[attr-defined]
+        return configuration
+
+    def tls_conflict(self, name: str | None = None) -> str | None:
+        """The explanation of a CA plus insecure-skip-tls-verify conflict, or None."""
+        info = self.context(self._resolve_name(name))
+        cluster = self._sections["clusters"].get(info.cluster)
+        if cluster is None or not _has_tls_conflict(cluster.body):
+            return None
+        return _conflict_message(cluster, info.name)
+
+    def auth_method(self, name: str | None = None) -> str:
+        """How context ``name`` authenticates, in a few words (nothing is run)."""
+        info = self.context(self._resolve_name(name))
+        user = self._user_entry(info)
+        body = user.body if user is not None else {}
+        return _auth_text(body)
+
+    def _user_entry(self, info: ContextInfo) -> _Entry | None:
+        user = self._sections["users"].get(info.user) if info.user else None
+        if info.user and user is None:
+            log.warning("context %s names unknown user %s", info.name, info.user)
+        return user if user is not None and user.body else None
+
+    def _credentials(
+        self, info: ContextInfo, user: _Entry | None, cluster: _Entry
+    ) -> Credentials:
+        if user is None:
+            return Credentials()
+        body = user.body
+        if body.get("token"):
+            return StaticToken(str(body["token"]))
+        if body.get("tokenFile"):
+            return TokenFile(Path(str(body["tokenFile"])))
+        exec_config = body.get("exec")
+        if isinstance(exec_config, dict):
+            cluster_info = {**cluster.body, "server": info.server}
+            return exec_plugin(exec_config, user.source, cluster_info, self._env)
+        if body.get("auth-provider"):
+            provider = (body.get("auth-provider") or {}).get("name") or "unknown"
+            raise KubeconfigError(
+                f"The user {user.name} in the kubeconfig at {user.source} uses the "
+                f"{provider} auth-provider, which kubectl no longer supports; switch "
+                "it to an exec credential plugin (kubelogin, gke-gcloud-auth-plugin)"
+            )
+        if body.get("username") or body.get("password"):
+            pair = f"{body.get('username') or ''}:{body.get('password') or ''}"
+            return StaticToken(base64.b64encode(pair.encode()).decode(), "Basic")
+        return Credentials()
 
     def fingerprint(self, name: str | None = None) -> str:
         """The cluster fingerprint: SHA-256 of the CA bundle, else of the normalized server URL."""
@@ -181,6 +299,7 @@ class Kubeconfig:
             user=str(entry.body.get("user") or ""),
             namespace=str(entry.body.get("namespace") or "default"),
             source=entry.source,
+            namespace_set=bool(entry.body.get("namespace")),
         )
 
     def _cluster_entry(self, info: ContextInfo) -> _Entry:
@@ -196,29 +315,6 @@ class Kubeconfig:
                 "has no server address"
             )
         return cluster
-
-    def _client_dict(self, info: ContextInfo) -> dict[str, Any]:
-        """A one-context kubeconfig dict, paths absolute and checked, for the client."""
-        cluster = self._cluster_entry(info)
-        _check_files(cluster)
-        context_body = dict(self._sections["contexts"][info.name].body)
-        users: list[dict[str, Any]] = []
-        user = self._sections["users"].get(info.user) if info.user else None
-        if user is not None and user.body:
-            _check_files(user)
-            users.append({"name": user.name, "user": user.body})
-        else:
-            if info.user and user is None:
-                log.warning("context %s names unknown user %s", info.name, info.user)
-            context_body.pop("user", None)
-        return {
-            "apiVersion": "v1",
-            "kind": "Config",
-            "clusters": [{"name": cluster.name, "cluster": cluster.body}],
-            "users": users,
-            "contexts": [{"name": info.name, "context": context_body}],
-            "current-context": info.name,
-        }
 
 
 def _candidate_paths(paths: list[Path] | None, env: Mapping[str, str]) -> list[Path]:
@@ -354,6 +450,103 @@ def _check_files(entry: _Entry) -> None:
             )
 
 
+def _stamps(paths: list[Path]) -> list[tuple[float, int] | None]:
+    stamps: list[tuple[float, int] | None] = []
+    for path in paths:
+        try:
+            stat = path.stat()
+        except OSError:
+            stamps.append(None)
+            continue
+        stamps.append((stat.st_mtime, stat.st_size))
+    return stamps
+
+
+def _has_tls_conflict(body: dict[str, Any]) -> bool:
+    insecure = body.get("insecure-skip-tls-verify") is True
+    has_ca = bool(body.get("certificate-authority-data") or body.get("certificate-authority"))
+    return insecure and has_ca
+
+
+def _conflict_message(cluster: _Entry, context: str) -> str:
+    return (
+        f"The cluster {cluster.name} in the kubeconfig at {cluster.source} sets "
+        "insecure-skip-tls-verify and also a certificate authority, which kubectl "
+        "refuses; choose to skip verification (the CA is ignored for this cluster) "
+        "or to keep verifying with the CA"
+    )
+
+
+def _decode_data(entry: _Entry, key: str) -> bytes:
+    try:
+        return base64.b64decode(str(entry.body[key]), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise KubeconfigError(
+            f"The kubeconfig at {entry.source} has a {key} for {entry.name} that is "
+            "not valid base64"
+        ) from exc
+
+
+def _apply_tls(
+    configuration: Configuration,
+    cluster: _Entry,
+    context: str,
+    choice: TlsChoice | None,
+) -> None:
+    body = cluster.body
+    insecure = body.get("insecure-skip-tls-verify") is True
+    if _has_tls_conflict(body):
+        if choice is None:
+            raise TlsConflict(_conflict_message(cluster, context), context, cluster.name)
+        insecure = choice == "skip-verify"
+        log.info("cluster %s: TLS conflict resolved as %s", cluster.name, choice)
+    configuration.verify_ssl = not insecure
+    if body.get("tls-server-name"):
+        configuration.tls_server_name = str(body["tls-server-name"])
+    if insecure:
+        return
+    if body.get("certificate-authority-data"):
+        data = _decode_data(cluster, "certificate-authority-data")
+        configuration.ssl_ca_cert = str(private_file(data, ".crt"))
+    elif body.get("certificate-authority"):
+        configuration.ssl_ca_cert = str(body["certificate-authority"])
+
+
+def _apply_client_certificate(configuration: Configuration, user: _Entry) -> None:
+    for key, attribute, suffix in (
+        ("client-certificate", "cert_file", ".crt"),
+        ("client-key", "key_file", ".key"),
+    ):
+        if user.body.get(f"{key}-data"):
+            data = _decode_data(user, f"{key}-data")
+            setattr(configuration, attribute, str(private_file(data, suffix)))
+        elif user.body.get(key):
+            setattr(configuration, attribute, str(user.body[key]))
+    if bool(configuration.cert_file) != bool(configuration.key_file):
+        raise KubeconfigError(
+            f"The user {user.name} in the kubeconfig at {user.source} has a client "
+            "certificate without its key (or a key without its certificate)"
+        )
+
+
+def _auth_text(body: dict[str, Any]) -> str:
+    methods: list[str] = []
+    if body.get("client-certificate") or body.get("client-certificate-data"):
+        methods.append("client certificate")
+    if body.get("token"):
+        methods.append("token")
+    elif body.get("tokenFile"):
+        methods.append(f"token file {body['tokenFile']}")
+    elif isinstance(body.get("exec"), dict):
+        command = body["exec"].get("command") or "?"
+        methods.append(f"exec plugin {command}")
+    elif body.get("auth-provider"):
+        methods.append(f"auth-provider {(body['auth-provider'] or {}).get('name')}")
+    elif body.get("username"):
+        methods.append("basic auth")
+    return " + ".join(methods) or "anonymous"
+
+
 def _ca_bytes(body: dict[str, Any], source: Path) -> bytes | None:
     data = body.get("certificate-authority-data")
     if data:
@@ -376,3 +569,61 @@ def _normalized_url(server: str) -> str:
     host = (parts.hostname or "").lower()
     port = parts.port or (443 if scheme == "https" else 80)
     return f"{scheme}://{host}:{port}{parts.path.rstrip('/')}"
+
+
+class KubeconfigWatcher:
+    """Polls the kubeconfig files and reports a fresh :class:`Kubeconfig` when they change.
+
+    ``on_change`` receives the new config, or the :class:`KubeconfigError` that
+    reading it raised (a file half-written by an editor, say); it runs on the
+    watcher's thread.
+    """
+
+    def __init__(
+        self,
+        config: Kubeconfig,
+        on_change: Callable[[Kubeconfig | KubeconfigError], None],
+        interval: float = 2.0,
+    ) -> None:
+        self.config = config
+        self._on_change = on_change
+        self._interval = interval
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="kubeconfig-watch", daemon=True)
+
+    def start(self) -> KubeconfigWatcher:
+        """Start polling."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop polling."""
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._thread.join(self._interval + 1)
+
+    def _run(self) -> None:
+        seen: list[tuple[float, int] | None] | None = None
+        while not self._stopping.wait(self._interval):
+            if not self.config.changed_on_disk():
+                seen = None
+                continue
+            # Editors write in steps: reload once the files hold still for a tick.
+            stamps = _stamps(self.config._candidates)
+            if stamps != seen:
+                seen = stamps
+                continue
+            seen = None
+            try:
+                fresh: Kubeconfig | KubeconfigError = self.config.reload()
+            except KubeconfigError as exc:
+                fresh = exc
+                # Keep the stamps of what failed so it is reported once per change.
+                self.config._stamps = _stamps(self.config._candidates)
+            else:
+                self.config = fresh
+            log.info("kubeconfig changed on disk")
+            try:
+                self._on_change(fresh)
+            except Exception:
+                log.exception("a kubeconfig change callback failed")

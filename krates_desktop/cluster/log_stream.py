@@ -1,47 +1,59 @@
 """Following a container's log, the way ``kubectl logs --follow`` does, on a worker.
 
-The stream is read as raw bytes, decoded as UTF-8 incrementally with replacement
-characters (a multi-byte character split across chunks stays whole; a stray
-Latin-1 byte costs one character, not the log) and split into lines at LF, CRLF
-or a lone CR. Lines and status values reach the callbacks in order, in batches.
-When the stream ends (the pod restarted, the server timed out) the status
-becomes :class:`Ended` and the stream reconnects with ``sinceSeconds`` covering
-the time since the last line, backing off 1 s, 2 s, 4 s ... up to 30 s.
+The stream is read as raw bytes, decoded incrementally (UTF-8 by default, or a
+charset the user picks) with replacement characters, so a multi-byte character
+split across chunks stays whole and a stray Latin-1 byte costs one character, not
+the log. Text is split into lines at LF, CRLF or a lone CR. Lines and status
+values reach the callbacks in order, in batches; no line is dropped on the way.
 
-Limitations: lines are passed on as the container wrote them (ANSI sequences
-included). A reconnect may repeat lines written in the second of the last line
-received, because ``sinceSeconds`` has a resolution of one second.
+The server is asked for timestamps, which are stripped before the lines are
+handed on (unless asked to keep them). When the stream ends (the container
+restarted, the server timed out, the connection broke) the status becomes
+:class:`Ended` and the stream reconnects with ``sinceTime`` set to the last line's
+second, skipping what it already delivered, so a reconnect neither repeats nor
+loses lines. Reconnects back off 1 s, 2 s, 4 s ... up to 30 s; a 429 waits as the
+server asks; a 401 refreshes the credentials once.
+
+Every open stream counts against the context's cap (:mod:`.streams`); past it
+the stream fails at once with the limit in :attr:`Failed.limit`.
+
+Limitations: resuming relies on the server's timestamps growing; lines a
+container writes with a timestamp older than the last one seen (a clock step
+back) may be missed after a reconnect.
 """
 
 from __future__ import annotations
 
 import codecs
 import logging
-import math
 import re
 import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, cast
+from collections import Counter, deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import urllib3
-from kubernetes.client import ApiClient, CoreV1Api
-from kubernetes.client.exceptions import ApiException
+from kubernetes.client import ApiClient
 
-from krates_desktop.cluster import api
+from krates_desktop.cluster import api, streams
 from krates_desktop.cluster.backoff import Backoff
 from krates_desktop.cluster.batching import Batcher
+from krates_desktop.cluster.errors import ClusterError
+from krates_desktop.cluster.streams import LimitReached
+from krates_desktop.cluster.transport import new_api_client
 
 log = logging.getLogger(__name__)
 
 _BREAK = re.compile(r"\r\n|\r|\n")
+_STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d) ")
 _NOT_STARTED = (
     "waiting to start",
     "ContainerCreating",
     "PodInitializing",
     "not started",
 )
+DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
 
 
 @dataclass(frozen=True)
@@ -56,17 +68,62 @@ class Streaming:
 
 @dataclass(frozen=True)
 class Ended:
-    """The stream ended; it reconnects after a pause."""
+    """The stream ended; it reconnects after a pause (unless it showed a finished run)."""
 
 
 @dataclass(frozen=True)
 class Failed:
-    """The log cannot be read: ``message`` says why, for the person reading it."""
+    """The log cannot be read: ``message`` says why, for the person reading it.
+
+    ``limit`` is set when the context's cap on log streams was reached; its
+    ``close_oldest()`` frees a place.
+    """
 
     message: str
+    limit: LimitReached | None = field(default=None, compare=False)
 
 
 StreamStatus = Connecting | Streaming | Ended | Failed
+
+
+@dataclass(frozen=True)
+class Containers:
+    """A pod's containers for the Logs window: grouped, with the one to open first."""
+
+    init: tuple[str, ...]
+    regular: tuple[str, ...]
+    ephemeral: tuple[str, ...]
+    default: str | None
+
+    def all(self) -> tuple[str, ...]:
+        """Every container, init containers first."""
+        return self.init + self.regular + self.ephemeral
+
+
+def containers_of(pod: Mapping[str, Any]) -> Containers:
+    """The containers of ``pod`` and the default one (annotation, else first regular)."""
+    spec = pod.get("spec") or {}
+
+    def names(key: str) -> tuple[str, ...]:
+        return tuple(str(c.get("name")) for c in spec.get(key) or [] if c.get("name"))
+
+    regular = names("containers")
+    annotations = (pod.get("metadata") or {}).get("annotations") or {}
+    named = annotations.get(DEFAULT_CONTAINER)
+    default = named if named in regular else (regular[0] if regular else None)
+    return Containers(names("initContainers"), regular, names("ephemeralContainers"), default)
+
+
+def previous_available(pod: Mapping[str, Any], container: str) -> bool:
+    """Whether ``container`` has a previous run to show (it restarted at least once)."""
+    status = pod.get("status") or {}
+    for key in ("initContainerStatuses", "containerStatuses", "ephemeralContainerStatuses"):
+        for item in status.get(key) or []:
+            if item.get("name") != container:
+                continue
+            restarted = int(item.get("restartCount") or 0) > 0
+            return restarted or bool((item.get("lastState") or {}).get("terminated"))
+    return False
 
 
 class LineSplitter:
@@ -90,12 +147,64 @@ class LineSplitter:
         return [rest] if rest else []
 
 
+Stamp = tuple[str, int]
+"""A line's timestamp: the second as written, and the nanoseconds."""
+
+
+def split_stamp(line: str) -> tuple[Stamp | None, str]:
+    """(timestamp, text) of a ``timestamps=true`` line; (None, line) without one."""
+    match = _STAMP.match(line)
+    if match is None:
+        return None, line
+    second = match.group(1) + ("Z" if match.group(3) == "Z" else match.group(3))
+    nanos = int((match.group(2) or "0").ljust(9, "0"))
+    return (second, nanos), line[match.end() :]
+
+
+class _Resume:
+    """What the stream delivered last, to skip it when the server sends it again.
+
+    A reconnect asks for everything since the last line's second. The lines the
+    server sends first are then the ones already delivered; they are skipped
+    while they match the record, and the first line that does not match ends the
+    skipping (the server sends lines in the order they were written).
+    """
+
+    def __init__(self, remember: int = 2000) -> None:
+        self.last: Stamp | None = None
+        self._recent: deque[tuple[Stamp, str]] = deque(maxlen=remember)
+        self._replay: Counter[tuple[Stamp, str]] = Counter()
+
+    def since_time(self) -> str | None:
+        return self.last[0] if self.last else None
+
+    def reconnecting(self) -> None:
+        """From now on, drop the lines delivered since the last line's second."""
+        second = self.last[0] if self.last else None
+        self._replay = Counter(line for line in self._recent if line[0][0] == second)
+
+    def accept(self, stamp: Stamp | None, text: str) -> bool:
+        """Whether a line is new; records it when it is."""
+        if stamp is None:
+            return True
+        line = (stamp, text)
+        if self._replay:
+            if self._replay[line] > 0:
+                self._replay[line] -= 1
+                return False
+            self._replay.clear()
+        self.last = stamp
+        self._recent.append(line)
+        return True
+
+
 class _StreamError(Exception):
     """A failure to open the stream, with the status to show and whether to retry."""
 
-    def __init__(self, message: str, retry: bool) -> None:
+    def __init__(self, message: str, retry: bool, wait: float | None = None) -> None:
         super().__init__(message)
         self.retry = retry
+        self.wait = wait
 
 
 class LogStream:
@@ -111,8 +220,13 @@ class LogStream:
         on_status: Callable[[StreamStatus], None],
         tail_lines: int = 500,
         batch_interval: float = 0.05,
+        *,
+        previous: bool = False,
+        timestamps: bool = False,
+        encoding: str = "utf-8",
     ) -> None:
-        self._api = CoreV1Api(api_client)
+        self._client = new_api_client(api_client.configuration, pool_size=1)
+        self._context = streams.context_of(api_client.configuration)
         self._server = api.server_of(api_client)
         self._namespace = namespace
         self._pod = pod
@@ -120,32 +234,43 @@ class LogStream:
         self._on_lines = on_lines
         self._on_status = on_status
         self._tail_lines = tail_lines
+        self._previous = previous
+        self._timestamps = timestamps
+        self._decoder_factory = codecs.getincrementaldecoder(encoding)
         self._stopping = threading.Event()
         self._response: urllib3.BaseHTTPResponse | None = None
-        self._last_line_at: float | None = None
+        self._resume = _Resume()
+        self._entry: streams.StreamEntry | None = None
         self._batcher: Batcher[str | StreamStatus] = Batcher(
             self._deliver, batch_interval, name=f"log-lines-{pod}"
         )
-        self._thread = threading.Thread(
-            target=self._run, name=f"log-{pod}", daemon=True
-        )
+        self._thread = threading.Thread(target=self._run, name=f"log-{pod}", daemon=True)
 
     def __repr__(self) -> str:
         container = f"/{self._container}" if self._container else ""
         return f"<LogStream {self._namespace}/{self._pod}{container}>"
 
     def start(self) -> None:
-        """Open the stream on a worker thread."""
+        """Open the stream on a worker thread (or fail at once past the context's cap)."""
         self._batcher.start()
+        try:
+            self._entry = streams.BOOK.open("log", self._context, repr(self), self.stop)
+        except LimitReached as exc:
+            log.warning("%r not opened: %s", self, exc)
+            self._status(Failed(str(exc), limit=exc))
+            return
         self._thread.start()
 
     def stop(self, timeout: float = 2.0) -> None:
         """Close the stream; no callback runs once this returns."""
         self._stopping.set()
         api.interrupt(self._response)
-        if self._thread.is_alive():
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout)
+        streams.BOOK.closed(self._entry)
+        self._entry = None
         self._batcher.stop()
+        self._client.close()
 
     def _deliver(self, items: list[str | StreamStatus]) -> None:
         """Hand lines and statuses to the callbacks in the order they happened."""
@@ -167,6 +292,7 @@ class LogStream:
 
     def _run(self) -> None:
         backoff = Backoff(1.0, 30.0)
+        first = True
         while not self._stopping.is_set():
             self._status(Connecting())
             try:
@@ -174,67 +300,76 @@ class LogStream:
             except _StreamError as exc:
                 self._status(Failed(str(exc)))
                 if not exc.retry:
-                    return
-                self._stopping.wait(backoff.next_delay())
+                    break
+                self._stopping.wait(max(backoff.next_delay(), exc.wait or 0.0))
                 continue
+            if not first:
+                streams.BOOK.reconnected(self._context, "log")
+            first = False
             self._status(Streaming())
             if self._pump(raw):
                 backoff.reset()
             if self._stopping.is_set():
-                return
+                break
             self._status(Ended())
+            if self._previous:
+                break
+            self._resume.reconnecting()
             self._stopping.wait(backoff.next_delay())
+        streams.BOOK.closed(self._entry)
+
+    def _query(self) -> list[tuple[str, str]]:
+        query = [("follow", "false" if self._previous else "true"), ("timestamps", "true")]
+        if self._container:
+            query.append(("container", self._container))
+        if self._previous:
+            query.append(("previous", "true"))
+        since = self._resume.since_time()
+        if since is None:
+            query.append(("tailLines", str(self._tail_lines)))
+        else:
+            query.append(("sinceTime", since))
+        return query
 
     def _open(self) -> urllib3.BaseHTTPResponse:
-        kwargs: dict[str, Any] = {"follow": True, "_preload_content": False}
-        if self._container:
-            kwargs["container"] = self._container
-        if self._last_line_at is None:
-            kwargs["tail_lines"] = self._tail_lines
-        else:
-            kwargs["since_seconds"] = max(
-                1, math.ceil(time.time() - self._last_line_at)
-            )
+        path = f"/api/v1/namespaces/{self._namespace}/pods/{self._pod}/log"
         try:
-            # With _preload_content=False the client returns the raw response.
-            raw = cast(
-                urllib3.BaseHTTPResponse,
-                self._api.read_namespaced_pod_log(
-                    self._pod, self._namespace, _request_timeout=(10, 3600), **kwargs
-                ),
+            raw = api.request(
+                self._client,
+                path,
+                self._query(),
+                accept="text/plain, */*",
+                timeout=(10, 3600),
+                kind="log",
+                wait=self._stopping.wait,
             )
-        except ApiException as exc:
+        except api.Throttled as exc:
+            raise _StreamError(str(exc), retry=True, wait=exc.retry_after) from exc
+        except ClusterError as exc:
             raise self._error(exc) from exc
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            message = f"Cannot reach the cluster API at {self._server}: {api.failure_reason(exc)}"
-            raise _StreamError(message, retry=True) from exc
         self._response = raw
         if self._stopping.is_set():
             api.interrupt(raw)
         return raw
 
-    def _error(self, exc: ApiException) -> _StreamError:
+    def _error(self, exc: ClusterError) -> _StreamError:
         where = f"pod {self._pod} in ns/{self._namespace}"
-        status = int(exc.status or 0)
-        _, message = api.status_message(exc.body)
-        if status in (401, 403):
+        message = str(exc)
+        if isinstance(exc, api.AccessDenied):
             return _StreamError(f"no access: cannot read the logs of {where}", False)
-        if status == 404:
-            return _StreamError(
-                f"pod {self._pod} not found in ns/{self._namespace}", False
-            )
-        if status == 400 and any(word in message for word in _NOT_STARTED):
-            return _StreamError(f"container not started: {message}", True)
-        if status == 0:
-            text = f"Cannot reach the cluster API at {self._server}: {exc.reason}"
-            return _StreamError(text, True)
-        return _StreamError(
-            message or f"The logs of {where} failed ({status})", status >= 500
-        )
+        if isinstance(exc, api.NotFound):
+            return _StreamError(f"pod {self._pod} not found in ns/{self._namespace}", False)
+        if isinstance(exc, api.ConnectionFailed):
+            return _StreamError(message, True)
+        detail = api.server_message(exc)
+        if any(word in detail for word in _NOT_STARTED):
+            return _StreamError(f"container not started: {detail}", True)
+        status = getattr(exc, "status", 0)
+        return _StreamError(detail or message, retry=status >= 500)
 
     def _pump(self, raw: urllib3.BaseHTTPResponse) -> bool:
         """Read until the stream ends; True when at least one line arrived."""
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        decoder = self._decoder_factory(errors="replace")
         splitter = LineSplitter()
         got_lines = False
         try:
@@ -251,9 +386,13 @@ class LogStream:
             got_lines |= self._emit(tail)
         return got_lines
 
-    def _emit(self, lines: list[str]) -> bool:
-        if not lines:
+    def _emit(self, lines: Sequence[str]) -> bool:
+        kept: list[str] = []
+        for line in lines:
+            stamp, text = split_stamp(line)
+            if self._resume.accept(stamp, text):
+                kept.append(line if self._timestamps else text)
+        if not kept:
             return False
-        self._last_line_at = time.time()
-        self._batcher.add(lines)
+        self._batcher.add(kept)
         return True

@@ -5,17 +5,17 @@ to the CRUD, watch, log and exec handlers. Errors leave as `Status` objects."""
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiohttp import web
 
-from krates_desktop.sandbox import discovery, logs
+from krates_desktop.sandbox import attach, discovery, logs
 from krates_desktop.sandbox import exec as pod_exec
-from krates_desktop.sandbox.auth import USER_KEY, User, authorize
+from krates_desktop.sandbox.auth import USER_KEY, User
 from krates_desktop.sandbox.crud import Resources, read_body, respond
 from krates_desktop.sandbox.negotiation import wants_aggregated_discovery, wants_table
+from krates_desktop.sandbox.rbac import Attributes
 from krates_desktop.sandbox.routes import Target, resolve, verb
 from krates_desktop.sandbox.selectors import selection
 from krates_desktop.sandbox.state import SandboxState
@@ -23,6 +23,7 @@ from krates_desktop.sandbox.status import (
     ApiError,
     bad_request,
     forbidden,
+    forbidden_path,
     method_not_allowed,
     unknown_path,
 )
@@ -33,10 +34,14 @@ logger = logging.getLogger(__name__)
 Json = dict[str, Any]
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 HEALTH_PATHS = ("/healthz", "/readyz", "/livez")
-_ALLOW_REASON = (
-    'RBAC: allowed by ClusterRoleBinding "cluster-admin" of ClusterRole "cluster-admin" '
-    'to Group "system:masters"'
-)
+WARNING_KEY = web.RequestKey("warning", str)
+
+
+async def add_warning(request: web.Request, response: web.StreamResponse) -> None:
+    """Send the deprecation warning of the requested kind, as `Warning: 299 - "..."`."""
+    warning = request.get(WARNING_KEY)
+    if warning:
+        response.headers["Warning"] = f'299 - "{warning}"'
 
 
 @web.middleware
@@ -83,6 +88,11 @@ class Api:
         ):
             return web.Response(text="ok", content_type="text/plain")
         parts = [p for p in path.split("/") if p]
+        is_resource = (parts[:2] == ["api", "v1"] and len(parts) > 2) or (
+            parts[:1] == ["apis"] and len(parts) > 3
+        )
+        if not is_resource:
+            self._authorize_path(request)
         if (
             parts[:1] == ["api"]
             and len(parts) <= 2
@@ -100,6 +110,15 @@ class Api:
         if target is None:
             raise unknown_path()
         return await self._resource(request, target)
+
+    def _authorize_path(self, request: web.Request) -> None:
+        user = request[USER_KEY]
+        verb_name = {"GET": "get", "HEAD": "head"}.get(
+            request.method, request.method.lower()
+        )
+        attrs = Attributes(verb=verb_name, path=request.path)
+        if not self.state.authorizer.decide(user, attrs).allowed:
+            raise forbidden_path(user.name, verb_name, request.path)
 
     # Discovery
 
@@ -143,15 +162,26 @@ class Api:
         if action not in allowed:
             raise method_not_allowed()
         user = request[USER_KEY]
-        if not authorize(user, action, target.resource, target.namespace):
-            raise forbidden(
-                user.name, action, target.resource, kind.group, target.namespace
-            )
+        self._authorize(user, request_attributes(target, action, request.query))
+        if kind.warning:
+            request[WARNING_KEY] = kind.warning
         if not kind.stored:
             return await self._review(request, target, user)
         if target.subresource:
             return await self._subresource(request, target)
         return await self._verb(request, target, action)
+
+    def _authorize(self, user: User, attrs: Attributes) -> None:
+        if not self.state.authorizer.decide(user, attrs).allowed:
+            raise forbidden(
+                user.name,
+                attrs.verb,
+                attrs.resource,
+                attrs.group,
+                attrs.namespace or None,
+                subresource=attrs.subresource,
+                name=attrs.name,
+            )
 
     async def _verb(
         self, request: web.Request, target: Target, action: str
@@ -203,6 +233,8 @@ class Api:
             return await logs.serve_log(request, self.state.logs, pod)
         if sub == "exec":
             return await self._exec(request, target)
+        if sub == "attach":
+            return await attach.serve_attach(request, self.state, target)
         if sub == "scale":
             if method == "GET":
                 return resources.get_scale(target)
@@ -247,30 +279,10 @@ class Api:
                 "(v5.channel.k8s.io or v4.channel.k8s.io), not SPDY"
             )
         spec = next(c for c in pod["spec"]["containers"] if c["name"] == container)
-        env = self._exec_env(pod, spec)
+        env = pod_exec.container_env(pod, spec, state.home)
         return await pod_exec.serve_exec(
             request, argv, env, state.home, state.tracker, image=spec.get("image", "")
         )
-
-    def _exec_env(self, pod: Json, spec: Json) -> dict[str, str]:
-        meta = pod["metadata"]
-        env = {
-            "PATH": os.environ.get(
-                "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-            ),
-            "HOME": str(self.state.home),
-            "HOSTNAME": meta["name"],
-            "POD_NAME": meta["name"],
-            "POD_NAMESPACE": meta["namespace"],
-            "LANG": os.environ.get("LANG", "C.UTF-8"),
-            "KUBERNETES_SERVICE_HOST": "10.96.0.1",
-            "KUBERNETES_SERVICE_PORT": "443",
-            "KUBERNETES_SERVICE_PORT_HTTPS": "443",
-        }
-        for entry in spec.get("env") or []:
-            if isinstance(entry.get("value"), str):
-                env[entry["name"]] = entry["value"]
-        return env
 
     # Access reviews
 
@@ -286,36 +298,77 @@ class Api:
         spec = body.get("spec") or {}
         if kind.plural == "selfsubjectaccessreviews":
             body["status"] = self._access_status(user, spec)
+        elif kind.plural == "selfsubjectrulesreviews":
+            body["status"] = self._rules_status(user, spec)
         else:
-            body["status"] = {
-                "resourceRules": [
-                    {"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}
-                ],
-                "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
-                "incomplete": False,
-            }
+            body["status"] = {"userInfo": _user_info(user)}
         return respond(body, 201)
 
     def _access_status(self, user: User, spec: Json) -> Json:
-        attributes = spec.get("resourceAttributes")
-        if attributes:
-            resource = attributes.get("resource", "")
-            if attributes.get("subresource"):
-                resource += "/" + attributes["subresource"]
-            allowed = authorize(
-                user,
-                attributes.get("verb", ""),
-                resource,
-                attributes.get("namespace") or None,
+        resource = spec.get("resourceAttributes")
+        if resource:
+            attrs = Attributes(
+                verb=resource.get("verb", ""),
+                group=resource.get("group", ""),
+                resource=resource.get("resource", ""),
+                subresource=resource.get("subresource", ""),
+                namespace=resource.get("namespace", ""),
+                name=resource.get("name", ""),
             )
         else:
-            allowed = authorize(
-                user,
-                (spec.get("nonResourceAttributes") or {}).get("verb", ""),
-                "",
-                None,
-            )
-        status: Json = {"allowed": allowed}
-        if allowed:
-            status["reason"] = _ALLOW_REASON
+            url = spec.get("nonResourceAttributes") or {}
+            attrs = Attributes(verb=url.get("verb", ""), path=url.get("path", "") or "/")
+        decision = self.state.authorizer.decide(user, attrs)
+        status: Json = {"allowed": decision.allowed}
+        if decision.reason:
+            status["reason"] = decision.reason
         return status
+
+    def _rules_status(self, user: User, spec: Json) -> Json:
+        namespace = spec.get("namespace", "")
+        resource_rules, url_rules = self.state.authorizer.rules_for(user, namespace)
+        return {
+            "resourceRules": resource_rules,
+            "nonResourceRules": url_rules,
+            "incomplete": False,
+        }
+
+
+def _user_info(user: User) -> Json:
+    info: Json = {"username": user.name}
+    if user.uid:
+        info["uid"] = user.uid
+    info["groups"] = list(user.groups)
+    return info
+
+
+def request_attributes(
+    target: Target, action: str, query: Mapping[str, str]
+) -> Attributes:
+    """The authorization attributes of a resource request, as the API server's
+    request-info filter derives them."""
+    kind = target.kind
+    namespace, name = target.namespace or "", target.name or ""
+    if kind.key == ("", "namespaces") and name:
+        namespace = name  # reading one namespace is reading *in* that namespace
+    if not name and action in ("list", "watch"):
+        name = _exact_name(query.get("fieldSelector", ""))
+    return Attributes(
+        verb=action,
+        group=kind.group,
+        resource=kind.plural,
+        subresource=target.subresource or "",
+        namespace=namespace,
+        name=name,
+    )
+
+
+def _exact_name(selector: str) -> str:
+    """The name a `metadata.name=X` field selector pins a list or watch to."""
+    for term in selector.split(","):
+        key, sep, value = term.partition("=")
+        if sep and key.strip() == "metadata.name" and not value.startswith("="):
+            return value.strip()
+        if key.strip() == "metadata.name" and value.startswith("="):
+            return value[1:].strip()
+    return ""

@@ -258,3 +258,19 @@ def crash_lines(rng: random.Random) -> Lines:
         b"main.main()",
         b"\t/src/cmd/api-server/main.go:61 +0x4a8",
     ]
+
+
+def config_error_lines() -> Lines:
+    """What the audit forwarder prints before it exits: a missing setting."""
+    return [
+        b'level=info msg="loading configuration" source=env',
+        b'level=fatal msg="configuration invalid" error="AUDIT_SINK_URL is not set; '
+        b'refusing to start without a sink"',
+    ]
+
+
+def last_words(container_name: str, rng: random.Random) -> Lines:
+    """The lines a container of this name writes as it fails."""
+    if container_name == "forwarder":
+        return config_error_lines()
+    return crash_lines(rng)

@@ -25,6 +25,11 @@ def parse(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+def now_text() -> str:
+    """The current time as an object timestamp."""
+    return rfc3339(now())
+
+
 def ago(**delta: float) -> str:
     """An object timestamp for `now - timedelta(**delta)`."""
     return rfc3339(now() - timedelta(**delta))

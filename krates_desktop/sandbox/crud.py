@@ -17,13 +17,13 @@ import orjson
 from aiohttp import web
 
 from krates_desktop.sandbox import clock, patch, protobuf
+from krates_desktop.sandbox.defaults import apply_defaults
 from krates_desktop.sandbox.kinds import ResourceKind
 from krates_desktop.sandbox.negotiation import wants_partial_metadata, wants_table
 from krates_desktop.sandbox.routes import Target
 from krates_desktop.sandbox.selectors import (
     Matcher,
     has_selector,
-    label_matcher,
     selection,
 )
 from krates_desktop.sandbox.state import SandboxState
@@ -248,7 +248,7 @@ class Resources:
             meta["name"] = meta["generateName"] + _suffix()
         for key in ("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp"):
             meta.pop(key, None)
-        _default(kind, obj)
+        apply_defaults(kind, obj)
         if "All" in request.query.getall("dryRun", []):
             obj.setdefault("metadata", {})["uid"] = (
                 "00000000-0000-0000-0000-000000000000"
@@ -361,8 +361,8 @@ class Resources:
         return marked
 
     def _empty_namespace(self, name: str) -> None:
-        for kind in self.state.registry:
-            if kind.namespaced and kind.stored:
+        for kind in self.state.registry.stored_kinds():
+            if kind.namespaced:
                 for obj in self.store.list(kind, name):
                     self.store.delete(kind, name, obj["metadata"]["name"])
         namespaces = self.state.kind("", "namespaces")
@@ -525,96 +525,3 @@ def _scale_of(obj: Json) -> Json:
             "selector": format_selector(spec.get("selector")).replace("<none>", ""),
         },
     }
-
-
-def _default(kind: ResourceKind, obj: Json) -> None:
-    """Server-side defaults and validation for the kinds that need them."""
-    name = obj["metadata"]["name"]
-    if kind.key == ("", "pods"):
-        _default_pod(obj, name)
-    elif kind.key == ("", "namespaces"):
-        obj["metadata"].setdefault("labels", {})["kubernetes.io/metadata.name"] = name
-        obj["spec"] = {"finalizers": ["kubernetes"]}
-        obj["status"] = {"phase": "Active"}
-    elif kind.key == ("", "secrets"):
-        obj.setdefault("type", "Opaque")
-        for key, value in (obj.pop("stringData", None) or {}).items():
-            obj.setdefault("data", {})[key] = base64.b64encode(
-                str(value).encode()
-            ).decode()
-    elif kind.key == ("apiextensions.k8s.io", "customresourcedefinitions"):
-        names = (obj.get("spec") or {}).get("names") or {}
-        obj["status"] = {
-            "acceptedNames": names,
-            "storedVersions": [
-                v["name"] for v in obj["spec"].get("versions", []) if v.get("storage")
-            ],
-            "conditions": [
-                {
-                    "type": "Established",
-                    "status": "True",
-                    "reason": "InitialNamesAccepted",
-                    "message": "the initial names have been accepted",
-                    "lastTransitionTime": clock.rfc3339(clock.now()),
-                }
-            ],
-        }
-    elif kind.key in (
-        ("apps", "deployments"),
-        ("apps", "replicasets"),
-        ("apps", "statefulsets"),
-    ):
-        obj.setdefault("spec", {}).setdefault("replicas", 1)
-        obj["status"] = {"observedGeneration": 0, "replicas": 0}
-        _require_selector_match(kind, obj, name)
-
-
-def _require_selector_match(kind: ResourceKind, obj: Json, name: str) -> None:
-    spec = obj.get("spec") or {}
-    selector = spec.get("selector")
-    if not selector:
-        raise invalid(kind.kind, kind.group, name, "spec.selector", "Required value")
-    labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
-    if not label_matcher(format_selector(selector).replace("<none>", ""))(
-        {"metadata": {"labels": labels}}
-    ):
-        raise invalid(
-            kind.kind,
-            kind.group,
-            name,
-            "spec.template.metadata.labels",
-            "Invalid value: `selector` does not match template `labels`",
-        )
-
-
-def _default_pod(obj: Json, name: str) -> None:
-    spec = obj.get("spec") or {}
-    containers = spec.get("containers") or []
-    if not containers:
-        raise invalid("Pod", "", name, "spec.containers", "Required value")
-    for index, entry in enumerate(containers):
-        if not entry.get("name"):
-            raise invalid(
-                "Pod", "", name, f"spec.containers[{index}].name", "Required value"
-            )
-        if not entry.get("image"):
-            raise invalid(
-                "Pod", "", name, f"spec.containers[{index}].image", "Required value"
-            )
-        image = entry["image"]
-        latest = ":" not in image.rsplit("/", 1)[-1] or image.endswith(":latest")
-        entry.setdefault("imagePullPolicy", "Always" if latest else "IfNotPresent")
-        entry.setdefault("terminationMessagePath", "/dev/termination-log")
-        entry.setdefault("terminationMessagePolicy", "File")
-        entry.setdefault("resources", {})
-    spec.setdefault("restartPolicy", "Always")
-    spec.setdefault("dnsPolicy", "ClusterFirst")
-    spec.setdefault("schedulerName", "default-scheduler")
-    spec.setdefault("terminationGracePeriodSeconds", 30)
-    spec.setdefault("serviceAccountName", "default")
-    spec.setdefault("serviceAccount", spec["serviceAccountName"])
-    spec.setdefault("securityContext", {})
-    spec.setdefault("enableServiceLinks", True)
-    spec.setdefault("priority", 0)
-    obj["spec"] = spec
-    obj["status"] = {"phase": "Pending", "qosClass": "BestEffort"}

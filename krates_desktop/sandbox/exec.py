@@ -79,6 +79,28 @@ def kill_group(
             process.send_signal(sig)
 
 
+def container_env(pod: Json, spec: Json, home: Path) -> dict[str, str]:
+    """The environment a process in one of the pod's containers sees."""
+    meta = pod["metadata"]
+    env = {
+        "PATH": os.environ.get(
+            "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        ),
+        "HOME": str(home),
+        "HOSTNAME": meta["name"],
+        "POD_NAME": meta["name"],
+        "POD_NAMESPACE": meta["namespace"],
+        "LANG": os.environ.get("LANG", "C.UTF-8"),
+        "KUBERNETES_SERVICE_HOST": "10.96.0.1",
+        "KUBERNETES_SERVICE_PORT": "443",
+        "KUBERNETES_SERVICE_PORT_HTTPS": "443",
+    }
+    for entry in spec.get("env") or []:
+        if isinstance(entry.get("value"), str):
+            env[entry["name"]] = entry["value"]
+    return env
+
+
 def success_status() -> Json:
     """Channel-3 status of a command that exited 0."""
     return {"metadata": {}, "status": "Success"}
@@ -241,7 +263,7 @@ class ExecSession:
                 cwd=self._cwd,
                 env=env,
                 start_new_session=True,
-                preexec_fn=_take_controlling_tty,
+                preexec_fn=take_controlling_tty,
             )
         except OSError:
             os.close(master)
@@ -437,7 +459,7 @@ class ExecSession:
             kill_group(self._process)
 
 
-def _take_controlling_tty() -> None:
+def take_controlling_tty() -> None:
     """In the child, after setsid: make the PTY slave on fd 0 the controlling tty."""
     assert fcntl is not None and termios is not None
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)

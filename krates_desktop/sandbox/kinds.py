@@ -7,6 +7,7 @@ Discovery, routing, field selectors and tables all read this registry.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,6 +56,11 @@ class ResourceKind:
     printer_columns: tuple[Mapping[str, Any], ...] = ()
     # False for write-only review kinds that are never stored.
     stored: bool = True
+    # False for the extra served versions of a custom resource; objects are filed
+    # under the storage version's kind.
+    storage: bool = True
+    # A deprecation the API server announces in a Warning header.
+    warning: str = ""
 
     @property
     def api_version(self) -> str:
@@ -130,6 +136,7 @@ BUILTIN_KINDS: tuple[ResourceKind, ...] = (
     ResourceKind(
         "", "v1", "Pod", "pods", "pod", True, ("po",), ("all",),
         subresources=(
+            Subresource("attach", ("create", "get")),
             Subresource("exec", ("create", "get")),
             Subresource("log", ("get",)),
             _status(),
@@ -145,6 +152,8 @@ BUILTIN_KINDS: tuple[ResourceKind, ...] = (
     ResourceKind(
         "", "v1", "Endpoints", "endpoints", "endpoints", True, ("ep",),
         table="endpoints",
+        warning="v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 "
+        "EndpointSlice",
     ),
     ResourceKind(
         "", "v1", "ConfigMap", "configmaps", "configmap", True, ("cm",),
@@ -161,10 +170,16 @@ BUILTIN_KINDS: tuple[ResourceKind, ...] = (
     ResourceKind(
         "", "v1", "PersistentVolumeClaim", "persistentvolumeclaims",
         "persistentvolumeclaim", True, ("pvc",), subresources=(_status(),),
-        table="persistentvolumeclaims",
+        fields={"status.phase": ("status", "phase")}, table="persistentvolumeclaims",
+    ),
+    ResourceKind(
+        "", "v1", "PersistentVolume", "persistentvolumes", "persistentvolume", False,
+        ("pv",), subresources=(_status(),), fields={"status.phase": ("status", "phase")},
+        table="persistentvolumes",
     ),
     ResourceKind(
         "", "v1", "ServiceAccount", "serviceaccounts", "serviceaccount", True, ("sa",),
+        table="serviceaccounts",
     ),
     ResourceKind(
         "apps", "v1", "Deployment", "deployments", "deployment", True, ("deploy",),
@@ -195,6 +210,22 @@ BUILTIN_KINDS: tuple[ResourceKind, ...] = (
         subresources=(_status(),), table="ingresses",
     ),
     ResourceKind(
+        "networking.k8s.io", "v1", "IngressClass", "ingressclasses", "ingressclass",
+        False, table="ingressclasses",
+    ),
+    ResourceKind(
+        "storage.k8s.io", "v1", "StorageClass", "storageclasses", "storageclass", False,
+        ("sc",), table="storageclasses",
+    ),
+    ResourceKind(
+        "rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles",
+        "clusterrole", False, table="roles",
+    ),
+    ResourceKind(
+        "rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings",
+        "clusterrolebinding", False, table="rolebindings",
+    ),
+    ResourceKind(
         "rbac.authorization.k8s.io", "v1", "Role", "roles", "role", True,
         table="roles",
     ),
@@ -207,6 +238,10 @@ BUILTIN_KINDS: tuple[ResourceKind, ...] = (
         "customresourcedefinitions", "customresourcedefinition", False,
         ("crd", "crds"), ("api-extensions",), subresources=(_status(),),
         table="customresourcedefinitions",
+    ),
+    ResourceKind(
+        "authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews",
+        "selfsubjectreview", False, verbs=("create",), stored=False,
     ),
     ResourceKind(
         "authorization.k8s.io", "v1", "SelfSubjectAccessReview",
@@ -222,18 +257,46 @@ BUILTIN_KINDS: tuple[ResourceKind, ...] = (
 # fmt: on
 
 
-def kind_from_crd(crd: Mapping[str, Any]) -> ResourceKind | None:
-    """The served kind a CustomResourceDefinition declares, or None if malformed."""
+_VERSION = re.compile(r"^v(\d+)(?:(alpha|beta)(\d+))?$")
+
+
+def version_priority(version: str) -> tuple[int, int, int, str]:
+    """A sort key putting versions in Kubernetes' order: v2, v1, v1beta2, v1beta1,
+    v1alpha1, then anything else alphabetically."""
+    match = _VERSION.match(version)
+    if match is None:
+        return (3, 0, 0, version)
+    major, stage, minor = int(match[1]), match[2], int(match[3] or 0)
+    rank = {None: 0, "beta": 1, "alpha": 2}[stage]
+    return (rank, -major, -minor, version)
+
+
+def kinds_from_crd(crd: Mapping[str, Any]) -> list[ResourceKind]:
+    """The kinds a CustomResourceDefinition serves, one per served version in
+    priority order; none if it is malformed."""
     spec = crd.get("spec") or {}
     names = spec.get("names") or {}
     versions = [v for v in spec.get("versions") or [] if v.get("served", True)]
     if not (spec.get("group") and names.get("plural") and names.get("kind")):
-        return None
-    if not versions:
-        return None
-    version = next((v for v in versions if v.get("storage")), versions[0])
+        return []
+    if not versions or not all(v.get("name") for v in versions):
+        return []
+    storage = next((v for v in versions if v.get("storage")), versions[0])["name"]
+    versions.sort(key=lambda v: version_priority(v["name"]))
+    return [_crd_kind(spec, names, v, v["name"] == storage) for v in versions]
+
+
+def _crd_kind(
+    spec: Mapping[str, Any],
+    names: Mapping[str, Any],
+    version: Mapping[str, Any],
+    storage: bool,
+) -> ResourceKind:
     subresources: list[Subresource] = []
-    if "status" in (version.get("subresources") or {}):
+    declared = version.get("subresources") or {}
+    if "scale" in declared:
+        subresources.append(_scale())
+    if "status" in declared:
         subresources.append(_status())
     return ResourceKind(
         group=spec["group"],
@@ -247,7 +310,13 @@ def kind_from_crd(crd: Mapping[str, Any]) -> ResourceKind | None:
         subresources=tuple(subresources),
         table="custom",
         printer_columns=tuple(version.get("additionalPrinterColumns") or ()),
+        storage=storage,
     )
+
+
+def kind_from_crd(crd: Mapping[str, Any]) -> ResourceKind | None:
+    """The storage version's kind of a CustomResourceDefinition, or None."""
+    return next((k for k in kinds_from_crd(crd) if k.storage), None)
 
 
 class KindRegistry:
@@ -255,35 +324,62 @@ class KindRegistry:
 
     def __init__(self, kinds: Iterable[ResourceKind] = BUILTIN_KINDS) -> None:
         self._kinds: dict[tuple[str, str, str], ResourceKind] = {}
+        self._by_key: dict[tuple[str, str], ResourceKind] = {}
         for kind in kinds:
             self.add(kind)
 
     def add(self, kind: ResourceKind) -> None:
         """Serve `kind` (replacing an earlier definition of the same resource)."""
         self._kinds[(kind.group, kind.version, kind.plural)] = kind
+        if kind.storage or kind.key not in self._by_key:
+            self._by_key[kind.key] = kind
 
     def remove(self, group: str, plural: str) -> None:
         """Stop serving every version of `plural` in `group`."""
         for key in [k for k in self._kinds if k[0] == group and k[2] == plural]:
             del self._kinds[key]
+        self._by_key.pop((group, plural), None)
 
     def lookup(self, group: str, version: str, plural: str) -> ResourceKind | None:
         """The kind served at /apis/group/version/plural, or None."""
         return self._kinds.get((group, version, plural))
 
     def by_key(self, key: tuple[str, str]) -> ResourceKind | None:
-        """The kind filed under the store key (group, plural), or None."""
-        return next((k for k in self._kinds.values() if k.key == key), None)
+        """The (storage version's) kind filed under the store key (group, plural)."""
+        return self._by_key.get(key)
+
+    def by_kind(self, api_version: str, kind: str) -> ResourceKind | None:
+        """The kind served for an object's `apiVersion` and `kind`, or None."""
+        group, _, version = api_version.rpartition("/")
+        return next(
+            (
+                k
+                for k in self._kinds.values()
+                if (k.group, k.version, k.kind) == (group, version, kind) and k.stored
+            ),
+            None,
+        )
 
     def __iter__(self) -> Iterator[ResourceKind]:
         return iter(list(self._kinds.values()))
 
+    def stored_kinds(self) -> list[ResourceKind]:
+        """One kind (the storage version) per stored resource."""
+        return [k for k in self._by_key.values() if k.stored]
+
     def group_versions(self) -> list[tuple[str, str]]:
-        """(group, version) pairs in serving order, core first."""
-        seen: dict[tuple[str, str], None] = {}
+        """(group, version) pairs in serving order, core first, each group's
+        versions by priority."""
+        seen: dict[str, list[str]] = {}
         for kind in self._kinds.values():
-            seen[(kind.group, kind.version)] = None
-        return list(seen)
+            versions = seen.setdefault(kind.group, [])
+            if kind.version not in versions:
+                versions.append(kind.version)
+        return [
+            (group, version)
+            for group, versions in seen.items()
+            for version in sorted(versions, key=version_priority)
+        ]
 
     def in_group_version(self, group: str, version: str) -> list[ResourceKind]:
         """The kinds served under one group/version."""

@@ -19,7 +19,7 @@ from aiohttp import web
 
 from krates_desktop.sandbox import chatter, clock
 from krates_desktop.sandbox.kinds import ResourceKind
-from krates_desktop.sandbox.status import bad_request
+from krates_desktop.sandbox.status import ApiError, bad_request, invalid
 from krates_desktop.sandbox.store import Store, StoredEvent
 
 logger = logging.getLogger(__name__)
@@ -89,6 +89,15 @@ class ContainerLog:
             queue.put_nowait(None)
 
 
+def _interactive(pod: Json | None, container: str) -> bool:
+    """Whether a container's main process is a real one (spec.stdin): its log is
+    what that process writes, not chatter."""
+    for spec in ((pod or {}).get("spec") or {}).get("containers") or []:
+        if spec.get("name") == container:
+            return bool(spec.get("stdin"))
+    return False
+
+
 def _running(status: Json) -> bool:
     return "running" in (status.get("state") or {})
 
@@ -101,6 +110,7 @@ class LogHub:
         self._pods = pods
         self._rng = rng
         self._logs: dict[ContainerKey, ContainerLog] = {}
+        self._pace = 1.0
         store.add_listener(self._on_event)
 
     def log(self, namespace: str, pod: str, container: str) -> ContainerLog:
@@ -116,6 +126,11 @@ class LogHub:
         pod = self._store.get(self._pods, namespace, pod_name)
         status = _container_status(pod, log.name) if pod else None
         if status is None:
+            return
+        if _interactive(pod, log.name):
+            log.run_started = ((status.get("state") or {}).get("running") or {}).get(
+                "startedAt"
+            )
             return
         state = status.get("state") or {}
         last = (status.get("lastState") or {}).get("terminated")
@@ -133,7 +148,7 @@ class LogHub:
                 if not earlier:
                     log.started()
                 self._backfill(log, image, start - earlier, end - earlier, 12)
-                log.write(chatter.crash_lines(self._rng), end - earlier)
+                log.write(chatter.last_words(log.name, self._rng), end - earlier)
             if "running" not in state:
                 return
             log.started()
@@ -149,24 +164,33 @@ class LogHub:
         log.write(chatter.startup_lines(log.name, image), start)
         begin = max(start, end - timedelta(minutes=20))
         count = min(count, int((end - begin).total_seconds() / 0.9))
-        for index in range(count):
-            moment = begin + (end - begin) * (index / count)
+        # The last minute is as busy as the live stream; earlier lines thin out.
+        recent = min(count // 2, int(min((end - begin).total_seconds(), 60) / 0.9))
+        middle = max(begin, end - timedelta(seconds=60))
+        moments = [
+            begin + (middle - begin) * (i / max(count - recent, 1))
+            for i in range(count - recent)
+        ] + [middle + (end - middle) * (i / max(recent, 1)) for i in range(recent)]
+        for moment in moments:
             log.write(log.profile(self._rng, moment), moment)
 
     def tick(self) -> None:
-        """Let every running container that is due write its next line(s)."""
+        """Let every running container that is due write its next line(s).
+
+        Only containers whose log has been read (or that the simulation runs) are
+        fed; the others are back-filled from their start time when first read.
+        """
         now = time.monotonic()
-        for pod in self._store.list(self._pods):
-            meta = pod["metadata"]
-            for status in (pod.get("status") or {}).get("containerStatuses") or []:
-                log = self.log(meta["namespace"], meta["name"], status["name"])
-                if not _running(status):
-                    continue
-                self._notice_start(log, status)
-                if now >= log.next_due:
-                    if log.next_due:
-                        log.write(log.profile(self._rng, clock.now()))
-                    log.next_due = now + self._rng.uniform(0.3, 1.5)
+        for (namespace, name, container), log in list(self._logs.items()):
+            pod = self._store.get(self._pods, namespace, name)
+            status = _container_status(pod, container) if pod else None
+            if status is None or not _running(status) or _interactive(pod, container):
+                continue
+            self._notice_start(log, status)
+            if now >= log.next_due:
+                if log.next_due:
+                    log.write(log.profile(self._rng, clock.now()))
+                log.next_due = now + self._rng.uniform(0.3, 1.5) / self._pace
 
     def _notice_start(self, log: ContainerLog, status: Json) -> None:
         """A container that (re)started since the last tick begins a new run."""
@@ -178,8 +202,9 @@ class LogHub:
         log.run_started = started
         log.write(chatter.startup_lines(log.name, status.get("image", "")))
 
-    async def run(self) -> None:
-        """Feed the logs until cancelled."""
+    async def run(self, pace: float = 1.0) -> None:
+        """Feed the logs until cancelled; `pace` 2.0 writes twice as often."""
+        self._pace = pace
         while True:
             try:
                 self.tick()
@@ -253,8 +278,9 @@ class LogOptions:
     limit_bytes: int | None
 
     @classmethod
-    def parse(cls, query: Mapping[str, str]) -> LogOptions:
-        """Read and validate the query."""
+    def parse(cls, query: Mapping[str, str], pod: str = "") -> LogOptions:
+        """Read the query and validate it as the API server's PodLogOptions
+        validation does (its 422s name the pod)."""
 
         def number(name: str) -> int | None:
             raw = query.get(name)
@@ -263,21 +289,62 @@ class LogOptions:
             try:
                 return int(raw)
             except ValueError as exc:
-                raise bad_request(f"invalid {name}: {raw!r}") from exc
+                raise bad_request(
+                    f'strconv.ParseInt: parsing "{raw}": invalid syntax'
+                ) from exc
 
+        tail, limit = number("tailLines"), number("limitBytes")
+        seconds, since_time = number("sinceSeconds"), query.get("sinceTime") or None
+        _validate(pod, tail, limit, seconds, since_time)
         since = None
-        if (seconds := number("sinceSeconds")) is not None:
+        if seconds is not None:
             since = clock.now() - timedelta(seconds=seconds)
-        elif query.get("sinceTime"):
-            since = clock.parse(query["sinceTime"])
+        elif since_time is not None:
+            try:
+                since = clock.parse(since_time)
+            except ValueError as exc:
+                raise bad_request(
+                    f'parsing time "{since_time}" as "2006-01-02T15:04:05Z07:00": '
+                    "cannot parse it"
+                ) from exc
         return cls(
             container=query.get("container", ""),
             follow=query.get("follow") == "true",
             previous=query.get("previous") == "true",
             timestamps=query.get("timestamps") == "true",
-            tail_lines=number("tailLines"),
+            tail_lines=tail,
             since=since,
-            limit_bytes=number("limitBytes"),
+            limit_bytes=limit,
+        )
+
+
+def _validate(
+    pod: str,
+    tail: int | None,
+    limit: int | None,
+    seconds: int | None,
+    since_time: str | None,
+) -> None:
+    def refuse(field: str, detail: str) -> ApiError:
+        return invalid("PodLogOptions", "", pod, field, detail)
+
+    if tail is not None and tail < 0:
+        raise refuse(
+            "tailLines", f"Invalid value: {tail}: must be greater than or equal to 0"
+        )
+    if limit is not None and limit < 1:
+        raise refuse("limitBytes", f"Invalid value: {limit}: must be greater than 0")
+    if seconds is not None and since_time is not None:
+        raise ApiError(
+            422,
+            "Invalid",
+            f'PodLogOptions "{pod}" is invalid: [: Forbidden: at most one of '
+            "`sinceTime` or `sinceSeconds` may be specified]",
+            {"name": pod, "kind": "PodLogOptions"},
+        )
+    if seconds is not None and seconds < 1:
+        raise refuse(
+            "sinceSeconds", f"Invalid value: {seconds}: must be greater than 0"
         )
 
 
@@ -306,8 +373,8 @@ class _Budget:
 
 async def serve_log(request: web.Request, hub: LogHub, pod: Json) -> web.StreamResponse:
     """Answer `GET .../pods/NAME/log`."""
-    options = LogOptions.parse(request.query)
     name, namespace = pod["metadata"]["name"], pod["metadata"]["namespace"]
+    options = LogOptions.parse(request.query, name)
     container = choose_container(pod, options.container)
     status = _container_status(pod, container)
     log = hub.log(namespace, name, container)

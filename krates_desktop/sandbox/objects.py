@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 import uuid
 from typing import Any
 
@@ -347,7 +348,7 @@ def event(
         "apiVersion": "v1",
         "kind": "Event",
         "metadata": meta(
-            f"{imeta['name']}.{secrets.token_hex(8)}", namespace, created=first
+            f"{imeta['name']}.{_event_suffix()}", namespace, created=first
         ),
         "involvedObject": target,
         "reason": reason,
@@ -361,6 +362,16 @@ def event(
         "reportingComponent": component,
         "reportingInstance": host or "",
     }
+
+
+_LAST_EVENT_NS = [0]
+
+
+def _event_suffix() -> str:
+    """The hex nanosecond timestamp Event names end with (unique, increasing)."""
+    now = max(time.time_ns(), _LAST_EVENT_NS[0] + 1)
+    _LAST_EVENT_NS[0] = now
+    return f"{now:x}"
 
 
 def backoff_message(delay: str, container_name: str, target: Json) -> str:

@@ -2,7 +2,7 @@
 (`application/vnd.kubernetes.protobuf`): the `k8s\\0` + runtime.Unknown envelope,
 and a schema for each kind those commands create, turned into the JSON form.
 
-Limitations: only the kinds `kubectl auth can-i` and `kubectl create
+Limitations: only the kinds `kubectl auth can-i|whoami` and `kubectl create
 configmap|secret|namespace|serviceaccount|deployment` send are known, and of them
 only the fields those commands set; other fields are skipped.
 """
@@ -98,6 +98,7 @@ KIND_SCHEMAS: dict[str, Schema] = {
             },
         ),
     },
+    "SelfSubjectReview": {1: ("metadata", _OBJECT_META)},
     "SelfSubjectRulesReview": {
         1: ("metadata", _OBJECT_META),
         2: ("spec", {1: ("namespace", "string")}),

@@ -52,9 +52,16 @@ def resolve(
     return Target(kind, None, name, sub, watch_path)
 
 
+STREAMING_SUBRESOURCES = frozenset({"exec", "attach", "portforward"})
+
+
 def verb(method: str, target: Target, query: Mapping[str, str]) -> str:
-    """The API verb of a request (`get`, `list`, `watch`, `create`, ...)."""
-    if target.subresource == "exec":
+    """The API verb of a request (`get`, `list`, `watch`, `create`, ...).
+
+    Exec and attach are `create` whatever the method, so a WebSocket GET needs
+    the same permission as kubectl's SPDY POST.
+    """
+    if target.subresource in STREAMING_SUBRESOURCES:
         return "create"
     if method in ("GET", "HEAD"):
         if target.watch_path or query.get("watch") in ("true", "1"):

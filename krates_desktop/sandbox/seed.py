@@ -10,9 +10,17 @@ from __future__ import annotations
 
 import base64
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from krates_desktop.sandbox import clock
+from krates_desktop.sandbox.cluster_seed import (
+    persistent_volume,
+    seed_classes,
+    seed_iam_roles,
+    seed_rbac,
+)
+from krates_desktop.sandbox.cron import Schedule
 from krates_desktop.sandbox.kinds import KindRegistry, ResourceKind
 from krates_desktop.sandbox.objects import (
     backoff_message,
@@ -34,6 +42,7 @@ CLUSTER_NAME = "demo-cluster"
 NAMESPACES = ("default", "payments", "checkout", "platform", "kube-system")
 NODES = {"node-1": "172.18.0.2", "node-2": "172.18.0.3"}
 DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
+AUDIT_FORWARDER_POD = "audit-forwarder-6f9c8-zq4vw"
 
 
 class Seeder:
@@ -60,11 +69,14 @@ class Seeder:
     def run(self) -> None:
         """Create everything, then compact the event log."""
         self.cluster()
+        seed_rbac(self)
+        seed_classes(self)
         self.payments()
         self.checkout()
         self.platform()
         self.kube_system()
         self.custom_resources()
+        seed_iam_roles(self)
         self.store.compact()
 
     # Cluster-scoped objects and per-namespace defaults
@@ -459,8 +471,8 @@ class Seeder:
         )
 
     def pvc(self, ns: str, name: str, created: str) -> None:
-        """A bound 20Gi claim."""
-        self.add(
+        """A bound 20Gi claim and its volume."""
+        claim = self.add(
             "",
             "persistentvolumeclaims",
             {
@@ -485,6 +497,8 @@ class Seeder:
                 },
             },
         )
+        volume = claim["spec"]["volumeName"]
+        self.add("", "persistentvolumes", persistent_volume(claim, volume, "20Gi"))
 
     def payments_config(self, ns: str) -> None:
         """Service, Ingress, ConfigMap and Secrets of the payments namespace."""
@@ -776,7 +790,16 @@ class Seeder:
                 {"app": "metrics-gateway"},
             ),
         )
+        self.cert_expiry_check(ns)
+        self.report_rollup(ns)
+        self.audit_forwarder(ns)
+
+    def cert_expiry_check(self, ns: str) -> None:
+        """A nightly CronJob (03:00 UTC) whose last Job completed."""
         job_containers = [container("check", "ghcr.io/acme/cert-check:1.1.0")]
+        last = Schedule.parse("0 3 * * *").previous_before(clock.now())
+        ran = clock.rfc3339(last)
+        done = clock.rfc3339(last + timedelta(seconds=47))
         cron = self.add(
             "batch",
             "cronjobs",
@@ -795,47 +818,149 @@ class Seeder:
                         }
                     },
                 },
-                "status": {
-                    "lastScheduleTime": clock.ago(hours=9),
-                    "lastSuccessfulTime": clock.ago(hours=8, minutes=59),
-                },
+                "status": {"lastScheduleTime": ran, "lastSuccessfulTime": done},
             },
         )
+        name = f"cert-expiry-check-{int(last.timestamp() // 60)}"
+        job_meta = meta(name, ns, created=ran, owner=owner_ref(cron))
+        uid = job_meta["uid"]
+        labels = {
+            "batch.kubernetes.io/controller-uid": uid,
+            "batch.kubernetes.io/job-name": name,
+            "controller-uid": uid,
+            "job-name": name,
+        }
+        job_meta["labels"] = labels
+        job_meta["annotations"] = {
+            "batch.kubernetes.io/cronjob-scheduled-timestamp": ran
+        }
         self.add(
             "batch",
             "jobs",
             {
-                "metadata": meta(
-                    "cert-expiry-check-29413980",
-                    ns,
-                    created=clock.ago(hours=9),
-                    owner=owner_ref(cron),
-                    labels={
-                        "batch.kubernetes.io/job-name": "cert-expiry-check-29413980"
-                    },
-                ),
+                "metadata": job_meta,
                 "spec": {
                     "completions": 1,
                     "parallelism": 1,
                     "backoffLimit": 2,
+                    "completionMode": "NonIndexed",
+                    "suspend": False,
                     "selector": {
-                        "matchLabels": {"batch.kubernetes.io/controller-uid": "c3"}
+                        "matchLabels": {"batch.kubernetes.io/controller-uid": uid}
                     },
-                    "template": _template({}, job_containers),
+                    "template": _template(labels, job_containers, restart="OnFailure"),
                 },
                 "status": {
                     "succeeded": 1,
-                    "startTime": clock.ago(hours=9),
-                    "completionTime": clock.ago(hours=8, minutes=59),
+                    "ready": 0,
+                    "terminating": 0,
+                    "startTime": ran,
+                    "completionTime": done,
+                    "uncountedTerminatedPods": {},
                     "conditions": [
+                        {
+                            "type": "SuccessCriteriaMet",
+                            "status": "True",
+                            "lastProbeTime": done,
+                            "lastTransitionTime": done,
+                            "reason": "CompletionsReached",
+                            "message": "Reached expected number of succeeded pods",
+                        },
                         {
                             "type": "Complete",
                             "status": "True",
-                            "lastTransitionTime": clock.ago(hours=8, minutes=59),
-                        }
+                            "lastProbeTime": done,
+                            "lastTransitionTime": done,
+                            "reason": "CompletionsReached",
+                            "message": "Reached expected number of succeeded pods",
+                        },
                     ],
                 },
             },
+        )
+
+    def report_rollup(self, ns: str) -> None:
+        """A CronJob every two minutes, so Jobs start and complete while you watch."""
+        containers = [container("rollup", "ghcr.io/acme/report-rollup:2.3.0")]
+        self.add(
+            "batch",
+            "cronjobs",
+            {
+                "metadata": meta(
+                    "report-rollup",
+                    ns,
+                    labels={"app": "report-rollup"},
+                    created=clock.now_text(),
+                ),
+                "spec": {
+                    "schedule": "*/2 * * * *",
+                    "concurrencyPolicy": "Forbid",
+                    "suspend": False,
+                    "successfulJobsHistoryLimit": 2,
+                    "failedJobsHistoryLimit": 1,
+                    "jobTemplate": {
+                        "spec": {
+                            "backoffLimit": 1,
+                            "template": _template(
+                                {"app": "report-rollup"}, containers, restart="Never"
+                            ),
+                        }
+                    },
+                },
+                "status": {},
+            },
+        )
+
+    def audit_forwarder(self, ns: str) -> None:
+        """Deployment audit-forwarder 0/1: its container exits at start (a missing
+        setting), so its pod stays in CrashLoopBackOff for good."""
+        image = "ghcr.io/acme/audit-forwarder:0.4.1"
+        containers = [container("forwarder", image, env={"AUDIT_SINK_URL": ""})]
+        _, rs = self.deployment(
+            ns,
+            "audit-forwarder",
+            "6f9c8",
+            containers,
+            replicas=1,
+            ready=0,
+            created=clock.ago(days=2),
+        )
+        created = clock.ago(days=2)
+        crashed = clock.ago(minutes=3)
+        crashing = pod(
+            ns,
+            AUDIT_FORWARDER_POD,
+            labels={"app": "audit-forwarder", "pod-template-hash": "6f9c8"},
+            owner=owner_ref(rs),
+            node="node-1",
+            host_ip=NODES["node-1"],
+            pod_ip="10.244.1.57",
+            containers=containers,
+            states=[waiting("CrashLoopBackOff")],
+            restarts=[41],
+            created=created,
+            last_states=[terminated("Error", 1, crashed, crashed)],
+        )
+        crashing["status"]["containerStatuses"][0]["state"] = waiting(
+            "CrashLoopBackOff", backoff_message("5m0s", "forwarder", crashing)
+        )
+        made = self.add("", "pods", crashing)
+        uid = made["metadata"]["uid"]
+        self.add(
+            "",
+            "events",
+            event(
+                made,
+                "BackOff",
+                f"Back-off restarting failed container forwarder in pod "
+                f"{AUDIT_FORWARDER_POD}_{ns}({uid})",
+                type_="Warning",
+                count=512,
+                first=clock.ago(days=2),
+                last=clock.ago(minutes=1),
+                host="node-1",
+                field_path="spec.containers{forwarder}",
+            ),
         )
 
     def kube_system(self) -> None:
@@ -1124,6 +1249,7 @@ def _template(
     containers: list[Json],
     annotations: dict[str, str] | None = None,
     node_selector: dict[str, str] | None = None,
+    restart: str | None = None,
 ) -> Json:
     template_meta: Json = {"labels": dict(labels)} if labels else {}
     if annotations:
@@ -1132,7 +1258,7 @@ def _template(
         "containers": [
             {k: v for k, v in c.items() if k != "volumeMounts"} for c in containers
         ],
-        "restartPolicy": "Always" if labels else "OnFailure",
+        "restartPolicy": restart or ("Always" if labels else "OnFailure"),
         "dnsPolicy": "ClusterFirst",
         "terminationGracePeriodSeconds": 30,
     }

@@ -1,6 +1,7 @@
 """The sandbox server: an HTTPS Kubernetes API on 127.0.0.1 that runs either on the
 caller's event loop (`start`/`close`) or on its own loop in a daemon thread
-(`start_in_thread`/`stop`)."""
+(`start_in_thread`/`stop`), with its users' tokens, the fault switch and the
+thread-safe `compact()` for tests."""
 
 from __future__ import annotations
 
@@ -11,16 +12,28 @@ import shutil
 import socket
 import tempfile
 import threading
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import TypeVar
 
 from aiohttp import web
 
-from krates_desktop.sandbox.api import Api, error_middleware
-from krates_desktop.sandbox.auth import BearerToken, auth_middleware
+from krates_desktop.sandbox import bulk, manifests
+from krates_desktop.sandbox.api import Api, add_warning, error_middleware
+from krates_desktop.sandbox.auth import ADMIN, USER_KEY, Identities, auth_middleware
+from krates_desktop.sandbox.crud import read_body, respond
+from krates_desktop.sandbox.faults import (
+    Faults,
+    admin_only,
+    describe,
+    fault_middleware,
+    parse_rule,
+)
 from krates_desktop.sandbox.kubeconfig import write_kubeconfig
 from krates_desktop.sandbox.seed import seed
 from krates_desktop.sandbox.simulation import Simulation
-from krates_desktop.sandbox.state import SandboxState
+from krates_desktop.sandbox.state import DEFAULT_HISTORY, SandboxState
+from krates_desktop.sandbox.status import bad_request
 from krates_desktop.sandbox.tls import ServerTls, generate_server_tls
 
 logger = logging.getLogger(__name__)
@@ -32,14 +45,39 @@ PS1='${POD_NAME:-sandbox}:\\w\\$ '
 """
 
 
+MAX_PODS = 50_000
+T = TypeVar("T")
+
+
 class SandboxError(Exception):
     """The sandbox could not start."""
 
 
 class Sandbox:
-    """An embedded Kubernetes API server seeded with the demo cluster."""
+    """An embedded Kubernetes API server seeded with the demo cluster.
 
-    def __init__(self, port: int = 0, state_dir: Path | None = None) -> None:
+    `pods` and `events` add that many generated pods (up to 50,000) and events for
+    benchmarks; `load` names manifest files or folders to create at start (CRDs
+    first); `pace` scales how fast the cluster moves (2.0 twice as fast, 0 frozen);
+    `history` is how many changes a watch can resume across.
+    """
+
+    def __init__(
+        self,
+        port: int = 0,
+        state_dir: Path | None = None,
+        *,
+        pods: int = 0,
+        events: int = 0,
+        load: Iterable[Path] = (),
+        pace: float = 1.0,
+        history: int = DEFAULT_HISTORY,
+        seed: int | None = None,
+    ) -> None:
+        if not 0 <= pods <= MAX_PODS:
+            raise SandboxError(f"--pods must be between 0 and {MAX_PODS:,}, not {pods}.")
+        if events < 0 or pace < 0 or history < 1:
+            raise SandboxError("--events and --pace cannot be negative.")
         self._requested_port = port
         self._owns_state_dir = state_dir is None
         self.state_dir = (
@@ -47,7 +85,12 @@ class Sandbox:
             if state_dir
             else Path(tempfile.mkdtemp(prefix="krates-sandbox-"))
         )
-        self._token = BearerToken()
+        self._identities = Identities()
+        self._pods, self._events = pods, events
+        self._load = [Path(p) for p in load]
+        self._pace, self._history, self._seed = pace, history, seed
+        self.faults = Faults()
+        self.load_problems: list[str] = []
         self.port = 0
         self._tls: ServerTls | None = None
         self._state: SandboxState | None = None
@@ -67,8 +110,18 @@ class Sandbox:
 
     @property
     def token(self) -> str:
-        """The bearer token clients must send."""
-        return self._token.reveal()
+        """The admin's bearer token."""
+        return self._identities.token(ADMIN.name)
+
+    @property
+    def tokens(self) -> Mapping[str, str]:
+        """Every sandbox user's bearer token, by user name."""
+        return self._identities.tokens()
+
+    def token_for(self, user: str) -> str:
+        """The bearer token of one user (`sandbox-admin`, `sandbox-viewer`,
+        `payments-dev`)."""
+        return self._identities.token(user)
 
     @property
     def ca_file(self) -> Path:
@@ -96,14 +149,19 @@ class Sandbox:
             bashrc.write_text(_BASHRC, encoding="utf-8")
         sock = self._bind()
         self.port = sock.getsockname()[1]
-        state = self._state = SandboxState.create(home)
-        state.server_address = f"{HOST}:{self.port}"
-        seed(state.store, state.registry)
+        state = self._state = self._build_state(home)
         api = Api(state)
         app = web.Application(
-            middlewares=[error_middleware, auth_middleware(self._token)],
+            middlewares=[
+                error_middleware,
+                auth_middleware(self._identities),
+                fault_middleware(self.faults),
+            ],
             client_max_size=16 * 1024 * 1024,
         )
+        app.on_response_prepare.append(add_warning)
+        app.router.add_route("*", "/sandbox/faults", self._admin_faults)
+        app.router.add_route("*", "/sandbox/compact", self._admin_compact)
         app.router.add_route("*", "/{tail:.*}", api.handle)
         self._runner = web.AppRunner(
             app, handler_cancellation=True, access_log=None, shutdown_timeout=1.0
@@ -112,12 +170,76 @@ class Sandbox:
         await web.SockSite(
             self._runner, sock, ssl_context=self._tls.server_context()
         ).start()
-        simulation = Simulation(state)
-        self._tasks = [
-            asyncio.create_task(state.logs.run(), name="sandbox-logs"),
-            asyncio.create_task(simulation.run(), name="sandbox-simulation"),
-        ]
+        if self._pace > 0:
+            simulation = Simulation(state)
+            self._tasks = [
+                asyncio.create_task(state.logs.run(self._pace), name="sandbox-logs"),
+                asyncio.create_task(simulation.run(), name="sandbox-simulation"),
+            ]
         logger.info("sandbox listening on %s", self.url)
+
+    def _build_state(self, home: Path) -> SandboxState:
+        state = SandboxState.create(home, seed=self._seed, history=self._history)
+        state.server_address = f"{HOST}:{self.port}"
+        state.pace = self._pace
+        seed(state.store, state.registry)
+        if self._pods or self._events:
+            bulk.fill(state, pods=self._pods, events=self._events)
+        if self._load:
+            self.load_problems = manifests.load(state, self._load).problems
+        state.store.compact()
+        return state
+
+    # The admin API (loopback, admin token)
+
+    async def _admin_faults(self, request: web.Request) -> web.Response:
+        admin_only(request[USER_KEY].privileged, request.remote)
+        if request.method == "POST":
+            rule = parse_rule(await read_body(request))
+            try:
+                self.faults.inject(**rule)  # type: ignore[arg-type]
+            except ValueError as exc:
+                raise bad_request(str(exc)) from exc
+            return respond(describe(self.faults), 201)
+        if request.method == "DELETE":
+            self.faults.clear()
+        elif request.method != "GET":
+            raise bad_request("use GET, POST or DELETE on /sandbox/faults")
+        return respond(describe(self.faults))
+
+    async def _admin_compact(self, request: web.Request) -> web.Response:
+        admin_only(request[USER_KEY].privileged, request.remote)
+        if request.method != "POST":
+            raise bad_request("use POST on /sandbox/compact")
+        store = self.state.store
+        store.compact()
+        return respond({"compactedTo": store.compacted})
+
+    def compact(self) -> int:
+        """Forget the watch history so far, from any thread; returns the newest
+        resourceVersion that can no longer be watched from."""
+
+        def compact() -> int:
+            store = self.state.store
+            store.compact()
+            return store.compacted
+
+        return self.call(compact)
+
+    def call(self, function: Callable[[], T]) -> T:
+        """Run `function` on the sandbox's loop (where the state lives) and return
+        its result; called on that loop itself, it just runs it."""
+        loop = self._loop
+        running = None
+        with contextlib.suppress(RuntimeError):
+            running = asyncio.get_running_loop()
+        if loop is None or running is loop or self._thread is None:
+            return function()
+
+        async def wrapper() -> T:
+            return function()
+
+        return asyncio.run_coroutine_threadsafe(wrapper(), loop).result(30)
 
     def _bind(self) -> socket.socket:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -190,5 +312,6 @@ class Sandbox:
         self._thread = None
 
     def write_kubeconfig(self, path: Path) -> Path:
-        """Write a kubeconfig (context `krates-sandbox`, mode 0600) for this sandbox."""
-        return write_kubeconfig(Path(path), self.url, self.ca_file, self.token)
+        """Write a kubeconfig (mode 0600) for this sandbox: context `krates-sandbox`
+        (admin, current), `krates-sandbox-viewer` and `krates-sandbox-payments`."""
+        return write_kubeconfig(Path(path), self.url, self.ca_file, self.tokens)

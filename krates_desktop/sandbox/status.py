@@ -131,18 +131,61 @@ def unauthorized() -> ApiError:
 
 
 def forbidden(
-    user: str, verb: str, plural: str, group: str, namespace: str | None
+    user: str,
+    verb: str,
+    plural: str,
+    group: str,
+    namespace: str | None,
+    *,
+    subresource: str = "",
+    name: str = "",
+    reason: str = "",
 ) -> ApiError:
-    """403 in the words of the RBAC authorizer."""
+    """403 in the words of the API server's authorization filter."""
+    resource = f"{plural}/{subresource}" if subresource else plural
     where = f' in the namespace "{namespace}"' if namespace else " at the cluster scope"
-    message = (
-        f'{resource_label(plural, group)} is forbidden: User "{user}" cannot {verb} '
-        f'resource "{plural}" in API group "{group}"{where}'
+    why = (
+        f'User "{user}" cannot {verb} resource "{resource}" in API group "{group}"'
+        f"{where}"
     )
-    details: Json = {"kind": plural}
+    if reason:
+        why += f": {reason}"
+    label = resource_label(plural, group)
+    subject = f'{label} "{name}"' if name else label
+    details: Json = {}
+    if name:
+        details["name"] = name
     if group:
-        details = {"group": group, "kind": plural}
-    return ApiError(403, "Forbidden", message, details)
+        details["group"] = group
+    details["kind"] = plural
+    return ApiError(403, "Forbidden", f"{subject} is forbidden: {why}", details)
+
+
+def forbidden_path(user: str, verb: str, path: str) -> ApiError:
+    """403 for a non-resource URL such as /apis."""
+    message = f'forbidden: User "{user}" cannot {verb} path "{path}"'
+    return ApiError(403, "Forbidden", message, {})
+
+
+def too_many_requests(retry_after: int) -> ApiError:
+    """429 with Retry-After, as API priority and fairness sends it."""
+    return ApiError(
+        429,
+        "TooManyRequests",
+        "Too many requests, please try again later.",
+        {"retryAfterSeconds": retry_after},
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def internal_error(message: str) -> ApiError:
+    """500 InternalError."""
+    return ApiError(
+        500,
+        "InternalError",
+        f"Internal error occurred: {message}",
+        {"causes": [{"message": message}]},
+    )
 
 
 def unsupported_media_type(content_type: str) -> ApiError:

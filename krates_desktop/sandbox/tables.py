@@ -81,25 +81,47 @@ def _containers(obj: Json) -> tuple[str, str]:
 # Pods
 
 
-def pod_reason(pod: Json) -> str:
-    """The STATUS column of `kubectl get pods`, computed as kubectl's printer does."""
+def _restartable(pod: Json) -> set[str]:
+    """Names of sidecar (restartable init) containers."""
+    return {
+        c["name"]
+        for c in (pod.get("spec") or {}).get("initContainers") or []
+        if c.get("restartPolicy") == "Always"
+    }
+
+
+def _condition_true(pod: Json, type_: str) -> bool:
+    conditions = (pod.get("status") or {}).get("conditions") or []
+    return any(c.get("type") == type_ and c.get("status") == "True" for c in conditions)
+
+
+def _init_reason(pod: Json, sidecars: set[str]) -> str | None:
+    """The Init:... status while init containers run, or None once they are done."""
     status = pod.get("status") or {}
-    reason = status.get("reason") or status.get("phase") or "Unknown"
-    init_statuses = status.get("initContainerStatuses") or []
-    for index, cs in enumerate(init_statuses):
+    inits = status.get("initContainerStatuses") or []
+    total = len((pod.get("spec") or {}).get("initContainers") or [])
+    for index, cs in enumerate(inits):
         state = cs.get("state") or {}
         terminated, waiting = state.get("terminated"), state.get("waiting")
         if terminated and terminated.get("exitCode") == 0:
             continue
+        if cs.get("name") in sidecars and cs.get("started"):
+            continue
         if terminated:
-            reason = "Init:" + (terminated.get("reason") or "Error")
-        elif waiting and waiting.get("reason") not in (None, "PodInitializing"):
-            reason = "Init:" + waiting["reason"]
-        else:
-            reason = f"Init:{index}/{len(init_statuses)}"
-        return _terminating(pod, reason)
+            if terminated.get("reason"):
+                return "Init:" + terminated["reason"]
+            if terminated.get("signal"):
+                return f"Init:Signal:{terminated['signal']}"
+            return f"Init:ExitCode:{terminated.get('exitCode', 0)}"
+        if waiting and waiting.get("reason") not in (None, "", "PodInitializing"):
+            return "Init:" + waiting["reason"]
+        return f"Init:{index}/{total}"
+    return None
+
+
+def _container_reason(pod: Json, reason: str) -> tuple[str, bool]:
     has_running = False
-    for cs in reversed(status.get("containerStatuses") or []):
+    for cs in reversed((pod.get("status") or {}).get("containerStatuses") or []):
         state = cs.get("state") or {}
         waiting, terminated = state.get("waiting"), state.get("terminated")
         if waiting and waiting.get("reason"):
@@ -107,20 +129,44 @@ def pod_reason(pod: Json) -> str:
         elif terminated and terminated.get("reason"):
             reason = terminated["reason"]
         elif terminated:
-            reason = f"ExitCode:{terminated.get('exitCode', 0)}"
+            signal = terminated.get("signal")
+            reason = (
+                f"Signal:{signal}" if signal else f"ExitCode:{terminated.get('exitCode', 0)}"
+            )
         elif cs.get("ready") and state.get("running"):
             has_running = True
-    if reason == "Completed" and has_running:
-        reason = "Running"
-    return _terminating(pod, reason)
+    return reason, has_running
 
 
-def _terminating(pod: Json, reason: str) -> str:
-    return "Terminating" if _meta(pod).get("deletionTimestamp") else reason
+def pod_reason(pod: Json) -> str:
+    """The STATUS column of `kubectl get pods`, computed as kubectl's printer does."""
+    status = pod.get("status") or {}
+    phase = status.get("phase") or ""
+    reason = status.get("reason") or phase or "Unknown"
+    for entry in status.get("conditions") or []:
+        if entry.get("type") == "PodScheduled" and entry.get("reason") == "SchedulingGated":
+            reason = "SchedulingGated"
+    initializing = _init_reason(pod, _restartable(pod))
+    if initializing is not None:
+        reason = initializing
+    if initializing is None or _condition_true(pod, "Initialized"):
+        reason, has_running = _container_reason(pod, reason)
+        if reason == "Completed" and has_running:
+            reason = "Running" if _condition_true(pod, "Ready") else "NotReady"
+    deleting = _meta(pod).get("deletionTimestamp")
+    if deleting and status.get("reason") == "NodeLost":
+        return "Unknown"
+    if deleting and phase not in ("Succeeded", "Failed"):
+        return "Terminating"
+    return str(reason)
 
 
 def _restarts(pod: Json) -> str:
-    statuses = (pod.get("status") or {}).get("containerStatuses") or []
+    status = pod.get("status") or {}
+    sidecars = _restartable(pod)
+    statuses = list(status.get("containerStatuses") or []) + [
+        cs for cs in status.get("initContainerStatuses") or [] if cs.get("name") in sidecars
+    ]
     count = sum(int(cs.get("restartCount", 0)) for cs in statuses)
     finished = [
         ((cs.get("lastState") or {}).get("terminated") or {}).get("finishedAt")
@@ -134,21 +180,49 @@ def _restarts(pod: Json) -> str:
 
 def _pod_row(pod: Json) -> list[Cell]:
     spec, status = pod.get("spec") or {}, pod.get("status") or {}
+    sidecars = _restartable(pod)
     statuses = status.get("containerStatuses") or []
-    ready = sum(1 for cs in statuses if cs.get("ready"))
-    total = len(spec.get("containers") or [])
+    ready = sum(
+        1
+        for cs in statuses
+        if cs.get("ready") and "running" in (cs.get("state") or {})
+    )
+    ready += sum(
+        1
+        for cs in status.get("initContainerStatuses") or []
+        if cs.get("name") in sidecars and cs.get("started") and cs.get("ready")
+    )
+    total = len(spec.get("containers") or []) + len(sidecars)
     gates = spec.get("readinessGates") or []
+    conditions = {c.get("type"): c.get("status") for c in status.get("conditions") or []}
+    passed = sum(1 for g in gates if conditions.get(g.get("conditionType")) == "True")
+    ips = status.get("podIPs") or []
+    ip = (ips[0].get("ip") if ips else None) or status.get("podIP") or "<none>"
     return [
         _name(pod),
         f"{ready}/{total}",
         pod_reason(pod),
         _restarts(pod),
         _age(pod),
-        status.get("podIP") or "<none>",
+        ip,
         spec.get("nodeName") or "<none>",
         status.get("nominatedNodeName") or "<none>",
-        f"0/{len(gates)}" if gates else "<none>",
+        f"{passed}/{len(gates)}" if gates else "<none>",
     ]
+
+
+def row_conditions(kind: ResourceKind, obj: Json) -> list[Json] | None:
+    """The row conditions kubectl uses to grey out finished pods."""
+    if kind.table != "pods":
+        return None
+    phase = (obj.get("status") or {}).get("phase")
+    if phase == "Succeeded":
+        return [{"type": "Completed", "status": "True", "reason": "Succeeded",
+                 "message": "The pod has completed successfully."}]  # fmt: skip
+    if phase == "Failed":
+        return [{"type": "Completed", "status": "True", "reason": "Failed",
+                 "message": "The pod failed."}]  # fmt: skip
+    return None
 
 
 # Workloads
@@ -210,17 +284,27 @@ def _daemonset_row(obj: Json) -> list[Cell]:
     ]
 
 
+def _job_state(obj: Json) -> str:
+    conditions = {
+        c.get("type"): c.get("status")
+        for c in (obj.get("status") or {}).get("conditions") or []
+    }
+    if conditions.get("Complete") == "True":
+        return "Complete"
+    if conditions.get("Failed") == "True":
+        return "Failed"
+    if _meta(obj).get("deletionTimestamp"):
+        return "Terminating"
+    if conditions.get("Suspended") == "True":
+        return "Suspended"
+    if conditions.get("FailureTarget") == "True":
+        return "FailureTarget"
+    return "Running"
+
+
 def _job_row(obj: Json) -> list[Cell]:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
     names, images = _containers(obj)
-    conditions = {
-        c.get("type"): c.get("status") for c in status.get("conditions") or []
-    }
-    state = "Running"
-    if conditions.get("Complete") == "True":
-        state = "Complete"
-    elif conditions.get("Failed") == "True":
-        state = "Failed"
     duration = ""
     if status.get("startTime"):
         end = (
@@ -231,30 +315,35 @@ def _job_row(obj: Json) -> list[Cell]:
         duration = clock.human_duration(
             (end - clock.parse(status["startTime"])).total_seconds()
         )
-    completions = f"{status.get('succeeded', 0)}/{spec.get('completions', 1)}"
-    selector = format_selector(spec.get("selector"))
+    succeeded = status.get("succeeded", 0)
+    if spec.get("completions") is not None:
+        completions = f"{succeeded}/{spec['completions']}"
+    elif int(spec.get("parallelism") or 0) > 1:
+        completions = f"{succeeded}/1 of {spec['parallelism']}"
+    else:
+        completions = f"{succeeded}/1"
     return [
         _name(obj),
-        state,
+        _job_state(obj),
         completions,
         duration,
         _age(obj),
         names,
         images,
-        selector,
+        format_selector(spec.get("selector")),
     ]
 
 
 def _cronjob_row(obj: Json) -> list[Cell]:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
     template = (spec.get("jobTemplate") or {}).get("spec") or {}
-    names, images = _containers(template)
+    names, images = _containers({"spec": template})
     last = status.get("lastScheduleTime")
     return [
         _name(obj),
         spec.get("schedule", ""),
         spec.get("timeZone") or "<none>",
-        bool(spec.get("suspend", False)),
+        _bool_text(spec.get("suspend")),
         len(status.get("active") or []),
         clock.age(last) if last else "<none>",
         _age(obj),
@@ -275,20 +364,34 @@ def _service_ports(spec: Json) -> str:
     return ",".join(ports) or "<none>"
 
 
+def _bool_text(value: Any) -> str:
+    if value is None:
+        return "<unset>"
+    return "True" if value else "False"
+
+
+def _external_ip(spec: Json, status: Json) -> str:
+    type_ = spec.get("type", "ClusterIP")
+    external = list(spec.get("externalIPs") or [])
+    if type_ in ("ClusterIP", "NodePort"):
+        return ",".join(external) or "<none>"
+    if type_ == "LoadBalancer":
+        ingress = (status.get("loadBalancer") or {}).get("ingress") or []
+        balancers = [i.get("ip") or i.get("hostname", "") for i in ingress]
+        return ",".join([b for b in balancers if b] + external) or "<pending>"
+    if type_ == "ExternalName":
+        return str(spec.get("externalName", ""))
+    return "<unknown>"
+
+
 def _service_row(obj: Json) -> list[Cell]:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
-    ingress = (status.get("loadBalancer") or {}).get("ingress") or []
-    external = [i.get("ip") or i.get("hostname", "") for i in ingress]
-    external += spec.get("externalIPs") or []
-    if not external:
-        external_text = "<pending>" if spec.get("type") == "LoadBalancer" else "<none>"
-    else:
-        external_text = ",".join(external)
+    ips = spec.get("clusterIPs") or ([spec["clusterIP"]] if spec.get("clusterIP") else [])
     return [
         _name(obj),
         spec.get("type", "ClusterIP"),
-        spec.get("clusterIP") or "<none>",
-        external_text,
+        ips[0] if ips else "<none>",
+        _external_ip(spec, status),
         _service_ports(spec),
         _age(obj),
         _map_selector(spec.get("selector")),
@@ -296,28 +399,44 @@ def _service_row(obj: Json) -> list[Cell]:
 
 
 def _endpoints_row(obj: Json) -> list[Cell]:
-    endpoints = []
-    for subset in obj.get("subsets") or []:
-        ports = subset.get("ports") or [{}]
-        for address in subset.get("addresses") or []:
-            for port in ports:
-                suffix = f":{port['port']}" if port.get("port") else ""
-                endpoints.append(f"{address.get('ip')}{suffix}")
-    text = ",".join(endpoints[:3]) or "<none>"
-    if len(endpoints) > 3:
-        text += f" + {len(endpoints) - 3} more..."
+    subsets = obj.get("subsets") or []
+    if not subsets:
+        return [_name(obj), "<none>", _age(obj)]
+    found: list[str] = []
+    count = 0
+    for subset in subsets:
+        addresses = [a.get("ip", "") for a in subset.get("addresses") or []]
+        ports = subset.get("ports") or []
+        if not ports:
+            count += len(addresses)
+            found += addresses
+            continue
+        for port in ports:
+            count += len(addresses)
+            found += [_host_port(ip, port.get("port")) for ip in addresses]
+    text = ",".join(found[:3])
+    if count > 3:
+        text += f" + {count - 3} more..."
     return [_name(obj), text, _age(obj)]
+
+
+def _host_port(ip: str, port: Any) -> str:
+    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
 
 
 def _ingress_row(obj: Json) -> list[Cell]:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
-    hosts = [r.get("host") or "*" for r in spec.get("rules") or []]
+    rules = spec.get("rules") or []
+    hosts = [r["host"] for r in rules if r.get("host")][:3]
+    host_text = ",".join(hosts) or "*"
+    if len(rules) > 3 and hosts:
+        host_text += f" + {len(rules) - 3} more..."
     ingress = (status.get("loadBalancer") or {}).get("ingress") or []
     address = ",".join(i.get("ip") or i.get("hostname", "") for i in ingress)
     return [
         _name(obj),
         spec.get("ingressClassName") or "<none>",
-        ",".join(hosts) or "*",
+        host_text,
         address,
         "80, 443" if spec.get("tls") else "80",
         _age(obj),
@@ -344,18 +463,86 @@ _ACCESS_MODES = {
 
 def _pvc_row(obj: Json) -> list[Cell]:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
-    modes = ",".join(_ACCESS_MODES.get(m, m) for m in status.get("accessModes") or [])
+    bound = bool(spec.get("volumeName"))
+    modes = _access_modes(status.get("accessModes")) if bound else ""
+    capacity = (status.get("capacity") or {}).get("storage", "") if bound else ""
+    phase = status.get("phase", "Pending")
     return [
         _name(obj),
-        status.get("phase", "Pending"),
+        "Terminating" if _meta(obj).get("deletionTimestamp") else phase,
         spec.get("volumeName", ""),
-        (status.get("capacity") or {}).get("storage", ""),
+        capacity,
         modes,
-        spec.get("storageClassName") or "<unset>",
+        _storage_class(obj),
         spec.get("volumeAttributesClassName") or "<unset>",
         _age(obj),
-        spec.get("volumeMode", "Filesystem"),
+        spec.get("volumeMode") or "<unset>",
     ]
+
+
+def _access_modes(modes: list[str] | None) -> str:
+    """kubectl's access-mode abbreviations, in its fixed order."""
+    present = set(modes or [])
+    return ",".join(v for k, v in _ACCESS_MODES.items() if k in present)
+
+
+def _storage_class(obj: Json) -> str:
+    spec = obj.get("spec") or {}
+    annotation = (_meta(obj).get("annotations") or {}).get(
+        "volume.beta.kubernetes.io/storage-class", ""
+    )
+    return str(spec.get("storageClassName") or annotation)
+
+
+def _pv_row(obj: Json) -> list[Cell]:
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    ref = spec.get("claimRef") or {}
+    claim = f"{ref.get('namespace', '')}/{ref.get('name', '')}" if ref else ""
+    phase = status.get("phase", "")
+    return [
+        _name(obj),
+        (spec.get("capacity") or {}).get("storage", ""),
+        _access_modes(spec.get("accessModes")),
+        spec.get("persistentVolumeReclaimPolicy", ""),
+        "Terminating" if _meta(obj).get("deletionTimestamp") else phase,
+        claim,
+        _storage_class(obj),
+        spec.get("volumeAttributesClassName") or "<unset>",
+        status.get("reason", ""),
+        _age(obj),
+        spec.get("volumeMode") or "<unset>",
+    ]
+
+
+def _serviceaccount_row(obj: Json) -> list[Cell]:
+    return [_name(obj), len(obj.get("secrets") or []), _age(obj)]
+
+
+def _storageclass_row(obj: Json) -> list[Cell]:
+    name = _name(obj)
+    annotations = _meta(obj).get("annotations") or {}
+    if annotations.get("storageclass.kubernetes.io/is-default-class") == "true":
+        name += " (default)"
+    return [
+        name,
+        obj.get("provisioner", ""),
+        obj.get("reclaimPolicy") or "Delete",
+        obj.get("volumeBindingMode") or "Immediate",
+        bool(obj.get("allowVolumeExpansion", False)),
+        _age(obj),
+    ]
+
+
+def _ingressclass_row(obj: Json) -> list[Cell]:
+    spec = obj.get("spec") or {}
+    parameters = spec.get("parameters")
+    text = "<none>"
+    if parameters:
+        text = parameters.get("kind", "")
+        if parameters.get("apiGroup"):
+            text += "." + parameters["apiGroup"]
+        text += "/" + parameters.get("name", "")
+    return [_name(obj), spec.get("controller", ""), text, _age(obj)]
 
 
 # Cluster objects
@@ -367,53 +554,71 @@ def _namespace_row(obj: Json) -> list[Cell]:
 
 def _node_row(obj: Json) -> list[Cell]:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
-    conditions = {
-        c.get("type"): c.get("status") for c in status.get("conditions") or []
-    }
-    state = "Ready" if conditions.get("Ready") == "True" else "NotReady"
+    ready = next(
+        (c for c in status.get("conditions") or [] if c.get("type") == "Ready"), None
+    )
+    states = ["Unknown"]
+    if ready is not None:
+        states = ["Ready" if ready.get("status") == "True" else "NotReady"]
     if spec.get("unschedulable"):
-        state += ",SchedulingDisabled"
+        states.append("SchedulingDisabled")
     prefix = "node-role.kubernetes.io/"
-    roles = [
-        k[len(prefix) :] for k in _meta(obj).get("labels") or {} if k.startswith(prefix)
-    ]
-    addresses = {a.get("type"): a.get("address") for a in status.get("addresses") or []}
+    roles = set()
+    for key, value in (_meta(obj).get("labels") or {}).items():
+        if key.startswith(prefix) and key[len(prefix) :]:
+            roles.add(key[len(prefix) :])
+        elif key == "kubernetes.io/role" and value:
+            roles.add(value)
+    addresses = status.get("addresses") or []
+
+    def address(type_: str) -> str:
+        return next(
+            (a.get("address", "") for a in addresses if a.get("type") == type_),
+            "<none>",
+        )
+
     info = status.get("nodeInfo") or {}
     return [
         _name(obj),
-        state,
-        ",".join(roles) or "<none>",
+        ",".join(states),
+        ",".join(sorted(roles)) or "<none>",
         _age(obj),
         info.get("kubeletVersion", ""),
-        addresses.get("InternalIP", "<none>"),
-        addresses.get("ExternalIP", "<none>"),
-        info.get("osImage", ""),
-        info.get("kernelVersion", ""),
-        info.get("containerRuntimeVersion", ""),
+        address("InternalIP"),
+        address("ExternalIP"),
+        info.get("osImage") or "<unknown>",
+        info.get("kernelVersion") or "<unknown>",
+        info.get("containerRuntimeVersion") or "<unknown>",
     ]
 
 
 def _event_row(obj: Json) -> list[Cell]:
     involved = obj.get("involvedObject") or {}
-    target = ""
-    if involved.get("name"):
-        target = f"{str(involved.get('kind', '')).lower()}/{involved['name']}"
+    kind = str(involved.get("kind", "")).lower()
+    target = f"{kind}/{involved['name']}" if involved.get("name") else kind
     source = obj.get("source") or {}
-    source_text = source.get("component", "")
-    if source.get("host"):
-        source_text += f", {source['host']}"
-    last = obj.get("lastTimestamp") or obj.get("eventTime")
-    first = obj.get("firstTimestamp") or obj.get("eventTime")
+    component = source.get("component") or obj.get("reportingController") or ""
+    instance = source.get("host") or obj.get("reportingInstance") or ""
+    source_text = f"{component}, {instance}" if instance else component
+    first_stamp = obj.get("firstTimestamp") or obj.get("eventTime")
+    first = clock.age(first_stamp) if first_stamp else "<unknown>"
+    last_stamp = obj.get("lastTimestamp")
+    last = clock.age(last_stamp) if last_stamp else first
+    count = int(obj.get("count") or 1)
+    series = obj.get("series")
+    if series:
+        last = clock.age(series.get("lastObservedTime"))
+        count = int(series.get("count", count))
     return [
-        clock.age(last) if last else "<unknown>",
+        last,
         obj.get("type", ""),
         obj.get("reason", ""),
         target,
         involved.get("fieldPath", ""),
         source_text,
         str(obj.get("message", "")).strip(),
-        clock.age(first) if first else "<unknown>",
-        int(obj.get("count", 1)),
+        first,
+        count,
         _name(obj),
     ]
 
@@ -427,9 +632,9 @@ def _rolebinding_row(obj: Json) -> list[Cell]:
     subjects = obj.get("subjects") or []
 
     def names(kind: str) -> str:
-        return ",".join(s.get("name", "") for s in subjects if s.get("kind") == kind)
+        return ", ".join(s.get("name", "") for s in subjects if s.get("kind") == kind)
 
-    accounts = ",".join(
+    accounts = ", ".join(
         f"{s.get('namespace', '')}/{s.get('name', '')}"
         for s in subjects
         if s.get("kind") == "ServiceAccount"
@@ -590,6 +795,41 @@ _PRINTERS: dict[str, tuple[list[Json], RowFunction]] = {
         [column("Name"), column("Status"), column("Age")],
         _namespace_row,
     ),
+    "persistentvolumes": (
+        [
+            column("Name"),
+            column("Capacity"),
+            column("Access Modes"),
+            column("Reclaim Policy"),
+            column("Status"),
+            column("Claim"),
+            column("StorageClass"),
+            column("VolumeAttributesClass"),
+            column("Reason"),
+            column("Age"),
+            column("VolumeMode", priority=1),
+        ],
+        _pv_row,
+    ),
+    "serviceaccounts": (
+        [column("Name"), column("Secrets"), column("Age")],
+        _serviceaccount_row,
+    ),
+    "storageclasses": (
+        [
+            column("Name"),
+            column("Provisioner"),
+            column("ReclaimPolicy"),
+            column("VolumeBindingMode"),
+            column("AllowVolumeExpansion"),
+            column("Age"),
+        ],
+        _storageclass_row,
+    ),
+    "ingressclasses": (
+        [column("Name"), column("Controller"), column("Parameters"), column("Age")],
+        _ingressclass_row,
+    ),
     "nodes": (
         [
             column("Name"),
@@ -728,6 +968,9 @@ def to_table(
     rows = []
     for obj in objects:
         row: Json = {"cells": row_function(obj)}
+        conditions = row_conditions(kind, obj)
+        if conditions:
+            row["conditions"] = conditions
         included = row_object(obj, include_object)
         if included is not None:
             row["object"] = included

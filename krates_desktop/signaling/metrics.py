@@ -31,24 +31,44 @@ class Metrics:
     def render(self) -> str:
         """Prometheus text exposition format 0.0.4."""
         lines: list[str] = []
-        self._gauge(lines, "connections", "Open WebSocket connections.", self.connections)
+        self._gauge(
+            lines, "connections", "Open WebSocket connections.", self.connections
+        )
         for name, read in sorted(self.gauges.items()):
             self._gauge(lines, name, f"{name.replace('_', ' ').capitalize()}.", read())
         self._gauge(
-            lines, "resident_memory_bytes", "Resident memory of the process.",
+            lines,
+            "resident_memory_bytes",
+            "Resident memory of the process.",
             resident_memory_bytes(),
         )
-        self._counter(lines, "messages_total", "Messages received, by type.", "type",
-                      self.messages)
-        self._counter(lines, "relayed_total", "Signals delivered, by path.", "via", self.relayed)
-        self._counter(lines, "rejections_total", "Errors sent to clients, by code.", "code",
-                      self.rejections)
+        self._counter(
+            lines,
+            "messages_total",
+            "Messages received, by type.",
+            "type",
+            self.messages,
+        )
+        self._counter(
+            lines, "relayed_total", "Signals delivered, by path.", "via", self.relayed
+        )
+        self._counter(
+            lines,
+            "rejections_total",
+            "Errors sent to clients, by code.",
+            "code",
+            self.rejections,
+        )
         return "\n".join(lines) + "\n"
 
     @staticmethod
     def _gauge(lines: list[str], name: str, help_text: str, value: float) -> None:
         full = f"krates_signal_{name}"
-        lines += [f"# HELP {full} {help_text}", f"# TYPE {full} gauge", f"{full} {value:g}"]
+        lines += [
+            f"# HELP {full} {help_text}",
+            f"# TYPE {full} gauge",
+            f"{full} {value:g}",
+        ]
 
     @staticmethod
     def _counter(

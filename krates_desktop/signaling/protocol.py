@@ -89,7 +89,11 @@ ClientMessage = Join | Signal | Leave | Ping | Pong
 
 def error(code: str, message: str | None = None) -> dict[str, Any]:
     """An ``error`` message."""
-    return {"type": "error", "code": code, "message": message or ERROR_MESSAGES.get(code, code)}
+    return {
+        "type": "error",
+        "code": code,
+        "message": message or ERROR_MESSAGES.get(code, code),
+    }
 
 
 def parse_client_message(text: str) -> ClientMessage:

@@ -80,14 +80,21 @@ class RedisRooms:
         """Connect to Redis, announce this instance, and start listening."""
         await self._connect()
         loop = asyncio.get_running_loop()
-        self._tasks = [loop.create_task(self._listen()), loop.create_task(self._renew())]
+        self._tasks = [
+            loop.create_task(self._listen()),
+            loop.create_task(self._renew()),
+        ]
 
     async def _connect(self) -> None:
         await self._conn.connect()
         await self._sub.connect()
-        await self._conn.execute("SET", INSTANCE_KEY + self.instance, "1", "EX", INSTANCE_TTL_S)
+        await self._conn.execute(
+            "SET", INSTANCE_KEY + self.instance, "1", "EX", INSTANCE_TTL_S
+        )
         self._up = True
-        log.info("redis rooms: instance %s connected to %r", self.instance, self.address)
+        log.info(
+            "redis rooms: instance %s connected to %r", self.instance, self.address
+        )
 
     async def stop(self) -> None:
         """Remove this instance's members from Redis and disconnect."""
@@ -129,8 +136,14 @@ class RedisRooms:
             if fresh:
                 await self._sub.subscribe(_channel(room))
             result = await self._conn.execute(
-                "EVAL", JOIN_SCRIPT, 1, ROOM_KEY + room, peer, self.instance,
-                self.local.max_peers, INSTANCE_KEY,
+                "EVAL",
+                JOIN_SCRIPT,
+                1,
+                ROOM_KEY + room,
+                peer,
+                self.instance,
+                self.local.max_peers,
+                INSTANCE_KEY,
             )
         except RedisError as exc:
             log.warning("redis join failed: %s", exc)
@@ -171,7 +184,9 @@ class RedisRooms:
             return False
         if present != 1:
             return False
-        await self._publish(room, {"type": "signal", "from": sender, "to": to, "data": data})
+        await self._publish(
+            room, {"type": "signal", "from": sender, "to": to, "data": data}
+        )
         return True
 
     # redis traffic ---------------------------------------------------------------
@@ -208,8 +223,12 @@ class RedisRooms:
                 await self._connect()
                 for room, members in self.local.members.items():
                     for peer in members:
-                        await self._conn.execute("HSET", ROOM_KEY + room, peer, self.instance)
-                    asyncio.get_running_loop().create_task(self._sub.subscribe(_channel(room)))
+                        await self._conn.execute(
+                            "HSET", ROOM_KEY + room, peer, self.instance
+                        )
+                    asyncio.get_running_loop().create_task(
+                        self._sub.subscribe(_channel(room))
+                    )
                 return
             except RedisError as exc:
                 log.warning("redis still unreachable: %s", exc)

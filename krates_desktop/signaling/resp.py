@@ -116,7 +116,9 @@ class RedisConnection:
                 opener = asyncio.open_connection(self.address.host, self.address.port)
             self._reader, self._writer = await asyncio.wait_for(opener, self.timeout)
         except (OSError, TimeoutError) as exc:
-            raise RedisError(f"Could not connect to Redis at {self.address!r}: {exc}") from exc
+            raise RedisError(
+                f"Could not connect to Redis at {self.address!r}: {exc}"
+            ) from exc
         if self.address.password:
             auth = [self.address.username] if self.address.username else []
             await self._raw("AUTH", *auth, self.address.password)
@@ -182,7 +184,9 @@ class RedisSubscriber:
             await asyncio.wait_for(asyncio.shield(future), self._timeout)
         except TimeoutError as exc:
             self._pending.pop(channel, None)
-            raise RedisError(f"Redis did not confirm the subscription to {channel}.") from exc
+            raise RedisError(
+                f"Redis did not confirm the subscription to {channel}."
+            ) from exc
 
     async def unsubscribe(self, channel: str) -> None:
         """Stop receiving a channel's messages."""
@@ -205,7 +209,9 @@ class RedisSubscriber:
             try:
                 reply = await read_reply(reader)
             except (OSError, asyncio.IncompleteReadError) as exc:
-                raise RedisError(f"Lost the subscriber connection to Redis: {exc!r}") from exc
+                raise RedisError(
+                    f"Lost the subscriber connection to Redis: {exc!r}"
+                ) from exc
             if not isinstance(reply, list) or len(reply) != 3:
                 continue
             kind, channel, data = reply

@@ -124,7 +124,9 @@ class LocalRooms:
             del self.members[room]
         return True
 
-    async def tell_local(self, room: str, message: dict[str, Any], skip: str = "") -> None:
+    async def tell_local(
+        self, room: str, message: dict[str, Any], skip: str = ""
+    ) -> None:
         """Deliver a message to every member of this process in a room."""
         members = self.members.get(room, {})
         await deliver_all([d for p, d in members.items() if p != skip], message)
@@ -138,7 +140,9 @@ class LocalRooms:
         """Deliver a signal inside this process."""
         return await self.deliver_signal(room, sender, to, data, "local")
 
-    async def deliver_signal(self, room: str, sender: str, to: str, data: str, via: str) -> bool:
+    async def deliver_signal(
+        self, room: str, sender: str, to: str, data: str, via: str
+    ) -> bool:
         """Deliver a signal to a member of this process; False if it is not here."""
         deliver = self.members.get(room, {}).get(to)
         if deliver is None:

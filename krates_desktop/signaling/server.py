@@ -85,7 +85,7 @@ class TokenBucket:
         return True
 
 
-@dataclass
+@dataclass(eq=False)
 class Client:
     """One WebSocket connection and what it has joined."""
 
@@ -98,6 +98,8 @@ class Client:
     last_sent: float = field(default_factory=time.monotonic)
     dropped: int = 0
     last_rate_error: float = 0.0
+    welcomed: bool = True
+    held: list[dict[str, Any]] = field(default_factory=list)
 
     def __repr__(self) -> str:
         return f"<Client c{self.id} peer={self.peer} room={(self.room or '')[:8]}>"
@@ -123,7 +125,9 @@ class SignalServer:
     def _make_rooms(self) -> Rooms:
         cfg = self.config
         if cfg.redis_url:
-            return RedisRooms(cfg.redis_url, cfg.max_peers_per_room, cfg.max_rooms, self.metrics)
+            return RedisRooms(
+                cfg.redis_url, cfg.max_peers_per_room, cfg.max_rooms, self.metrics
+            )
         return LocalRooms(cfg.max_peers_per_room, cfg.max_rooms, self.metrics)
 
     @property
@@ -148,7 +152,10 @@ class SignalServer:
         self._runner = web.AppRunner(self.app(), handle_signals=False, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(
-            self._runner, self.config.host, self.config.port, ssl_context=self._tls(),
+            self._runner,
+            self.config.host,
+            self.config.port,
+            ssl_context=self._tls(),
             reuse_address=True,
         )
         await site.start()
@@ -174,7 +181,9 @@ class SignalServer:
                 await self._reaper
         for client in list(self.clients):
             with contextlib.suppress(Exception):
-                await client.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server stopping")
+                await client.ws.close(
+                    code=WSCloseCode.GOING_AWAY, message=b"server stopping"
+                )
         await self.rooms.stop()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -194,16 +203,24 @@ class SignalServer:
 
     async def _metrics(self, _request: web.Request) -> web.Response:
         self.metrics.connections = len(self.clients)
-        return web.Response(text=self.metrics.render(), content_type="text/plain",
-                            charset="utf-8", headers={"X-Version": "0.0.4"})
+        return web.Response(
+            text=self.metrics.render(),
+            content_type="text/plain",
+            charset="utf-8",
+            headers={"X-Version": "0.0.4"},
+        )
 
     # the WebSocket -----------------------------------------------------------------
 
     async def _websocket(self, request: web.Request) -> web.StreamResponse:
         cfg = self.config
-        ws = web.WebSocketResponse(max_msg_size=cfg.max_message_bytes * 4, autoping=True)
+        ws = web.WebSocketResponse(
+            max_msg_size=cfg.max_message_bytes * 4, autoping=True
+        )
         if not ws.can_prepare(request).ok:
-            return web.Response(status=400, text="krates-signal: connect with a WebSocket\n")
+            return web.Response(
+                status=400, text="krates-signal: connect with a WebSocket\n"
+            )
         await ws.prepare(request)
         client = Client(ws, TokenBucket(cfg.rate_per_s, cfg.burst))
         if len(self.clients) >= cfg.max_connections:
@@ -226,7 +243,9 @@ class SignalServer:
                 if not await self._on_text(client, message.data):
                     return
             elif message.type == WSMsgType.BINARY:
-                await self._reject(client, "bad-request", "Binary frames are not accepted.")
+                await self._reject(
+                    client, "bad-request", "Binary frames are not accepted."
+                )
             elif message.type == WSMsgType.ERROR:
                 self.metrics.rejections["message-too-large"] += 1
                 return
@@ -268,28 +287,43 @@ class SignalServer:
         if client.room is not None:
             await self._reject(client, "already-joined")
             return True
+        client.welcomed = False
         try:
             others = await self.rooms.join(join.room, join.peer, self._deliverer(client))
         except JoinRefused as refused:
+            client.welcomed, client.held = True, []
             await self._refuse(client, refused.code)
             return False
         client.room, client.peer = join.room, join.peer
-        log.debug("c%d joined room %s… as %s (%d others)", client.id, join.room[:8],
-                  join.peer, len(others))
-        await self._send(client, {
-            "type": "welcome",
-            "version": PROTOCOL_VERSION,
-            "peers": others,
-            "iceServers": list(self.config.ice_servers),
-            "server": SERVER_NAME,
-        })
+        log.debug(
+            "c%d joined room %s… as %s (%d others)",
+            client.id,
+            join.room[:8],
+            join.peer,
+            len(others),
+        )
+        await self._send(
+            client,
+            {
+                "type": "welcome",
+                "version": PROTOCOL_VERSION,
+                "peers": others,
+                "iceServers": list(self.config.ice_servers),
+                "server": SERVER_NAME,
+            },
+        )
+        while client.held:
+            await self._send(client, client.held.pop(0))
+        client.welcomed = True
         return True
 
     async def _signal(self, client: Client, signal: Signal) -> None:
         if client.room is None or client.peer is None:
             await self._reject(client, "not-joined")
             return
-        if not await self.rooms.signal(client.room, client.peer, signal.to, signal.data):
+        if not await self.rooms.signal(
+            client.room, client.peer, signal.to, signal.data
+        ):
             await self._reject(client, "unknown-peer")
 
     async def _leave(self, client: Client) -> None:
@@ -300,6 +334,9 @@ class SignalServer:
 
     def _deliverer(self, client: Client) -> Any:
         async def deliver(message: dict[str, Any]) -> None:
+            if not client.welcomed:
+                client.held.append(message)
+                return
             await self._send(client, message)
 
         return deliver
@@ -310,13 +347,16 @@ class SignalServer:
         if client.ws.closed:
             return
         try:
-            await asyncio.wait_for(client.ws.send_str(json.dumps(message)), SEND_TIMEOUT_S)
+            async with asyncio.timeout(SEND_TIMEOUT_S):
+                await client.ws.send_str(json.dumps(message))
             client.last_sent = time.monotonic()
         except (ConnectionError, RuntimeError, TimeoutError) as exc:
             log.debug("c%d: send failed (%s); closing", client.id, type(exc).__name__)
             asyncio.get_running_loop().create_task(client.ws.close())
 
-    async def _reject(self, client: Client, code: str, detail: str | None = None) -> None:
+    async def _reject(
+        self, client: Client, code: str, detail: str | None = None
+    ) -> None:
         self.metrics.rejections[code] += 1
         await self._send(client, error(code, detail))
 

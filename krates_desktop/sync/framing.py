@@ -30,6 +30,8 @@ MSG_HELLO = 64
 MSG_SECRET = 65
 MSG_CHUNK = 66
 MSG_ACK = 67
+MSG_LINKS = 68
+MAX_LINKS = 64
 
 SYNC_STEP1 = int(YSyncMessageType.SYNC_STEP1)
 SYNC_STEP2 = int(YSyncMessageType.SYNC_STEP2)
@@ -127,6 +129,13 @@ class Ack:
     count: int
 
 
+@dataclass(frozen=True)
+class Links:
+    """The peers the sender is directly synced with (so gossip can skip them)."""
+
+    peers: frozenset[str]
+
+
 Message = (
     SyncStep1
     | SyncStep2
@@ -136,6 +145,7 @@ Message = (
     | Hello
     | SecretRotation
     | Ack
+    | Links
 )
 
 
@@ -243,6 +253,11 @@ def ack(count: int) -> bytes:
     return write_varuint(MSG_ACK) + write_varuint(count)
 
 
+def links(peers: frozenset[str] | set[str]) -> bytes:
+    """Frame the list of peers we are directly synced with."""
+    return write_varuint(MSG_LINKS) + _json({"links": sorted(peers)})
+
+
 def _json(body: dict[str, Any]) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode("utf-8")
 
@@ -271,6 +286,8 @@ def decode(frame: bytes) -> Message:
         count = reader.varuint()
         reader.end()
         return Ack(count)
+    if kind == MSG_LINKS:
+        return _decode_links(_read_json(reader))
     if kind == MSG_CHUNK:
         raise FrameError("a chunk inside a reassembled frame")
     raise UnknownFrame(f"frame type {kind} is not known")
@@ -313,6 +330,15 @@ def _decode_hello(body: dict[str, Any]) -> Hello:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise FrameError("hello lacks app or schema") from exc
+
+
+def _decode_links(body: dict[str, Any]) -> Links:
+    peers = body.get("links")
+    if not isinstance(peers, list) or len(peers) > MAX_LINKS:
+        raise FrameError("links frame carries no usable list")
+    if not all(isinstance(p, str) and 0 < len(p) <= 64 for p in peers):
+        raise FrameError("links frame names something that is not a peer id")
+    return Links(frozenset(peers))
 
 
 def _decode_secret(body: dict[str, Any]) -> SecretRotation:
@@ -394,8 +420,12 @@ class Reassembler:
         crc = reader.take(4)
         data = reader.rest()
         partial = self._start(msg_id, index, count, total, crc)
-        if (msg_id, count, total, crc) != (partial.msg_id, partial.count, partial.total,
-                                            partial.crc) or index != len(partial.parts):
+        if (msg_id, count, total, crc) != (
+            partial.msg_id,
+            partial.count,
+            partial.total,
+            partial.crc,
+        ) or index != len(partial.parts):
             raise FrameError(f"chunk {index} of message {msg_id} is out of sequence")
         partial.parts.append(data)
         partial.size += len(data)
@@ -405,11 +435,15 @@ class Reassembler:
             return None
         return self._finish(partial)
 
-    def _start(self, msg_id: int, index: int, count: int, total: int, crc: bytes) -> _Partial:
+    def _start(
+        self, msg_id: int, index: int, count: int, total: int, crc: bytes
+    ) -> _Partial:
         if self._partial is not None and self._partial.msg_id == msg_id:
             return self._partial
         if self._partial is not None:
-            raise FrameError(f"message {msg_id} began before {self._partial.msg_id} ended")
+            raise FrameError(
+                f"message {msg_id} began before {self._partial.msg_id} ended"
+            )
         if index != 0:
             raise FrameError(f"message {msg_id} began at chunk {index}")
         if total > self.max_message:
@@ -423,7 +457,9 @@ class Reassembler:
         self._partial = None
         whole = b"".join(partial.parts)
         if len(whole) != partial.total:
-            raise FrameError(f"message {partial.msg_id} is {len(whole)} bytes, not {partial.total}")
+            raise FrameError(
+                f"message {partial.msg_id} is {len(whole)} bytes, not {partial.total}"
+            )
         if zlib.crc32(whole).to_bytes(4, "big") != partial.crc:
             raise FrameError(f"message {partial.msg_id} fails its checksum")
         return whole

@@ -49,8 +49,9 @@ class Invite:
         return f"{SCHEME}://join?" + "&".join(parts)
 
 
-def make_invite(signal: str, yard_id: str, secret: YardSecret, name: str = "",
-                cluster: str = "") -> Invite:
+def make_invite(
+    signal: str, yard_id: str, secret: YardSecret, name: str = "", cluster: str = ""
+) -> Invite:
     """Build an invite, checking the signaling URL and the yard id."""
     _check_signal(signal)
     if not _YARD_ID.match(yard_id):
@@ -63,14 +64,18 @@ def parse_invite(link: str) -> Invite:
     text = link.strip()
     parts = urlsplit(text)
     if parts.scheme != SCHEME or (parts.netloc or parts.path.strip("/")) != "join":
-        raise InviteError("This is not a Krates invite link: it should start with krates://join?")
+        raise InviteError(
+            "This is not a Krates invite link: it should start with krates://join?"
+        )
     query = parse_qs(parts.query, keep_blank_values=True)
 
     def one(key: str, required: bool = True) -> str:
         values = query.get(key, [])
         if not values or not values[0]:
             if required:
-                raise InviteError(f"The invite link has no {key}=…: ask for a new link.")
+                raise InviteError(
+                    f"The invite link has no {key}=…: ask for a new link."
+                )
             return ""
         return values[0]
 
@@ -78,7 +83,9 @@ def parse_invite(link: str) -> Invite:
     try:
         secret = YardSecret(secret_text)
     except ValueError as exc:
-        raise InviteError("The invite link's secret is damaged: copy the whole link again.") from exc
+        raise InviteError(
+            "The invite link's secret is damaged: copy the whole link again."
+        ) from exc
     cluster = one("cluster", required=False).lower()
     if cluster and not _CLUSTER.match(cluster):
         cluster = ""

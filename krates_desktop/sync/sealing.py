@@ -85,9 +85,9 @@ class Sealer:
     """Seals and opens signaling payloads with the key derived from one secret."""
 
     def __init__(self, secret: YardSecret) -> None:
-        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=KEY_INFO).derive(
-            secret.raw
-        )
+        key = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=KEY_INFO
+        ).derive(secret.raw)
         self._aead = ChaCha20Poly1305(key)
 
     def __repr__(self) -> str:
@@ -112,7 +112,9 @@ class Sealer:
         try:
             plain = self._aead.decrypt(nonce, body, _ad(sender, recipient))
         except InvalidTag as exc:
-            raise SealError("sealed payload does not open with this yard's secret") from exc
+            raise SealError(
+                "sealed payload does not open with this yard's secret"
+            ) from exc
         value = json.loads(plain.decode("utf-8"))
         if not isinstance(value, dict):
             raise SealError("sealed payload is not an object")

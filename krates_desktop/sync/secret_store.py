@@ -134,7 +134,9 @@ class SecretStore:
                 handle.write(secret.reveal())
             os.replace(tmp, path)
         except OSError as exc:
-            raise SecretStoreError(f"Could not write the yard secret file {path}: {exc}.") from exc
+            raise SecretStoreError(
+                f"Could not write the yard secret file {path}: {exc}."
+            ) from exc
 
     def _read_file(self, yard_id: str) -> YardSecret | None:
         path = self._path(yard_id)
@@ -154,4 +156,6 @@ def _parse(text: str) -> YardSecret:
     try:
         return YardSecret(text)
     except ValueError as exc:
-        raise SecretStoreError("The stored yard secret is damaged; join the yard again.") from exc
+        raise SecretStoreError(
+            "The stored yard secret is damaged; join the yard again."
+        ) from exc

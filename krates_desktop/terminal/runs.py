@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from itertools import groupby
+from operator import itemgetter
 from typing import NamedTuple
 
 from krates_desktop.terminal.cell import Cell
+
+# Every field of a cell but its character: cells equal here share one style.
+_STYLE = itemgetter(*range(1, len(Cell._fields)))
+_DATA = itemgetter(0)
 
 
 class Run(NamedTuple):
@@ -21,32 +28,42 @@ class Run(NamedTuple):
     style: Cell
 
 
-def row_runs(cells: list[Cell]) -> list[Run]:
+def row_runs(cells: Iterable[Cell]) -> list[Run]:
     """Return the runs of one row, left to right, covering every cell."""
     runs: list[Run] = []
+    column = 0
+    for _, group in groupby(cells, _STYLE):
+        members = list(group)
+        text = "".join(map(_DATA, members))
+        width = len(members)
+        if len(text) == width and text.isascii():
+            runs.append(Run(column, width, text, members[0]))
+        else:
+            _mixed_runs(runs, members, column)
+        column += width
+    return runs
+
+
+def _mixed_runs(runs: list[Run], cells: list[Cell], column: int) -> None:
+    """Runs of same-style cells holding wide, combined or non-ASCII characters."""
     start = 0
     count = len(cells)
     while start < count:
-        cell = cells[start]
-        data = cell.data
-        if data == "":
-            runs.append(Run(start, 1, " ", cell))  # orphaned right half of a wide char
+        data = cells[start].data
+        if data == "":  # the right half of a wide character whose left half is gone
+            runs.append(Run(column + start, 1, " ", cells[start]))
             start += 1
             continue
         if not (len(data) == 1 and data.isascii()):
             wide = start + 1 < count and cells[start + 1].data == ""
-            runs.append(Run(start, 2 if wide else 1, data, cell))
+            runs.append(Run(column + start, 2 if wide else 1, data, cells[start]))
             start += 2 if wide else 1
             continue
-        attrs = cell[1:]
         stop = start + 1
-        while stop < count:
-            other = cells[stop]
-            if other[1:] != attrs or len(other.data) != 1 or not other.data.isascii():
-                break
+        while (
+            stop < count and len(cells[stop].data) == 1 and cells[stop].data.isascii()
+        ):
             stop += 1
-        runs.append(
-            Run(start, stop - start, "".join(c.data for c in cells[start:stop]), cell)
-        )
+        text = "".join(map(_DATA, cells[start:stop]))
+        runs.append(Run(column + start, stop - start, text, cells[start]))
         start = stop
-    return runs

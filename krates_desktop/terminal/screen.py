@@ -8,27 +8,38 @@ which take the scroll-back position into account, and repaint only the rows that
 
 Fixes over pyte 0.8.2: the alternate screen (modes 47, 1047, 1049; no scroll-back while
 it is shown), zero-width characters (ZWJ, VS16, ZWSP, combining marks) join the cell
-before them instead of dropping the rest of the run, unprintable characters are skipped,
-writing over either half of a wide character blanks both halves and a wide character that
-does not fit in the last column wraps, erasing fills every cell with the current
-background, `CSI ? 4 m` and other private queries are ignored, DECSC/DECRC keep one
+before them, kept as written, instead of dropping the rest of the run, unprintable
+characters are skipped, writing, inserting, deleting or erasing over either half of a
+wide character blanks both halves (as xterm does) and a wide character that does not
+fit in the last column wraps, erasing and inserting fill cells with the current
+background, a line feed below the scroll region moves on down instead of jumping
+into it, `CSI ? 4 m` and other private queries are ignored, DECSC/DECRC keep one
 saved cursor per screen and restoring does not consume it, scroll-back captures only
 lines leaving a region that starts at the top row, and per-event wrappers of
-`HistoryScreen` are bypassed (they cost more than the parsing). Also added: SU/SD, REP,
-CHT/CBT, DECSTR, and colour indices 0-15 of the 256-colour table map to the named ANSI
-colours so the theme's palette applies to them.
+`HistoryScreen` are bypassed (they cost more than the parsing). Also added: dim and
+conceal (`Cell`), cursor shapes (DECSCUSR), mouse tracking and focus-report modes for
+the view to honour, application keypad mode, SU/SD, REP, CHT/CBT, DECSTR, and colour
+indices 0-15 of the 256-colour table map to the named ANSI colours so the theme's
+palette applies to them.
 
-Limitations: mouse reporting, DECCOLM (132 columns, ignored as xterm does by default),
-left/right margins, double-width lines, the G2/G3 character sets and rich replies (only
-DA1, DSR and CPR are answered) are not implemented. Resizing does not reflow wrapped
-lines. Mode 47 does not keep the alternate screen's contents between uses.
+Speed: streamed output (complete lines at the bottom of the screen) is written a row
+at a time by `push_rows`, and rows keep their text unbuilt until something reads or
+writes them (`_LazyLine`), so `cat` of a big file costs little more than splitting
+it into rows. Every write to a row goes through `_line()`, which builds a kept row
+first and bumps its `version`, so views can cache what they derive from a row.
+
+Limitations: DECCOLM (132 columns, ignored as xterm does by default), left/right
+margins, double-width lines, the G2/G3 character sets and rich replies (only DA1, DSR
+and CPR are answered) are not implemented. Resizing does not reflow wrapped lines.
+Mode 47 does not keep the alternate screen's contents between uses. After EL at the
+right edge the next character still wraps (xterm overwrites the last column).
 """
 
 from __future__ import annotations
 
 import copy
 import logging
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable
 from typing import Any
 
@@ -55,6 +66,7 @@ _MOUSE_SGR = 1006 << 5
 _ALT_SCREEN_MODES = frozenset((47, 1047, 1049))
 _SAVE_CURSOR_MODE = 1048
 _DECCOLM = 3
+_DECSCNM = 5
 
 _LATIN1 = pyte.charsets.LAT1_MAP
 _MAX_COMBINED = 8  # zero-width characters kept on one cell
@@ -88,7 +100,18 @@ _SGR_COLOURS: dict[int, tuple[str, str]] = {
     49: ("bg", "default"),
 }
 
-Line = StaticDefaultDict[int, Cell]
+
+class Row(StaticDefaultDict[int, Cell]):
+    """One line of cells by column; a missing column is a blank cell.
+
+    `version` grows each time the screen is about to write to the row, so a view
+    can keep what it computed from a row (its runs) until the row changes.
+    """
+
+    version = 0
+
+
+Line = Row
 Buffer = dict[int, Line]
 
 
@@ -104,6 +127,46 @@ class _CellCache(dict[str, Cell]):
     def __missing__(self, char: str) -> Cell:
         cell = self[char] = tuple.__new__(Cell, (char, *self._tail))
         return cell
+
+
+Segment = tuple[int, str, _CellCache]
+
+
+class _LazyLine(Row):
+    """A line kept as text segments; its cells are built when first read or written.
+
+    Lines written while a program streams output mostly scroll on into the
+    scroll-back unseen, so building their cells is put off until a view or a
+    selection reads one, or the screen writes to it (through `TerminalScreen._line`).
+    """
+
+    def __init__(self, default: Cell, segments: list[Segment]) -> None:
+        super().__init__(default)
+        self._segments: list[Segment] | None = segments
+
+    def __missing__(self, key: int) -> Cell:
+        if self._segments is not None:
+            self.materialize()
+            value = self.get(key)
+            if value is not None:
+                return value
+        return self.default
+
+    def __bool__(self) -> bool:
+        return self._segments is not None or len(self) > 0
+
+    @property
+    def segments(self) -> list[Segment] | None:
+        """The (column, text, cell cache) segments while the cells are not built yet."""
+        return self._segments
+
+    def materialize(self) -> None:
+        """Build the cells now (before anything writes to the line)."""
+        segments, self._segments = self._segments, None
+        for x, text, cells in segments or ():
+            self.update(
+                zip(range(x, x + len(text)), map(cells.__getitem__, text), strict=False)
+            )
 
 
 class _SavedScreen:
@@ -125,6 +188,9 @@ class TerminalScreen(pyte.HistoryScreen):
     # keeps its own scroll offset and never pages the buffer, so the hooks are skipped.
     __getattribute__ = object.__getattribute__
 
+    # pyte types its rows as holding its `Char`; ours hold `Cell`, a superset.
+    buffer: Buffer  # type: ignore[assignment]
+
     def __init__(
         self, columns: int = 80, lines: int = 24, history: int = HISTORY_LINES
     ) -> None:
@@ -135,13 +201,15 @@ class TerminalScreen(pyte.HistoryScreen):
         self._painted_cursor: tuple[int, int] | None = None
         self._replies: list[str] = []
         self._last_graphic = ""
-        self._cell_attrs: Cell | None = None
+        self._cell_attrs: Any = None
         self._cells = _CellCache(BLANK)
         self._cell_caches: dict[Cell, _CellCache] = {}
         self.bell_count = 0
         self.app_keypad = False
         self.cursor_shape = 0
+        self.render_generation = 0
         super().__init__(columns, lines, history=history)
+        self.buffer = self._new_buffer()
         self._stream = TerminalStream(self)
 
     # -- input -------------------------------------------------------------------------
@@ -268,6 +336,10 @@ class TerminalScreen(pyte.HistoryScreen):
                     self._enter_alternate(mode)
                 else:
                     self._leave_alternate(mode)
+            elif mode == _DECSCNM:
+                # pyte rewrites every cell's reverse flag: anything kept from cells is stale.
+                self.render_generation += 1
+                rest.append(mode)
             elif mode in _MOUSE_TRACKING:
                 # The tracking modes exclude each other, as in xterm.
                 self.mode.difference_update(m << 5 for m in _MOUSE_TRACKING)
@@ -307,7 +379,7 @@ class TerminalScreen(pyte.HistoryScreen):
         logger.debug("alternate screen off (mode %d)", mode)
 
     def _new_buffer(self) -> Buffer:
-        return defaultdict(lambda: StaticDefaultDict(self.default_char))
+        return defaultdict(self._empty_line)
 
     def save_cursor(self) -> None:
         """DECSC: remember the cursor; each screen has one slot, as in xterm."""
@@ -333,6 +405,11 @@ class TerminalScreen(pyte.HistoryScreen):
         self.cursor.hidden = hidden
         self.ensure_hbounds()
         self.ensure_vbounds()
+
+    def alignment_display(self) -> None:
+        """DECALN: fill the screen with E (pyte writes the cells itself)."""
+        self.render_generation += 1
+        super().alignment_display()
 
     def set_margins(self, top: int | None = None, bottom: int | None = None) -> None:
         """DECSTBM: 0 or a missing value means the screen edge; the cursor goes home."""
@@ -367,14 +444,14 @@ class TerminalScreen(pyte.HistoryScreen):
         end = x + len(data)
         if end > self.columns:
             return False
-        line = self.buffer[cursor.y]
+        line = self._line(cursor.y)
         if x:
             left = line.get(x)
             if left is not None and left.data == "":
                 line[x - 1] = self._blank()
         attrs = cursor.attrs
         cells = self._cells if attrs is self._cell_attrs else self._cells_for(attrs)
-        line.update(zip(range(x, end), map(cells.__getitem__, data)))
+        line.update(zip(range(x, end), map(cells.__getitem__, data), strict=True))
         right = line.get(end)
         if right is not None and right.data == "":
             line[end] = self._blank()
@@ -382,7 +459,7 @@ class TerminalScreen(pyte.HistoryScreen):
         self._last_graphic = data[-1]
         return True
 
-    def _cells_for(self, attrs: Cell) -> _CellCache:
+    def _cells_for(self, attrs: Any) -> _CellCache:
         """Return the cache of cells drawn with `attrs` (one per attribute set seen)."""
         if attrs is not self._cell_attrs:
             self._cell_attrs = attrs
@@ -424,10 +501,12 @@ class TerminalScreen(pyte.HistoryScreen):
             if mo.DECAWM not in self.mode and data:
                 # Without wrap every further character overwrites the last column.
                 segment, data = segment[:-1] + data[-1], ""
-            line = self.buffer[cursor.y]
+            line = self._line(cursor.y)
             self._split_wide_left(line, x)
             cells = self._cells_for(cursor.attrs)
-            line.update(zip(range(x, columns), map(cells.__getitem__, segment)))
+            line.update(
+                zip(range(x, columns), map(cells.__getitem__, segment), strict=False)
+            )
             end = x + len(segment)
             self._split_wide_right(line, end)
             cursor.x = end
@@ -444,7 +523,7 @@ class TerminalScreen(pyte.HistoryScreen):
             return
         self._wrap_if_needed(width)
         cursor = self.cursor
-        line = self.buffer[cursor.y]
+        line = self._line(cursor.y)
         self._split_wide_left(line, cursor.x)
         if mo.IRM in self.mode:
             self.insert_characters(width)
@@ -463,7 +542,7 @@ class TerminalScreen(pyte.HistoryScreen):
             if y == 0:
                 return
             x, y = self.columns - 1, y - 1
-        line = self.buffer[y]
+        line = self._line(y)
         if line[x].data == "" and x > 0:
             x -= 1  # the right half of a wide character: attach to its left half
         cell = line[x]
@@ -475,7 +554,7 @@ class TerminalScreen(pyte.HistoryScreen):
     def _blank(self) -> Cell:
         """An erased cell: a space in the current background colour (xterm's BCE)."""
         bg = self.cursor.attrs.bg
-        default = self.default_char
+        default: Cell = self.default_char
         return default if bg == default.bg else default._replace(bg=bg)
 
     def _split_wide_left(self, line: Line, x: int) -> None:
@@ -565,7 +644,7 @@ class TerminalScreen(pyte.HistoryScreen):
         """
         x, y = min(self.cursor.x, self.columns - 1), self.cursor.y
         count = min(count or 1, self.columns - x)
-        line = self.buffer[y]
+        line = self._line(y)
         self._clear_cut_wide(line, x)
         blank = self._blank()
         for col in range(self.columns - 1, x + count - 1, -1):
@@ -588,7 +667,7 @@ class TerminalScreen(pyte.HistoryScreen):
         """
         x, y = min(self.cursor.x, self.columns - 1), self.cursor.y
         count = min(count or 1, self.columns - x)
-        line = self.buffer[y]
+        line = self._line(y)
         self._clear_cut_wide(line, x)
         self._clear_cut_wide(line, x + count)
         blank = self._blank()
@@ -616,7 +695,7 @@ class TerminalScreen(pyte.HistoryScreen):
     def _erase_cells(self, y: int, start: int, stop: int) -> None:
         """Blank cells `start` to `stop - 1` of row `y`, splitting wide characters."""
         blank = self._blank()
-        line = self.buffer[y]
+        line = self._line(y)
         if start == 0 and stop >= self.columns and blank == self.default_char:
             line.clear()
         else:
@@ -637,7 +716,7 @@ class TerminalScreen(pyte.HistoryScreen):
             return
         buffer = self.buffer
         if top == 0 and self._alt is None:
-            self._push_history(buffer.pop(0, None) or self._empty_line())
+            self._push_history(buffer.pop(0, None) or self._empty_line())  # type: ignore[arg-type]
             if self._scroll_offset:
                 self._scroll_offset = min(
                     self._scroll_offset + 1, len(self.history.top)
@@ -662,7 +741,7 @@ class TerminalScreen(pyte.HistoryScreen):
             self.cursor.x = 0
 
     @property
-    def default_char(self) -> Cell:
+    def default_char(self) -> Any:
         """An empty cell in default colours (reversed while DECSCNM is set)."""
         return REVERSE_BLANK if mo.DECSCNM in self.mode else BLANK
 
@@ -737,13 +816,90 @@ class TerminalScreen(pyte.HistoryScreen):
                 buffer[y - shift] = line
         if columns < self.columns:
             for line in buffer.values():
+                if isinstance(line, _LazyLine):
+                    line.materialize()
                 for x in [x for x in line if x >= columns]:
                     del line[x]
         return shift
 
+    # -- whole lines at once -------------------------------------------------------
+
+    def accepts_rows(self) -> bool:
+        """Whether `push_rows` may be used: the cursor at the start of a blank bottom
+        row of the primary screen, with no scroll region, insert mode or charset."""
+        cursor = self.cursor
+        return (
+            cursor.x == 0
+            and cursor.y == self.lines - 1
+            and self._alt is None
+            and self.margins is None
+            and mo.DECAWM in self.mode
+            and mo.IRM not in self.mode
+            and not self.charset
+            and self.g0_charset is _LATIN1
+            and not self.buffer.get(cursor.y)
+        )
+
+    def cells_for(self, attrs: Any) -> _CellCache:
+        """The cell cache of one attribute set, for building rows in `push_rows`."""
+        return self._cells_for(attrs)
+
+    def push_rows(self, rows: list[list[Segment]], last_char: str) -> None:
+        """Write fresh rows at the bottom as that many line feeds would, scrolling.
+
+        Each row is a list of (column, ASCII text, cell cache) segments. Afterwards
+        the cursor is at the start of a new blank bottom row, as after `text\r\n`.
+        Only valid when `accepts_rows()` is true. Rows that scroll straight into the
+        scroll-back keep their text until read.
+        """
+        count = len(rows)
+        if not count:
+            return
+        keep = self.lines - 1
+        buffer = self.buffer
+        old = [buffer.pop(y, None) for y in range(keep)]
+        passing = rows[: max(0, count - keep)]
+        self._add_history(old[:count], passing)
+        default = self.default_char
+        screen_rows: list[Line | None] = old[count:] + [
+            _LazyLine(default, row) for row in rows[len(passing) :]
+        ]
+        buffer.clear()
+        for y, line in enumerate(screen_rows):
+            if line is not None:
+                buffer[y] = line
+        self._last_graphic = last_char or self._last_graphic
+        self._all_dirty = True
+
+    def _add_history(
+        self, old: list[Line | None], passing: list[list[Segment]]
+    ) -> None:
+        """Append scrolled-off rows to the scroll-back; count the ones that fall off."""
+        history: deque[Any] = self.history.top
+        capacity = history.maxlen or 0
+        before = len(history)
+        total = len(old) + len(passing)
+        default = self.default_char
+        skip = max(0, total - capacity)
+        for line in old[skip:]:
+            history.append(line if line is not None else self._empty_line())
+        for row in passing[max(0, skip - len(old)) :]:
+            history.append(_LazyLine(default, row))
+        self._dropped_lines += before + total - len(history)
+        if self._scroll_offset:
+            self._scroll_offset = min(self._scroll_offset + total, len(history))
+
+    def _line(self, y: int) -> Line:
+        """Row `y` of the buffer, ready to be written to (every write goes through here)."""
+        line = self.buffer[y]
+        if isinstance(line, _LazyLine):
+            line.materialize()
+        line.version += 1
+        return line
+
     def _push_history(self, line: Line) -> None:
         """Append a line to the scroll-back, counting the oldest one if it falls off."""
-        history = self.history.top
+        history: deque[Line] = self.history.top  # type: ignore[assignment]
         if len(history) == history.maxlen:
             self._dropped_lines += 1
         history.append(line)
@@ -754,7 +910,7 @@ class TerminalScreen(pyte.HistoryScreen):
         super()._reset_history()
 
     def _empty_line(self) -> Line:
-        return StaticDefaultDict(self.default_char)
+        return Row(self.default_char)
 
     # -- the scrolled view ---------------------------------------------------------
 
@@ -807,7 +963,7 @@ class TerminalScreen(pyte.HistoryScreen):
 
     def absolute_line(self, index: int) -> Line:
         """Return line `index` counted from the oldest scroll-back line."""
-        history = self.history.top
+        history: deque[Line] = self.history.top  # type: ignore[assignment]
         if index < len(history):
             return history[index]
         return self.buffer[index - len(history)]
@@ -869,6 +1025,14 @@ class TerminalScreen(pyte.HistoryScreen):
         self._all_dirty = False
         self._painted_cursor = cursor
         return rows
+
+
+def pending_segments(line: Line) -> list[Segment] | None:
+    """A row's text segments if its cells were never built, else None.
+
+    A painter can draw such a row from its segments without building its cells.
+    """
+    return line.segments if isinstance(line, _LazyLine) else None
 
 
 def line_text(line: Line, start: int, stop: int) -> str:

@@ -40,6 +40,10 @@ _MAX_SGR_CACHE = 2048
 
 _TEXT = re.compile(r"[^\x00-\x1f\x7f-\x9f]+")
 _SGR = re.compile(r"\x1b\[([0-9;:]*)m")
+# Whole lines of printable ASCII, SGRs and EL, each ended by CR LF: streamed output.
+_LINE = r"(?:[\x20-\x7e]++|\x1b\[[0-9;]*+m|\x1b\[K)*+"
+_LINE_BLOCK = re.compile(rf"(?:{_LINE}\r++\n)+")
+_BLOCK_LINE = re.compile(rf"({_LINE})\r++\n")
 _CSI = re.compile(r"(?:\x1b\[|\x9b)([0-?]*)([ -/]*)([@-~])")
 _CSI_PREFIX = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*")
 _OSC = re.compile(r"(?:\x1b\]|\x9d)([^\x07\x18\x1a\x1b\x9c]*)(?:\x07|\x1b\\|\x9c)")
@@ -159,7 +163,7 @@ class TerminalStream(pyte.ByteStream):
         self._pending = ""
         self._spliced = ""
         self._state = _GROUND
-        self._sgr_cache: dict[tuple[int, str, object], tuple[object, Any]] = {}
+        self._sgr_cache: dict[tuple[int, str, object], tuple[Any, Any, Any]] = {}
         self._interned: dict[Any, Any] = {}
         super().__init__(screen)
         self._screen = screen
@@ -188,6 +192,7 @@ class TerminalStream(pyte.ByteStream):
         text_match = _TEXT.match
         sgr_match = _SGR.match
         draw = self._screen.draw
+        offset = self._lines_at(data, offset)
         while offset < end:
             match = text_match(data, offset)
             if match is not None:
@@ -208,28 +213,120 @@ class TerminalStream(pyte.ByteStream):
             else:
                 self._control(char)
                 offset += 1
+                if char == "\n":
+                    offset = self._lines_at(data, offset)
 
-    def _apply_sgr(self, params: str) -> None:
-        """Apply SGR `params`, reusing the result of the same change seen before.
+    def _lines_at(self, data: str, offset: int) -> int:
+        """Write a run of complete lines at `offset` in one go, when the screen allows.
+
+        This is the path of streamed output (`cat`, logs, builds): at the start of
+        the bottom row, whole lines become rows without a call per character, and
+        rows that scroll on into the scroll-back are kept as text until read.
+        """
+        match = _LINE_BLOCK.match(data, offset)
+        if match is None or not self._screen.accepts_rows():
+            return offset
+        return offset + self._feed_lines(match.group())
+
+    def _feed_lines(self, block: str) -> int:
+        """Turn CR LF-ended lines into rows; return how many characters were used.
+
+        (A line may end in more than one CR: a CRLF file through a PTY's ONLCR.)
+
+        A line this path cannot model (an erase to the right with a coloured
+        background) ends the block; the usual path takes it.
+        """
+        screen = self._screen
+        columns = screen.columns
+        rows: list[list[Any]] = []
+        used = 0
+        last = ""
+        for match in _BLOCK_LINE.finditer(block):
+            line = match.group(1)
+            if "\x1b" not in line:
+                self._plain_rows(rows, line, columns)
+            elif not self._styled_rows(rows, line, columns):
+                break
+            used = match.end()
+            last = line[-1:] or last
+        if rows:
+            screen.push_rows(rows, last)
+        return used
+
+    def _plain_rows(self, rows: list[list[Any]], line: str, columns: int) -> None:
+        cells = self._screen.cells_for(self._screen.cursor.attrs)
+        if len(line) <= columns:
+            rows.append([(0, line, cells)] if line else [])
+            return
+        rows.extend(
+            [(0, line[i : i + columns], cells)] for i in range(0, len(line), columns)
+        )
+
+    def _styled_rows(self, rows: list[list[Any]], line: str, columns: int) -> bool:
+        """Rows of one line with SGRs and ELs; False (nothing added) if it cannot.
+
+        The block pattern guarantees each `ESC [` starts `<digits and ;>m` or `K`.
+        """
+        screen = self._screen
+        cursor = screen.cursor
+        start_attrs = cursor.attrs
+        cells = screen.cells_for(start_attrs)
+        made: list[list[Any]] = []
+        row: list[Any] = []
+        x = 0
+        parts = line.split("\x1b[")
+        text = parts[0]
+        for index in range(len(parts)):
+            if index:
+                part = parts[index]
+                if part[0] == "K":
+                    if cursor.attrs.bg != "default":
+                        cursor.attrs = start_attrs
+                        return False
+                    if x == columns:
+                        # The cursor waits on the last column: EL erases that cell.
+                        at, piece, owner = row[-1]
+                        row[-1] = (at, piece[:-1], owner)
+                    text = part[1:]
+                else:
+                    params, text = part.split("m", 1)
+                    cells = self._apply_sgr(params)
+            while text:
+                if x == columns:
+                    made.append(row)
+                    row, x = [], 0
+                piece = text[: columns - x]
+                row.append((x, piece, cells))
+                x += len(piece)
+                text = text[len(piece) :]
+        made.append(row)
+        rows.extend(made)
+        return True
+
+    def _apply_sgr(self, params: str) -> Any:
+        """Apply SGR `params`; return the cell cache of the new attributes.
 
         Coloured output repeats a handful of attribute changes; each result is kept
         per (attributes before, parameters), so most SGRs cost one dictionary lookup.
         """
         screen = self._screen
-        attrs = screen.cursor.attrs
+        cursor = screen.cursor
+        attrs = cursor.attrs
         key = (id(attrs), params, screen.default_char)
         hit = self._sgr_cache.get(key)
         if hit is not None and hit[0] is attrs:
-            screen.cursor.attrs = hit[1]
-            return
+            cursor.attrs = hit[1]
+            return hit[2]
         self._call(screen.select_graphic_rendition, *_sgr_params(params))
         if len(self._sgr_cache) >= _MAX_SGR_CACHE:
             self._sgr_cache.clear()
             self._interned.clear()
         # Equal attribute sets share one object, so the identity keys above recur.
-        result = self._interned.setdefault(screen.cursor.attrs, screen.cursor.attrs)
-        screen.cursor.attrs = result
-        self._sgr_cache[key] = (attrs, result)
+        result = self._interned.setdefault(cursor.attrs, cursor.attrs)
+        cursor.attrs = result
+        cells = screen.cells_for(result)
+        self._sgr_cache[key] = (attrs, result, cells)
+        return cells
 
     def _resume(self, data: str) -> int:
         """Finish a string or malformed CSI left open by the previous chunk."""

@@ -25,6 +25,7 @@ from krates_desktop.ui import theme
 from krates_desktop.ui.bridge import Dispatcher
 from krates_desktop.ui.cluster_source import ClusterSource
 from krates_desktop.ui.main_window import MainWindow
+from krates_desktop.ui.single_instance import claim, present_link
 from krates_desktop.ui.spotlight.fuzzy import Candidate
 from krates_desktop.ui.windows.bindings import BindingContext
 from krates_desktop.ui.yard_controller import YardController
@@ -308,10 +309,21 @@ class Session:
         self.dispatcher.close()
 
 
-def run_gui(options: Options) -> int:
-    """Show the window and run the event loop until it closes."""
+def run_gui(options: Options, link: str = "") -> int:
+    """Show the window and run the event loop until it closes.
+
+    Unless this is the smoke test, the window becomes the one running instance of
+    its profile; if another instance got there first, `link` goes to it instead.
+    """
     app = ensure_application()
+    instance = None if options.smoke_test else claim(options.profile, link)
+    if instance is None and not options.smoke_test:
+        return 0
     session = Session(options)
+    if instance is not None:
+        instance.link_received.connect(lambda text: present_link(session.window, text))
+        if link:
+            QTimer.singleShot(0, lambda: present_link(session.window, link))
     session.window.resize(1440, 900)
     screen = app.primaryScreen()
     if screen is not None:

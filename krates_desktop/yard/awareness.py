@@ -83,6 +83,15 @@ class AwarenessChange:
 
 
 @dataclass(frozen=True)
+class AwarenessApplied:
+    """The result of applying an update: what listeners were told, and which
+    entries were newer than ours (the ones worth passing on to other peers)."""
+
+    change: AwarenessChange | None
+    accepted: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class AwarenessEntry:
     """One (client, clock, state) triple of an awareness update; state None = gone."""
 
@@ -155,7 +164,12 @@ def encode_awareness_update(entries: Iterable[AwarenessEntry]) -> bytes:
     for entry in items:
         text = json.dumps(entry.state, separators=(",", ":"), ensure_ascii=False)
         raw = text.encode("utf-8")
-        parts += [_varuint(entry.client_id), _varuint(entry.clock), _varuint(len(raw)), raw]
+        parts += [
+            _varuint(entry.client_id),
+            _varuint(entry.clock),
+            _varuint(len(raw)),
+            raw,
+        ]
     return b"".join(parts)
 
 
@@ -237,8 +251,12 @@ class YardAwareness:
         *,
         clock: Callable[[], float] = time.monotonic,
         wall_ms: Callable[[], int] = now_ms,
+        heartbeat_s: float = HEARTBEAT_S,
+        expiry_s: float = EXPIRY_S,
     ) -> None:
         self.client_id = client_id
+        self.heartbeat_s = heartbeat_s
+        self.expiry_s = expiry_s
         self._clock = clock
         self._wall_ms = wall_ms
         self._local = Presence(
@@ -276,7 +294,7 @@ class YardAwareness:
     @property
     def local(self) -> Presence:
         """A copy of the local state as last set."""
-        return Presence(**self._local)  # type: ignore[typeddict-item]
+        return Presence(**self._local)
 
     def peers(self) -> dict[int, Presence]:
         """Every remote client's latest state, keyed by client id."""
@@ -293,7 +311,9 @@ class YardAwareness:
         self._broadcasters.append(sender)
         return lambda: self._broadcasters.remove(sender)
 
-    def subscribe(self, listener: Callable[[AwarenessChange], None]) -> Callable[[], None]:
+    def subscribe(
+        self, listener: Callable[[AwarenessChange], None]
+    ) -> Callable[[], None]:
         """Call ``listener(change)`` when a remote state appears, changes or leaves."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
@@ -363,7 +383,9 @@ class YardAwareness:
     def goodbye(self) -> bytes:
         """The update that tells peers we leave (a null state with a newer clock)."""
         self._local_clock += 1
-        return encode_awareness_update([AwarenessEntry(self.client_id, self._local_clock, None)])
+        return encode_awareness_update(
+            [AwarenessEntry(self.client_id, self._local_clock, None)]
+        )
 
     # encoding ------------------------------------------------------------------
 
@@ -372,10 +394,14 @@ class YardAwareness:
         entries = []
         for cid in client_ids:
             if cid == self.client_id:
-                entries.append(AwarenessEntry(cid, self._local_clock, dict(self._local)))
+                entries.append(
+                    AwarenessEntry(cid, self._local_clock, dict(self._local))
+                )
             else:
                 state = self._states.get(cid)
-                entries.append(AwarenessEntry(cid, self._clocks.get(cid, 0), _dict(state)))
+                entries.append(
+                    AwarenessEntry(cid, self._clocks.get(cid, 0), _dict(state))
+                )
         return encode_awareness_update(entries)
 
     def encode_all(self) -> bytes:
@@ -384,26 +410,29 @@ class YardAwareness:
 
     # remote changes --------------------------------------------------------------
 
-    def apply(self, update: bytes, origin: str) -> AwarenessChange | None:
-        """Apply a received update; return what changed (None if nothing did)."""
+    def apply(self, update: bytes, origin: str) -> AwarenessApplied:
+        """Apply a received update; raise AwarenessError if it is malformed."""
         entries = decode_awareness_update(update)
         now = self._clock()
-        added: list[int] = []
-        updated: list[int] = []
-        removed: list[int] = []
+        buckets: dict[str, list[int]] = {
+            "added": [],
+            "updated": [],
+            "removed": [],
+            "refreshed": [],
+        }
         for entry in entries:
             self._heard_via.setdefault(entry.client_id, {})[origin] = now
             if entry.client_id == self.client_id:
                 self._defend_local(entry)
                 continue
             bucket = self._accept(entry, now)
-            if bucket == "added":
-                added.append(entry.client_id)
-            elif bucket == "updated":
-                updated.append(entry.client_id)
-            elif bucket == "removed":
-                removed.append(entry.client_id)
-        return self._notify(added, updated, removed, origin)
+            if bucket is not None:
+                buckets[bucket].append(entry.client_id)
+        change = self._notify(
+            buckets["added"], buckets["updated"], buckets["removed"], origin
+        )
+        accepted = tuple(cid for ids in buckets.values() for cid in ids)
+        return AwarenessApplied(change, accepted)
 
     def _accept(self, entry: AwarenessEntry, now: float) -> str | None:
         cid = entry.client_id
@@ -416,7 +445,7 @@ class YardAwareness:
         self._clocks[cid] = entry.clock
         self._last_heard[cid] = now
         if entry.state is None:
-            return "removed" if self._states.pop(cid, None) is not None else None
+            return "removed" if self._states.pop(cid, None) is not None else "refreshed"
         presence = normalize_presence(entry.state)
         previous = self._states.get(cid)
         self._states[cid] = presence
@@ -461,18 +490,6 @@ class YardAwareness:
                 log.exception("an awareness listener failed")
         return change
 
-    def accepted_ids(self, update: bytes) -> list[int]:
-        """Client ids of ``update`` whose states are the ones we now hold (for gossip)."""
-        try:
-            entries = decode_awareness_update(update)
-        except AwarenessError:
-            return []
-        return [
-            e.client_id
-            for e in entries
-            if e.client_id != self.client_id and self._clocks.get(e.client_id) == e.clock
-        ]
-
     # time ------------------------------------------------------------------------
 
     def tick(self) -> float:
@@ -484,26 +501,36 @@ class YardAwareness:
             self.update(typing=False)
         if self._cursor_pending and now - self._last_cursor_sent >= CURSOR_INTERVAL_S:
             self._broadcast()
-        if now - self._last_broadcast >= HEARTBEAT_S:
+        if now - self._last_broadcast >= self.heartbeat_s:
             self._broadcast()
         self._expire(now)
         return self._next_due(now)
 
     def _expire(self, now: float) -> None:
         silent = [
-            cid for cid in self._states if now - self._last_heard.get(cid, now) >= EXPIRY_S
+            cid
+            for cid in self._states
+            if now - self._last_heard.get(cid, now) >= self.expiry_s
         ]
         if silent:
-            log.info("awareness: %d peer(s) silent for %.0f s removed", len(silent), EXPIRY_S)
+            log.info(
+                "awareness: %d peer(s) silent for %.0f s removed",
+                len(silent),
+                self.expiry_s,
+            )
             self.remove(silent, "timeout")
 
     def _next_due(self, now: float) -> float:
-        due = [self._last_broadcast + HEARTBEAT_S]
+        due = [self._last_broadcast + self.heartbeat_s]
         if self._cursor_pending:
             due.append(self._last_cursor_sent + CURSOR_INTERVAL_S)
         if self._typed_at is not None:
             due.append(self._typed_at + TYPING_S)
-        due += [t + EXPIRY_S for cid, t in self._last_heard.items() if cid in self._states]
+        due += [
+            t + self.expiry_s
+            for cid, t in self._last_heard.items()
+            if cid in self._states
+        ]
         return max(0.0, min(due) - now)
 
     async def run(self) -> None:
@@ -514,7 +541,9 @@ class YardAwareness:
                 delay = self.tick()
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=min(delay, 1.0) + 0.001)
+                    await asyncio.wait_for(
+                        self._wake.wait(), timeout=min(delay, 1.0) + 0.001
+                    )
         finally:
             self._wake = None
 

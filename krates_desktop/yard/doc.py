@@ -56,8 +56,8 @@ def new_yard_id() -> str:
 class YardDoc:
     """One yard's CRDT document, with origin-aware change notification."""
 
-    def __init__(self, doc: Doc | None = None) -> None:
-        self.doc: Doc = doc if doc is not None else Doc()
+    def __init__(self, doc: Doc[Any] | None = None) -> None:
+        self.doc: Doc[Any] = doc if doc is not None else Doc()
         self.meta_map: Map[Any] = self.doc.get("meta", type=Map)
         self.krates_map: Map[Any] = self.doc.get("krates", type=Map)
         self._origin: str | None = None

@@ -89,7 +89,9 @@ class YardStore:
         """Write the whole document; return the file written."""
         meta = doc.meta
         if meta is None:
-            raise StoreError("This yard has not received its first sync yet: nothing to save.")
+            raise StoreError(
+                "This yard has not received its first sync yet: nothing to save."
+            )
         path = self.folder(meta.yard_id) / "doc.bin"
         _atomic_write(path, doc.update_since())
         settings = self.load_settings(meta.yard_id) or YardSettings(meta.yard_id)
@@ -184,7 +186,9 @@ class YardStore:
         if previous and previous != yard_id:
             settings = self.load_settings(previous) or YardSettings(previous)
             self.save_settings(_replace(settings, archived=True))
-            log.info("yard %s archived: the cluster now uses yard %s", previous, yard_id)
+            log.info(
+                "yard %s archived: the cluster now uses yard %s", previous, yard_id
+            )
             return previous
         return None
 
@@ -225,7 +229,9 @@ def _schema_error(yard_id: str, schema: int) -> SchemaMismatch:
 class AutoSaver:
     """Saves a document ``delay`` seconds after its last change, and on ``flush``."""
 
-    def __init__(self, store: YardStore, doc: YardDoc, delay: float = SAVE_DELAY_S) -> None:
+    def __init__(
+        self, store: YardStore, doc: YardDoc, delay: float = SAVE_DELAY_S
+    ) -> None:
         self.store = store
         self.doc = doc
         self.delay = delay

@@ -9,9 +9,8 @@ dropped plugins need are never analysed or collected either.
 
 from __future__ import annotations
 
-from PyInstaller.utils.hooks.qt import add_qt6_dependencies, pyside6_library_info
-
 from bundle_contents import is_qt_translation, keep_qt_plugin
+from PyInstaller.utils.hooks.qt import add_qt6_dependencies, pyside6_library_info
 
 Toc = list[tuple[str, str]]
 

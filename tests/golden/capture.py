@@ -318,15 +318,28 @@ def tmux_screen(data: bytes, cols: int, rows: int) -> Checkpoint:
         # No output processing and no echo: the bytes reach tmux as the program wrote them.
         command = f"stty raw -echo -opost; cat {stream}; sleep 60"
         subprocess.run(
-            [*tmux, "new-session", "-d", "-x", str(cols), "-y", str(rows), command,
-             ";", "set", "status", "off"],
+            [
+                *tmux,
+                "new-session",
+                "-d",
+                "-x",
+                str(cols),
+                "-y",
+                str(rows),
+                command,
+                ";",
+                "set",
+                "status",
+                "off",
+            ],
             check=True,
         )
         try:
             time.sleep(0.6)
             pane = subprocess.run(
                 [*tmux, "capture-pane", "-p", "-e", "-N"],
-                check=True, capture_output=True,
+                check=True,
+                capture_output=True,
             ).stdout.decode("utf-8", "replace")
             fmt = "#{cursor_x} #{cursor_y} #{cursor_flag} #{alternate_on}"
             state = subprocess.run(
@@ -350,11 +363,26 @@ _NAMED = {
     **{30 + i: i for i in range(8)},
     **{90 + i: 8 + i for i in range(8)},
 }
-_FLAGS = {1: "bold", 2: "dim", 3: "italic", 4: "underline", 5: "blink",
-          7: "reverse", 8: "conceal", 9: "strike"}
-_FLAG_OFF = {21: ("underline",), 22: ("bold", "dim"), 23: ("italic",),
-             24: ("underline",), 25: ("blink",), 27: ("reverse",),
-             28: ("conceal",), 29: ("strike",)}
+_FLAGS = {
+    1: "bold",
+    2: "dim",
+    3: "italic",
+    4: "underline",
+    5: "blink",
+    7: "reverse",
+    8: "conceal",
+    9: "strike",
+}
+_FLAG_OFF = {
+    21: ("underline",),
+    22: ("bold", "dim"),
+    23: ("italic",),
+    24: ("underline",),
+    25: ("blink",),
+    27: ("reverse",),
+    28: ("conceal",),
+    29: ("strike",),
+}
 
 
 def _apply_sgr(state: dict[str, Any], params: str) -> None:
@@ -523,7 +551,9 @@ def xterm_patch(name: str, label: str, expected: Checkpoint) -> Checkpoint | Non
     return entry
 
 
-def write(name: str, data: bytes, size: tuple[int, int], marks: list[tuple[str, int]]) -> None:
+def write(
+    name: str, data: bytes, size: tuple[int, int], marks: list[tuple[str, int]]
+) -> None:
     """Compute tmux's screen at each mark and write the golden files."""
     cols, rows = size
     checkpoints = []

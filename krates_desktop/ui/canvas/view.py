@@ -12,6 +12,7 @@ import math
 from PySide6.QtCore import (
     QEasingCurve,
     QPointF,
+    QRect,
     QRectF,
     Qt,
     QVariantAnimation,
@@ -21,11 +22,15 @@ from PySide6.QtGui import (
     QKeyEvent,
     QMouseEvent,
     QPainter,
-    QPen,
     QTransform,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsScene, QGraphicsView
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsObject,
+    QGraphicsScene,
+    QGraphicsView,
+)
 
 from krates_desktop.ui import theme
 from krates_desktop.yard.model import WORLD_H, WORLD_W
@@ -218,19 +223,19 @@ class CanvasView(QGraphicsView):
         self._draw_grid(painter, rect, 170.0, theme.GRID_COARSE)
 
     def _draw_grid(self, painter: QPainter, rect: QRectF, step: float, rgba) -> None:  # type: ignore[no-untyped-def]
-        pen = QPen(theme.color(rgba), 1)
-        pen.setCosmetic(True)
-        painter.setPen(pen)
+        # 1 px filled rectangles take the raster engine's fast path; translucent
+        # drawLine calls were ten times slower at this size.
+        fill = theme.color(rgba)
         spacing = step * self.zoom
-        first_x = self.cam_x + math.ceil((rect.left() - self.cam_x) / spacing) * spacing
-        first_y = self.cam_y + math.ceil((rect.top() - self.cam_y) / spacing) * spacing
-        x = first_x
+        left, top = math.floor(rect.left()), math.floor(rect.top())
+        width, height = math.ceil(rect.width()) + 1, math.ceil(rect.height()) + 1
+        x = self.cam_x + math.ceil((rect.left() - self.cam_x) / spacing) * spacing
         while x <= rect.right():
-            painter.drawLine(QPointF(round(x) + 0.5, rect.top()), QPointF(round(x) + 0.5, rect.bottom()))
+            painter.fillRect(QRect(round(x), top, 1, height), fill)
             x += spacing
-        y = first_y
+        y = self.cam_y + math.ceil((rect.top() - self.cam_y) / spacing) * spacing
         while y <= rect.bottom():
-            painter.drawLine(QPointF(rect.left(), round(y) + 0.5), QPointF(rect.right(), round(y) + 0.5))
+            painter.fillRect(QRect(left, round(y), width, 1), fill)
             y += spacing
 
     # input --------------------------------------------------------------

@@ -13,24 +13,24 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from kubernetes.client import ApiClient
+from PySide6.QtWidgets import QFileDialog
 
 from krates_desktop.cluster.describe import describe, to_yaml
 from krates_desktop.cluster.exec_session import ExecSession
 from krates_desktop.cluster.log_stream import LogStream
-from krates_desktop.ui import theme
 from krates_desktop.ui.bridge import Dispatcher
 from krates_desktop.ui.windows.detail_window import DetailWindowItem
-from krates_desktop.ui.windows.highlight import describe_spans, log_spans, yaml_spans
+from krates_desktop.ui.windows.highlight import describe_spans, yaml_spans
+from krates_desktop.ui.windows.logs_view import LogsViewItem
 from krates_desktop.ui.windows.terminal_view import TerminalItem
 from krates_desktop.ui.windows.text_view import TextViewItem
 from krates_desktop.yard.model import ObjRef
 
 log = logging.getLogger(__name__)
-
-MAX_LOG_LINES = 10_000
 
 
 class ObjectSource(Protocol):
@@ -116,12 +116,21 @@ def describe_binding(window, ref, ctx) -> RenderedBinding:  # type: ignore[no-un
 
 
 class LogsBinding(Binding):
-    """Follows the pod's log; pinned to the bottom only while the user is there."""
+    """Follows the pod's log into a log pane without a line limit.
+
+    The pane (`view`) keeps every line (older ones in a spill file), follows the end
+    while the user is there, searches, filters and saves. "save" asks for a file with
+    a dialog that does not block the canvas, then writes on a worker thread.
+    """
 
     def __init__(self, window, ref, ctx) -> None:  # type: ignore[no-untyped-def]
         super().__init__(window, ref, ctx)
-        self.view = TextViewItem(max_lines=MAX_LOG_LINES)
+        self.view = LogsViewItem()
+        self.view.save_requested.connect(self._on_view_save_requested)
         self.stream: LogStream | None = None
+        self.container: str | None = None
+        self.pod: str | None = None
+        self.save_dialog: QFileDialog | None = None
 
     def start(self) -> None:
         self.window.set_content(self.view)
@@ -129,13 +138,14 @@ class LogsBinding(Binding):
         if target is None or self.ctx.api_client is None:
             self.window.set_message(f"pod not found for {self.ref.name}")
             return
-        pod, container = target
-        self.window.set_suffix(f"{pod}/{container}" if container else pod)
+        self.pod, self.container = target
+        suffix = f"{self.pod}/{self.container}" if self.container else self.pod
+        self.window.set_suffix(suffix)
         self.stream = LogStream(
             self.ctx.api_client,
             self.ref.namespace or "default",
-            pod,
-            container,
+            self.pod,
+            self.container,
             on_lines=self.ctx.dispatcher.wrap(self._on_lines),
             on_status=self.ctx.dispatcher.wrap(self._on_status),
         )
@@ -145,12 +155,20 @@ class LogsBinding(Binding):
         if self.stream is not None:
             self.stream.stop()
             self.stream = None
+        if self.save_dialog is not None:
+            self.save_dialog.close()
+            self.save_dialog = None
+        self.view.close()
+
+    def save_log(self, path: Path) -> None:
+        """Write every line the pane holds to `path` (on a worker thread)."""
+        self.view.save(path)
 
     def _on_lines(self, lines: list[str]) -> None:
         if self.stream is None:
             return
         self.window.set_message("")
-        self.view.append_lines(log_spans(line) for line in lines)
+        self.view.append_lines(lines, source=self.container or "")
 
     def _on_status(self, status: object) -> None:
         if self.stream is None:
@@ -158,11 +176,27 @@ class LogsBinding(Binding):
         name = type(status).__name__
         message = getattr(status, "message", "") or getattr(status, "reason", "")
         if name == "Ended":
-            self.view.append_lines([[("— stream ended, reconnecting —", theme.MUTED)]])
+            self.view.append_marker("— stream ended, reconnecting —")
         elif name == "Failed":
             self.window.set_message(str(message))
         elif name == "Streaming":
             self.window.set_message("")
+
+    def _on_view_save_requested(self) -> None:
+        if self.save_dialog is not None:
+            self.save_dialog.raise_()
+            return
+        name = "-".join(part for part in (self.pod or self.ref.name, self.container) if part)
+        dialog = QFileDialog(None, "Save log", str(Path.home() / f"{name}.log"))
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+        dialog.fileSelected.connect(lambda path: self.save_log(Path(path)))
+        dialog.finished.connect(self._on_save_dialog_finished)
+        self.save_dialog = dialog
+        dialog.open()
+
+    def _on_save_dialog_finished(self, _result: int) -> None:
+        self.save_dialog = None
 
 
 class ShellBinding(Binding):

@@ -38,6 +38,8 @@ from PySide6.QtGui import (
     QKeyEvent,
     QPainter,
     QPen,
+    QStaticText,
+    QTransform,
 )
 from PySide6.QtWidgets import (
     QApplication,
@@ -61,8 +63,8 @@ from krates_desktop.terminal.keys import (
     encode_mouse,
     encode_paste,
 )
-from krates_desktop.terminal.runs import row_runs
-from krates_desktop.terminal.screen import TerminalScreen, line_text
+from krates_desktop.terminal.runs import Run, row_runs
+from krates_desktop.terminal.screen import TerminalScreen, line_text, pending_segments
 from krates_desktop.ui import theme
 
 logger = logging.getLogger(__name__)
@@ -71,10 +73,14 @@ FONT_PIXEL_SIZE = 12
 RESIZE_DEBOUNCE_MS = 100
 CURSOR_BLINK_MS = 600
 BELL_FLASH_MS = 120
+FRAME_INTERVAL_S = 0.016  # output repaints at most this often (about 60 per second)
+_MAX_FRAME_INTERVAL_S = 0.035  # when painting is slow, frames spread out up to this
 WHEEL_LINES_PER_NOTCH = 3
-_FEED_SLICE = 16384
+_FEED_SLICE = 32768
 _FEED_BUDGET_S = 0.010  # parsing per event-loop turn before the GUI gets a turn
 _WORD_DELIMITERS = frozenset(" \t\"'`()[]{}<>|;,")
+_STATIC_TEXT_CACHE = 8192
+_RUNS_CACHE = 4096
 _BELL_WASH = (230, 237, 246, 0.08)
 _NOTICE_FILL = (16, 20, 28, 0.94)
 
@@ -143,6 +149,8 @@ class TerminalItem(QGraphicsObject):
         self._screen = TerminalScreen(80, 24)
         self._init_fonts()
         self._colors: dict[str, QColor] = {}
+        self._static_texts: dict[tuple[str, tuple[bool, ...]], QStaticText] = {}
+        self._runs_cache: dict[int, tuple[object, tuple[int, int, int], list[Run]]] = {}
         self._selection_color = QColor(*palette.SELECTION_RGBA[:3])
         self._selection_color.setAlphaF(palette.SELECTION_RGBA[3])
         self._width = 80 * self._cell_w
@@ -162,6 +170,10 @@ class TerminalItem(QGraphicsObject):
         self._cursor_on = True
         self._bell_flash = False
         self._notice = ("", "")
+        self._dirty_rows: set[int] = set()
+        self._last_frame = 0.0
+        self._frame_interval = FRAME_INTERVAL_S
+        self._paint_cost = 0.0
         self._init_timers()
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsFocusable)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)
@@ -196,6 +208,7 @@ class TerminalItem(QGraphicsObject):
             CURSOR_BLINK_MS, self._on_blink_timer_timeout, single=False
         )
         self._bell_timer = self._timer(BELL_FLASH_MS, self._on_bell_timer_timeout)
+        self._frame_timer = self._timer(0, self._on_frame_timer_timeout)
 
     def _timer(self, interval: int, slot: object, *, single: bool = True) -> QTimer:
         timer = QTimer(self)
@@ -250,12 +263,21 @@ class TerminalItem(QGraphicsObject):
             return
         self._backlog.append(data)
         if not self._drain_timer.isActive():
-            self._drain()
+            # Parsed on the next turn of the event loop: chunks read meanwhile join it.
+            self._drain_timer.start()
 
     def flush(self) -> None:
-        """Parse all queued output now."""
+        """Parse all queued output now and schedule the repaint of what changed."""
         self._drain_timer.stop()
         self._drain(budget=math.inf)
+        self._frame_timer.stop()
+        self._on_frame_timer_timeout()
+
+    def _catch_up(self) -> None:
+        """Parse queued output before input is encoded: modes it sets apply to keys."""
+        if self._backlog:
+            self._drain_timer.stop()
+            self._drain()
 
     def pending_bytes(self) -> int:
         """How many bytes of output wait to be parsed."""
@@ -289,6 +311,7 @@ class TerminalItem(QGraphicsObject):
     def paste(self, text: str) -> None:
         """Send text as a paste (bracketed when the program asked for it)."""
         if text:
+            self._catch_up()
             self._send(encode_paste(text, bracketed=self._screen.bracketed_paste))
 
     def set_cursor_blink(self, enabled: bool) -> None:
@@ -324,14 +347,28 @@ class TerminalItem(QGraphicsObject):
         started = time.perf_counter()
         screen = self._screen
         while self._backlog and time.perf_counter() - started < budget:
-            chunk = self._backlog.popleft()
-            if len(chunk) > _FEED_SLICE:
-                self._backlog.appendleft(chunk[_FEED_SLICE:])
-                chunk = chunk[:_FEED_SLICE]
-            screen.feed(chunk)
+            screen.feed(self._take_slice())
         if self._backlog:
             self._drain_timer.start()
         self._after_output()
+
+    def _take_slice(self) -> bytes:
+        """Up to `_FEED_SLICE` bytes from the queue, small chunks joined together.
+
+        Whole lines in one slice let the screen write them in one go.
+        """
+        backlog = self._backlog
+        parts = []
+        size = 0
+        while backlog and size < _FEED_SLICE:
+            chunk = backlog.popleft()
+            room = _FEED_SLICE - size
+            if len(chunk) > room:
+                backlog.appendleft(chunk[room:])
+                chunk = chunk[:room]
+            parts.append(chunk)
+            size += len(chunk)
+        return b"".join(parts)
 
     def _after_output(self) -> None:
         """Send replies, report title and bell, and schedule repaints of dirty rows."""
@@ -349,7 +386,32 @@ class TerminalItem(QGraphicsObject):
             self.update()
             self.bell_rang.emit()
         self._sync_blink()
-        self._update_rows(screen.take_dirty())
+        self._dirty_rows |= screen.take_dirty()
+        self._schedule_frame()
+
+    def _schedule_frame(self) -> None:
+        """Repaint the rows output changed, at most once per frame interval.
+
+        A flood of output is parsed in many small turns; painting each of them would
+        cost more than the parsing, so repaints wait for the next frame.
+        """
+        if self._frame_timer.isActive():
+            return
+        wait = self._last_frame + self._frame_interval - time.perf_counter()
+        if wait <= 0:
+            self._on_frame_timer_timeout()
+        else:
+            self._frame_timer.start(math.ceil(wait * 1000))
+
+    def _on_frame_timer_timeout(self) -> None:
+        # Painting gets at most about a third of the time while output floods in.
+        cost, self._paint_cost = self._paint_cost, 0.0
+        self._frame_interval = min(
+            _MAX_FRAME_INTERVAL_S, max(FRAME_INTERVAL_S, 2 * cost)
+        )
+        self._last_frame = time.perf_counter()
+        rows, self._dirty_rows = self._dirty_rows, set()
+        self._update_rows(rows)
 
     def _update_rows(self, rows: set[int]) -> None:
         """Schedule a repaint of view rows, one rectangle per run of adjacent rows."""
@@ -410,6 +472,7 @@ class TerminalItem(QGraphicsObject):
         exposed = option.exposedRect.intersected(bounds)
         if exposed.isEmpty():
             return
+        started = time.perf_counter()
         painter.save()
         painter.setClipRect(exposed)
         painter.fillRect(exposed, self._color(palette.BACKGROUND))
@@ -423,11 +486,12 @@ class TerminalItem(QGraphicsObject):
             painter.fillRect(bounds, theme.color(_BELL_WASH))
         self._paint_notice(painter)
         painter.restore()
+        self._paint_cost += time.perf_counter() - started
 
     def _paint_row(self, painter: QPainter, row: int) -> None:
         """Draw one view row: background runs first, then the text over them."""
         top = row * self._cell_h
-        runs = row_runs(self._screen.view_cells(row))
+        runs = self._row_runs(row)
         texts = []
         for run in runs:
             fg, bg = palette.cell_colors(run.style)
@@ -446,6 +510,26 @@ class TerminalItem(QGraphicsObject):
         for run, fg in texts:
             self._draw_text(painter, run.column, baseline, run.text, run.style, fg)
 
+    def _row_runs(self, row: int) -> list[Run]:
+        """The runs of view row `row`, kept per row object until the row changes."""
+        screen = self._screen
+        line = screen.view_line(row)
+        stamp = (line.version, screen.columns, screen.render_generation)
+        entry = self._runs_cache.get(id(line))
+        if entry is not None and entry[0] is line and entry[1] == stamp:
+            return entry[2]
+        if len(self._runs_cache) > _RUNS_CACHE:
+            self._runs_cache.clear()
+        segments = pending_segments(line)
+        if segments is not None:
+            # A row written by streamed output: its ASCII segments are its runs.
+            runs = [Run(x, len(text), text, cells[" "]) for x, text, cells in segments]
+        else:
+            runs = row_runs(map(line.__getitem__, range(screen.columns)))
+        # The entry holds the row, so its id is not reused while it is cached.
+        self._runs_cache[id(line)] = (line, stamp, runs)
+        return runs
+
     def _draw_text(
         self,
         painter: QPainter,
@@ -461,9 +545,21 @@ class TerminalItem(QGraphicsObject):
             bool(style.underscore),
             bool(style.strikethrough),
         )
-        painter.setFont(self._fonts[key])
+        font = self._fonts[key]
+        painter.setFont(font)
         painter.setPen(self._color(fg))
-        painter.drawText(QPointF(column * self._cell_w, baseline), text)
+        # Laid-out text is kept: rows scroll past many frames with the same runs.
+        static = self._static_texts.get((text, key))
+        if static is None:
+            if len(self._static_texts) > _STATIC_TEXT_CACHE:
+                self._static_texts.clear()
+            static = QStaticText(text)
+            static.setTextFormat(Qt.TextFormat.PlainText)
+            static.prepare(QTransform(), font)
+            self._static_texts[(text, key)] = static
+        painter.drawStaticText(
+            QPointF(column * self._cell_w, baseline - self._ascent), static
+        )
 
     def _paint_selection(self, painter: QPainter, first: int, last: int) -> None:
         span = self._ordered_selection()
@@ -590,6 +686,7 @@ class TerminalItem(QGraphicsObject):
             event.ignore()
             return
         event.accept()
+        self._catch_up()
         mods = event.modifiers()
         key = event.key()
         if self._clipboard_shortcut(key, mods) or self._scroll_shortcut(key, mods):
@@ -630,7 +727,7 @@ class TerminalItem(QGraphicsObject):
         only_shift = mods & ~Qt.KeyboardModifier.KeypadModifier == (
             Qt.KeyboardModifier.ShiftModifier
         )
-        pages = {Qt.Key.Key_PageUp: 1, Qt.Key.Key_PageDown: -1}
+        pages: dict[int, int] = {Qt.Key.Key_PageUp: 1, Qt.Key.Key_PageDown: -1}
         if not only_shift or key not in pages or self._screen.max_scroll == 0:
             return False
         step = max(1, self._screen.lines - 1) * pages[key]
@@ -681,6 +778,7 @@ class TerminalItem(QGraphicsObject):
 
     def _reports_mouse(self, mods: Qt.KeyboardModifier) -> bool:
         """Whether pointer events go to the program (it asked, and Shift is not held)."""
+        self._catch_up()
         return (
             self.takes_keyboard
             and self._screen.mouse_tracking != 0
@@ -736,7 +834,9 @@ class TerminalItem(QGraphicsObject):
             for _ in range(notches):
                 self._send_mouse("wheel", 0 if lines > 0 else 1, event.pos(), mods)
         elif screen.alternate_screen and self.takes_keyboard:
-            arrow = encode_key("Up" if lines > 0 else "Down", app_cursor=screen.app_cursor)
+            arrow = encode_key(
+                "Up" if lines > 0 else "Down", app_cursor=screen.app_cursor
+            )
             self.input_ready.emit(arrow * abs(lines))
         else:
             self._scroll_view(lines)
@@ -770,7 +870,9 @@ class TerminalItem(QGraphicsObject):
         if self._reports_mouse(event.modifiers()):
             self._mouse_button = _MOUSE_BUTTONS[button]
             self._mouse_cell = self._grid_cell(event.pos())
-            self._send_mouse("press", self._mouse_button, event.pos(), event.modifiers())
+            self._send_mouse(
+                "press", self._mouse_button, event.pos(), event.modifiers()
+            )
             return
         if button == Qt.MouseButton.MiddleButton:
             self._paste_selection_clipboard()
@@ -831,7 +933,9 @@ class TerminalItem(QGraphicsObject):
         """End a drag: report the release, or offer the selection as PRIMARY."""
         event.accept()
         if self._mouse_button != MOUSE_NONE:
-            self._send_mouse("release", self._mouse_button, event.pos(), event.modifiers())
+            self._send_mouse(
+                "release", self._mouse_button, event.pos(), event.modifiers()
+            )
             self._mouse_button = MOUSE_NONE
             return
         self._anchor = None

@@ -124,12 +124,12 @@ def test_exit_code_is_reported(open_session: Opener) -> None:
 
 
 def test_missing_shell_is_named(open_session: Opener) -> None:
-    """A command that cannot be found straight away says no shell was found."""
+    """A command the container does not have is named in the failure."""
     session, _, statuses = open_session(["/no/such/shell"], container="api")
 
     assert session.wait(10)
 
-    assert statuses.items[-1] == Failed("no shell found in container api")
+    assert statuses.items[-1] == Failed("/no/such/shell was not found in container api")
 
 
 def test_missing_pod_is_named(open_session: Opener) -> None:

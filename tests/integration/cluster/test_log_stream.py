@@ -70,8 +70,8 @@ def test_tail_then_reconnect_repeats_nothing(
         ..., tuple[LogStream, Collector[str], Collector[StreamStatus]]
     ],
 ) -> None:
-    """A crashed container gives exactly its last N lines; the reconnect after the end adds none."""
-    _, lines, statuses = open_stream("api-server-7c9d5-r5t7w", tail_lines=5)
+    """A finished container gives exactly its last N lines; the reconnect after the end adds none."""
+    _, lines, statuses = open_stream("rapid-io-5b8f7-k3j9d", "migrate", tail_lines=5)
 
     statuses.wait_for(lambda got: got.count(Streaming()) >= 2, timeout=5)
 

@@ -18,6 +18,8 @@ import pytest
 import requests
 from kubernetes import client, config
 
+from krates_desktop.sandbox.server import Sandbox
+
 _VENV_KUBECTL = Path(sys.executable).with_name("kubectl")
 # The pinned kubectl of the test extras, not whatever else is on PATH.
 KUBECTL = (
@@ -156,3 +158,52 @@ def http(sandbox: Any) -> Iterator[requests.Session]:
 
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"
+
+
+def kubectls() -> list[str]:
+    """The pinned kubectl, and the machine's own when it is a different binary."""
+    found = [KUBECTL]
+    system = shutil.which("kubectl")
+    if system and Path(system).resolve() != Path(KUBECTL).resolve():
+        found.append(system)
+    return found
+
+
+def session_for(box: Any, token: str) -> requests.Session:
+    """A requests session that trusts a sandbox's CA and sends `token`."""
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = str(box.ca_file)
+    session.headers["Authorization"] = f"Bearer {token}"
+    return session
+
+
+@pytest.fixture
+def as_user(sandbox: Any) -> Iterator[Callable[[str], requests.Session]]:
+    """HTTP sessions of the session sandbox's users, by user name."""
+    opened: list[requests.Session] = []
+
+    def open_for(user: str) -> requests.Session:
+        opened.append(session_for(sandbox, sandbox.token_for(user)))
+        return opened[-1]
+
+    yield open_for
+    for session in opened:
+        session.close()
+
+
+@pytest.fixture
+def make_sandbox(tmp_path: Path) -> Iterator[Callable[..., Sandbox]]:
+    """Start a fresh sandbox of one's own (about 0.1 s); all are stopped after."""
+    started: list[Sandbox] = []
+
+    def start(**options: Any) -> Sandbox:
+        box = Sandbox(port=0, state_dir=tmp_path / f"box{len(started)}", **options)
+        box.start_in_thread()
+        box.write_kubeconfig(box.state_dir / "kubeconfig")
+        started.append(box)
+        return box
+
+    yield start
+    for box in started:
+        box.stop()

@@ -313,7 +313,7 @@ def test_table_include_object(http: requests.Session, sandbox: Any) -> None:
             "/api/v1/namespaces/payments/services",
             ["Name", "Type", "Cluster-IP", "External-IP", "Port(s)", "Age", "Selector"],
         ),
-        ("/api/v1/namespaces/payments/serviceaccounts", ["Name", "Age"]),
+        ("/api/v1/namespaces/payments/serviceaccounts", ["Name", "Secrets", "Age"]),
     ],
 )
 def test_table_columns_per_kind(

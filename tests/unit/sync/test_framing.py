@@ -15,6 +15,7 @@ from krates_desktop.sync.framing import (
     AwarenessMessage,
     FrameError,
     Hello,
+    Links,
     QueryAwareness,
     Reassembler,
     SecretRotation,
@@ -37,8 +38,12 @@ def test_every_frame_type_round_trips() -> None:
         (framing.awareness(b"\x00"), AwarenessMessage(b"\x00")),
         (framing.query_awareness(), QueryAwareness()),
         (framing.hello(hello), hello),
-        (framing.secret_rotation("n8Fh" * 10 + "abc"), SecretRotation("n8Fh" * 10 + "abc")),
+        (
+            framing.secret_rotation("n8Fh" * 10 + "abc"),
+            SecretRotation("n8Fh" * 10 + "abc"),
+        ),
         (framing.ack(70000), Ack(70000)),
+        (framing.links({"peer-b", "peer-a"}), Links(frozenset({"peer-a", "peer-b"}))),
     ]
     for frame, message in cases:
         assert decode(frame) == message
@@ -71,8 +76,10 @@ def test_sync_frames_are_the_y_protocols_bytes() -> None:
         b"\x01\x01\x00extra",
         b"\x40not json",
         b"\x40[1, 2]",
-        b"\x40{\"app\": \"krates\"}",
-        b"\x41{\"secret\": 3}",
+        b'\x40{"app": "krates"}',
+        b'\x41{"secret": 3}',
+        b'\x44{"links": "peer-a"}',
+        b'\x44{"links": [3]}',
         b"\x03trailing",
         b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff",
     ],
@@ -107,8 +114,12 @@ def test_damaged_chunks_are_refused_and_the_next_frame_still_works() -> None:
     pieces = split(payload, msg_id=1)
     flipped = bytearray(pieces[1])
     flipped[-1] ^= 0xFF
-    for broken in ([pieces[0], bytes(flipped), pieces[2]], [pieces[0], pieces[2]],
-                   [pieces[1]], [pieces[0], framing.query_awareness()]):
+    for broken in (
+        [pieces[0], bytes(flipped), pieces[2]],
+        [pieces[0], pieces[2]],
+        [pieces[1]],
+        [pieces[0], framing.query_awareness()],
+    ):
         reassembler = Reassembler()
         with pytest.raises(FrameError):
             for piece in broken:
@@ -122,7 +133,13 @@ def test_oversized_frames_and_messages_are_refused() -> None:
     """A single frame over 64 KiB, or chunks announcing over the cap, raise FrameError."""
     with pytest.raises(FrameError, match="larger than allowed"):
         Reassembler().feed(b"\x00\x02" + b"\x00" * 70_000)
-    header = (framing.write_varuint(66) + framing.write_varuint(1) + framing.write_varuint(0)
-              + framing.write_varuint(9) + framing.write_varuint(10**9) + zlib.crc32(b"").to_bytes(4, "big"))
+    header = (
+        framing.write_varuint(66)
+        + framing.write_varuint(1)
+        + framing.write_varuint(0)
+        + framing.write_varuint(9)
+        + framing.write_varuint(10**9)
+        + zlib.crc32(b"").to_bytes(4, "big")
+    )
     with pytest.raises(FrameError, match="larger than allowed"):
         Reassembler(max_message=1024).feed(header + b"x")

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from krates_desktop.terminal.keys import encode_key, encode_paste
+from krates_desktop.terminal.keys import (
+    MOUSE_LEFT,
+    MOUSE_NONE,
+    MOUSE_RIGHT,
+    encode_key,
+    encode_mouse,
+    encode_paste,
+)
 
 
 @pytest.mark.parametrize(
@@ -75,3 +82,61 @@ def test_paste_plain_and_bracketed() -> None:
     """Line ends become CR; bracketed paste is wrapped and cannot be ended from inside."""
     assert encode_paste("a\nb\r\nc", bracketed=False) == b"a\rb\rc"
     assert encode_paste("x\x1b[201~y", bracketed=True) == b"\x1b[200~xy\x1b[201~"
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "expected"),
+    [
+        ("5", "5", b"\x1bOu"),
+        ("Enter", "\r", b"\x1bOM"),
+        ("+", "+", b"\x1bOk"),
+        ("0", "0", b"\x1bOp"),
+        (".", ".", b"\x1bOn"),
+    ],
+)
+def test_keypad_in_application_mode(key: str, text: str, expected: bytes) -> None:
+    """After DECKPAM keypad keys send SS3 sequences; without it they type as usual."""
+    assert encode_key(key, text, keypad=True, app_keypad=True) == expected
+    assert encode_key(key, text, keypad=True, app_keypad=False) == (
+        b"\r" if key == "Enter" else text.encode()
+    )
+    assert encode_key(key, text, keypad=False, app_keypad=True) == (
+        b"\r" if key == "Enter" else text.encode()
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "tracking", "sgr", "expected"),
+    [
+        (("press", MOUSE_LEFT, 4, 2), 1000, False, b"\x1b[M %#"),
+        (("release", MOUSE_LEFT, 4, 2), 1000, False, b"\x1b[M#%#"),
+        (("press", MOUSE_RIGHT, 0, 0), 1000, True, b"\x1b[<2;1;1M"),
+        (("release", MOUSE_RIGHT, 0, 0), 1000, True, b"\x1b[<2;1;1m"),
+        (("wheel", 0, 9, 9), 1000, True, b"\x1b[<64;10;10M"),
+        (("wheel", 1, 9, 9), 1000, True, b"\x1b[<65;10;10M"),
+        (("motion", MOUSE_LEFT, 3, 1), 1000, True, b""),
+        (("motion", MOUSE_LEFT, 3, 1), 1002, True, b"\x1b[<32;4;2M"),
+        (("motion", MOUSE_NONE, 3, 1), 1002, True, b""),
+        (("motion", MOUSE_NONE, 3, 1), 1003, True, b"\x1b[<35;4;2M"),
+        (("release", MOUSE_LEFT, 1, 1), 9, False, b""),
+        (("press", MOUSE_LEFT, 300, 1), 1000, False, b""),
+        (("press", MOUSE_LEFT, 300, 1), 1000, True, b"\x1b[<0;301;2M"),
+        (("press", MOUSE_LEFT, 1, 1), 0, True, b""),
+    ],
+)
+def test_mouse_reports(
+    args: tuple[str, int, int, int], tracking: int, sgr: bool, expected: bytes
+) -> None:
+    """Mouse events are reported as xterm does for each tracking mode and encoding."""
+    assert encode_mouse(*args, tracking=tracking, sgr=sgr) == expected
+
+
+def test_mouse_modifiers_are_encoded() -> None:
+    """Shift, Alt and Ctrl add 4, 8 and 16 to the button code (not in X10 mode)."""
+    report = encode_mouse(
+        "press", MOUSE_LEFT, 0, 0, tracking=1000, sgr=True, shift=True, ctrl=True
+    )
+    assert report == b"\x1b[<20;1;1M"
+    assert encode_mouse("press", MOUSE_LEFT, 0, 0, tracking=9, sgr=True, ctrl=True) == (
+        b"\x1b[<0;1;1M"
+    )

@@ -238,3 +238,61 @@ def test_lines_for_display_at_an_offset_leaves_the_view_alone() -> None:
     assert "".join(cell.data for cell in rows[0]).rstrip() == "line 16"
     assert screen.at_bottom
     assert len(rows) == 10 and all(len(row) == 80 for row in rows)
+
+
+def test_dim_conceal_and_their_resets() -> None:
+    """SGR 2 dims and 8 conceals; 22 ends bold and dim together, 28 reveals."""
+    screen = fed("\x1b[1;2ma\x1b[22mb\x1b[8mc\x1b[28md")
+    a, b, c, d = screen.view_cells(0)[:4]
+    assert a.bold and a.dim
+    assert not b.bold and not b.dim
+    assert c.conceal and not d.conceal
+    fg, bg = cell_colors(c)
+    assert fg == bg
+    dim_fg, _ = cell_colors(a._replace(bold=False))
+    assert dim_fg not in ("#e6edf6", "#0b0e13")
+
+
+@pytest.mark.parametrize(
+    ("sequence", "shape"),
+    [("\x1b[2 q", 2), ("\x1b[5 q", 5), ("\x1b[ q", 0), ("\x1b[9 q", 0)],
+)
+def test_cursor_shape_requests(sequence: str, shape: int) -> None:
+    """DECSCUSR sets the cursor shape; 0, no parameter or an unknown one is the default."""
+    assert fed("\x1b[4 q" + sequence).cursor_shape == shape
+
+
+def test_mouse_modes_exclude_each_other() -> None:
+    """Setting one mouse tracking mode replaces another; SGR encoding is separate."""
+    screen = fed("\x1b[?1000h\x1b[?1006h")
+    assert (screen.mouse_tracking, screen.mouse_sgr) == (1000, True)
+    screen.feed(b"\x1b[?1003h")
+    assert screen.mouse_tracking == 1003
+    screen.feed(b"\x1b[?1003l")
+    assert screen.mouse_tracking == 0
+    assert screen.mouse_sgr
+
+
+def test_focus_events_and_keypad_modes() -> None:
+    """`CSI ? 1004 h` asks for focus reports; `ESC =` and `ESC >` switch the keypad."""
+    screen = fed("\x1b[?1004h\x1b=")
+    assert screen.focus_events and screen.app_keypad
+    screen.feed(b"\x1b[?1004l\x1b>")
+    assert not screen.focus_events and not screen.app_keypad
+
+
+def test_line_feed_below_the_scroll_region_moves_down_without_scrolling() -> None:
+    """Below the bottom margin LF moves towards the last row and scrolls nothing."""
+    screen = fed("top\x1b[2;4r\x1b[6;1Hx\n\ny\n\n\nz")
+    text = screen.view_text()
+    assert text[0] == "top"
+    assert text[5] == "x" and text[7] == " y" and text[10] == "  z"
+    assert screen.history_size == 0
+
+
+def test_insert_and_delete_characters_use_the_background_colour() -> None:
+    """ICH and DCH open blanks in the current background, as erasing does."""
+    screen = fed("abcdef\x1b[1;2H\x1b[44m\x1b[2@\x1b[1;8H\x1b[P")
+    cells = screen.view_cells(0)
+    assert [c.data for c in cells[:8]] == ["a", " ", " ", "b", "c", "d", "e", " "]
+    assert cells[1].bg == "blue" and cells[79].bg == "blue"

@@ -62,11 +62,21 @@ def test_remote_presence_is_applied_and_listeners_hear_of_it() -> None:
     a.set_spotlight("pods in payments", typed=True)
     b.apply(sent[-1], "peer-a")
     presence = b.peers()[11]
-    assert presence["spotlightQuery"] == "pods in payments" and presence["typing"] is True
+    assert (
+        presence["spotlightQuery"] == "pods in payments" and presence["typing"] is True
+    )
     assert presence["color"] == user_color("3f9c2a7e-aaaa")
     assert set(presence) == {
-        "userId", "name", "color", "cursor", "activeKrateId", "spotlightQuery",
-        "typing", "activeNamespace", "lastActive", "ts",
+        "userId",
+        "name",
+        "color",
+        "cursor",
+        "activeKrateId",
+        "spotlightQuery",
+        "typing",
+        "activeNamespace",
+        "lastActive",
+        "ts",
     }
     a.set_spotlight(None)
     b.apply(sent[-1], "peer-a")
@@ -141,7 +151,7 @@ def test_a_goodbye_removes_the_peer_at_once() -> None:
     a, b, sent = pair(clock)
     a.update(activeKrateId="o-1")
     b.apply(sent[-1], "peer-a")
-    change = b.apply(a.goodbye(), "peer-a")
+    change = b.apply(a.goodbye(), "peer-a").change
     assert change is not None and change.removed == (11,) and b.peers() == {}
 
 
@@ -150,9 +160,15 @@ def test_repeats_are_ignored_so_gossip_stops() -> None:
     clock = Clock()
     a, b, sent = pair(clock)
     a.update(activeKrateId="o-1")
-    assert b.apply(sent[-1], "peer-a") is not None
-    assert b.accepted_ids(sent[-1]) == [11]
-    assert b.apply(sent[-1], "peer-c") is None
+    first = b.apply(sent[-1], "peer-a")
+    assert first.change is not None and first.accepted == (11,)
+    again = b.apply(sent[-1], "peer-c")
+    assert again.change is None and again.accepted == ()
+    a.tick()
+    clock.now += 6.0
+    a.tick()
+    heartbeat = b.apply(sent[-1], "peer-a")
+    assert heartbeat.change is None and heartbeat.accepted == (11,)
 
 
 def test_closing_a_link_drops_only_states_not_heard_elsewhere_lately() -> None:
@@ -174,7 +190,13 @@ def test_closing_a_link_drops_only_states_not_heard_elsewhere_lately() -> None:
 
 @pytest.mark.parametrize(
     "payload",
-    [b"", b"\xff\xff\xff", b"\x01\x0b\x01\x05{\"a\"", b"\x01\x0b\x01\x03[1]", b"\x01\x0b\x01\x02{}xx"],
+    [
+        b"",
+        b"\xff\xff\xff",
+        b'\x01\x0b\x01\x05{"a"',
+        b"\x01\x0b\x01\x03[1]",
+        b"\x01\x0b\x01\x02{}xx",
+    ],
 )
 def test_malformed_awareness_updates_are_rejected(payload: bytes) -> None:
     """Truncated, non-object or trailing-garbage updates raise AwarenessError."""
@@ -205,7 +227,9 @@ def test_the_run_loop_flushes_a_throttled_cursor() -> None:
 
     sent = asyncio.run(scenario())
     last = decode_awareness_update(sent[-1])[0].state
-    assert len(sent) == 2 and last is not None and last["cursor"] == {"x": 2.0, "y": 2.0}
+    assert (
+        len(sent) == 2 and last is not None and last["cursor"] == {"x": 2.0, "y": 2.0}
+    )
 
 
 def test_smoothed_cursor_eases_over_80_ms() -> None:

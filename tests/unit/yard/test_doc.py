@@ -69,13 +69,19 @@ def test_the_document_holds_the_documented_shape() -> None:
     krate, window, _ = yard.open_view(POD, "logs", (6000, 4000))
     raw = yard.doc.krates_map[krate.id].to_py()
     assert raw["objRef"] == {
-        "kind": "Pod", "group": "", "version": "v1",
-        "namespace": "payments", "name": "api-server-7c9d5-x2k4p",
+        "kind": "Pod",
+        "group": "",
+        "version": "v1",
+        "namespace": "payments",
+        "name": "api-server-7c9d5-x2k4p",
     }
     assert raw["collScope"] is None and raw["owner"] == "me" and raw["seq"] == 1.0
     assert isinstance(raw["pos"], list) and len(raw["pos"]) == 2
     assert raw["windows"][window.wid] == {
-        "wid": window.wid, "kind": "detail", "tab": "logs", "geom": [0.0, 0.0, 380.0, 362.0],
+        "wid": window.wid,
+        "kind": "detail",
+        "tab": "logs",
+        "geom": [0.0, 0.0, 380.0, 362.0],
     }
     assert yard.doc.meta is not None and yard.doc.meta.schema == SCHEMA
     assert isinstance(krate.seq, int) and isinstance(krate.pos[0], float)
@@ -93,7 +99,10 @@ def test_remote_changes_reach_listeners() -> None:
     assert b.krates[krate.id].windows.keys() == krate.windows.keys()
     a.move_krate(krate.id, (1234.0, 2345.0))
     exchange(a, b)
-    assert events[-1] == ("changed", krate.id) and b.krates[krate.id].pos == (1234.0, 2345.0)
+    assert events[-1] == ("changed", krate.id) and b.krates[krate.id].pos == (
+        1234.0,
+        2345.0,
+    )
     a.remove_krate(krate.id)
     exchange(a, b)
     assert events[-1] == ("removed", krate.id) and krate.id not in b.krates
@@ -143,7 +152,9 @@ def test_ten_thousand_moves_barely_grow_the_document() -> None:
     "payload",
     [b"\x01" + b"\xff" * 10, b"garbage that is not an update", b"\x00\x01\x02"],
 )
-def test_undecodable_updates_are_refused_and_the_document_keeps_working(payload: bytes) -> None:
+def test_undecodable_updates_are_refused_and_the_document_keeps_working(
+    payload: bytes,
+) -> None:
     """Garbage bytes raise UpdateRejected (a person-readable error); later edits still apply."""
     yard = Yard("me")
     good = Yard("other")
@@ -202,7 +213,9 @@ def random_edit(yard: Yard, rng: random.Random, refs: list[ObjRef]) -> None:
     """One random user action on `yard`."""
     action = rng.random()
     if action < 0.4 or not yard.krates:
-        yard.open_view(rng.choice(refs), rng.choice(["logs", "yaml", "describe"]), (6000, 4000))
+        yard.open_view(
+            rng.choice(refs), rng.choice(["logs", "yaml", "describe"]), (6000, 4000)
+        )
         return
     kid = rng.choice(sorted(yard.krates))
     krate = yard.krates[kid]

@@ -48,7 +48,10 @@ def test_offline_edits_on_both_sides_merge(tmp_path: Path) -> None:
     b = Yard("bbbbbb02", store_b.load(yard_id))
     b.doc.apply_update(a.doc.update_since(b.doc.state_vector()), "a")
     a.doc.apply_update(b.doc.update_since(a.doc.state_vector()), "b")
-    assert sorted(k.label for k in a.krates.values()) == ["api-server", "api-server-7c9d5-x2k4p"]
+    assert sorted(k.label for k in a.krates.values()) == [
+        "api-server",
+        "api-server-7c9d5-x2k4p",
+    ]
     assert a.doc.krates_map.to_py() == b.doc.krates_map.to_py()
 
 
@@ -78,7 +81,10 @@ def test_a_damaged_file_is_reported_not_loaded(tmp_path: Path) -> None:
 def test_camera_and_cluster_index(tmp_path: Path) -> None:
     """The camera round-trips; a cluster's new yard archives the previous one."""
     store = YardStore(tmp_path)
-    old, new = YardDoc.new(name="old", cluster="f1"), YardDoc.new(name="new", cluster="f1")
+    old, new = (
+        YardDoc.new(name="old", cluster="f1"),
+        YardDoc.new(name="new", cluster="f1"),
+    )
     store.save(old)
     store.save(new)
     old_id, new_id = old.meta.yard_id, new.meta.yard_id  # type: ignore[union-attr]

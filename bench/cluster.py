@@ -1,0 +1,372 @@
+"""The cluster layer at scale, beside the official client's own model path, in one run.
+
+Run: `.venv/bin/python bench/cluster.py [--pods 20000] [--events 25000] [--churn 20000]`
+
+A sandbox serving the pods and events runs in a process of its own (as `krates
+sandbox --pods N --events N` would), and each client runs in a fresh process, so
+their memory figures do not mix:
+
+* krates: a `ClusterCache` of Pods (pages of 500, orjson, compact records);
+* client: `CoreV1Api.list_pod_for_all_namespaces()` into models, then
+  `watch.Watch().stream(...)` applying events to a dict of models.
+
+For each it prints the time until spotlight could search every pod (the list is
+in and every name is indexed), the peak memory of the process, the memory per
+cached pod, and the watch throughput: the sandbox modifies ``--churn`` pods as
+fast as it can and the client applies the MODIFIED events. Meanwhile a thread
+standing in for the GUI thread asks for 5 ms naps; its worst lateness is how long
+the GUI would have been blocked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import resource
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+# -- the sandbox process -----------------------------------------------------------
+
+
+def serve(kubeconfig: Path, pods: int, events: int, churn: int) -> None:
+    """Serve the sandbox; on 'churn' modify pods as fast as possible, then say so."""
+    import asyncio
+
+    from krates_desktop.sandbox.server import Sandbox
+
+    box = Sandbox(port=0, pods=pods, events=events, history=max(churn * 2, 10000))
+    box.start_in_thread()
+    box.write_kubeconfig(kubeconfig)
+    print("ready", flush=True)
+    for run, line in enumerate(sys.stdin):
+        if line.strip() != "churn":
+            break
+
+        async def modify() -> float:
+            state = box.state
+            kind = state.registry.by_key(("", "pods"))
+            assert kind is not None
+            names = [(p["metadata"]["namespace"], p["metadata"]["name"]) for p in state.store.list(kind)]
+            started = time.perf_counter()
+            for index in range(churn):
+                namespace, name = names[index % len(names)]
+
+                def touch(obj: dict[str, Any], index: int = index) -> None:
+                    tick = f"{run}-{index}"
+                    obj["metadata"].setdefault("annotations", {})["bench/tick"] = tick
+
+                state.store.mutate(kind, namespace, name, touch)
+                if index % 200 == 199:
+                    await asyncio.sleep(0)
+            return time.perf_counter() - started
+
+        took = asyncio.run_coroutine_threadsafe(modify(), box._loop).result(600)  # type: ignore[arg-type]
+        print(f"churned {took:.3f}", flush=True)
+    box.stop()
+
+
+# -- measuring helpers ----------------------------------------------------------------
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        pages = int(handle.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1000
+
+
+class GuiProbe:
+    """A thread that naps 5 ms at a time and records how late it wakes up."""
+
+    def __init__(self) -> None:
+        self.worst = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> GuiProbe:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            started = time.perf_counter()
+            time.sleep(0.005)
+            self.worst = max(self.worst, time.perf_counter() - started - 0.005)
+
+
+def tell(message: str) -> None:
+    print(message, flush=True)
+
+
+def ask() -> str:
+    return sys.stdin.readline().strip()
+
+
+# -- the two clients ------------------------------------------------------------------
+
+
+def run_krates(kubeconfig: Path, churn: int) -> dict[str, Any]:
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    from krates_desktop.cluster.cache import ClusterCache, Synced
+    from krates_desktop.cluster.kinds import POD
+    from krates_desktop.cluster.kubeconfig import Kubeconfig
+
+    client = Kubeconfig.load([kubeconfig]).api_client()
+    gc.collect()
+    before = rss_mb()
+    synced = threading.Event()
+    batches = [0]
+
+    def on_changes(changes: list[Any]) -> None:
+        batches[0] += 1
+
+    def on_status(status: object) -> None:
+        if isinstance(status, Synced):
+            synced.set()
+
+    cache = ClusterCache(client, kinds=[POD], on_changes=on_changes, on_status=on_status)
+    with GuiProbe() as list_probe:
+        started = time.perf_counter()
+        cache.start()
+        synced.wait(600)
+        index = [(o["metadata"]["name"].lower(), o["metadata"].get("namespace")) for o in cache.objects(POD)]
+        ready = time.perf_counter() - started
+    count = len(index)
+    gc.collect()
+    after = rss_mb()
+    # Coalescing folds several changes of one pod into one: count the events the
+    # informer applied instead of the changes delivered.
+    from krates_desktop.cluster import informer as informer_module
+
+    counter = _count_applied(informer_module)
+    batches[0] = 0
+    with GuiProbe() as watch_probe:
+        tell("listed")
+        assert ask().startswith("churned")
+        deadline = time.monotonic() + 120
+        while counter.value < churn and time.monotonic() < deadline:
+            time.sleep(0.01)
+        watch_took = counter.last - counter.first if counter.value else float("nan")
+    cache.stop()
+    return {
+        "ready_s": ready,
+        "pods": count,
+        "peak_mb": peak_mb(),
+        "per_pod_kb": (after - before) * 1000 / max(count, 1),
+        "watch_events": counter.value,
+        "watch_eps": counter.value / watch_took if watch_took else 0.0,
+        "gui_worst_ms_list": list_probe.worst * 1000,
+        "gui_worst_ms_watch": watch_probe.worst * 1000,
+        "batches": batches[0],
+    }
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.value = 0
+        self.first = 0.0
+        self.last = 0.0
+
+
+def _count_applied(informer_module: Any) -> _Counter:
+    """Count MODIFIED events as the informer applies them (wrapping its method)."""
+    counter = _Counter()
+    original = informer_module.Informer._apply
+
+    def counting(self: Any, event_type: str, obj: dict[str, Any]) -> None:
+        original(self, event_type, obj)
+        if event_type == "MODIFIED":
+            now = time.perf_counter()
+            if counter.value == 0:
+                counter.first = now
+            counter.value += 1
+            counter.last = now
+
+    informer_module.Informer._apply = counting
+    return counter
+
+
+def run_client(kubeconfig: Path, churn: int) -> dict[str, Any]:
+    from kubernetes import client as k8s
+    from kubernetes import config, watch
+
+    api_client = config.new_client_from_config(str(kubeconfig))
+    core = k8s.CoreV1Api(api_client)
+    gc.collect()
+    before = rss_mb()
+    with GuiProbe() as list_probe:
+        started = time.perf_counter()
+        listing = core.list_pod_for_all_namespaces()
+        pods = {(p.metadata.namespace, p.metadata.name): p for p in listing.items}
+        index = [(name.lower(), ns) for ns, name in pods]
+        ready = time.perf_counter() - started
+    version = listing.metadata.resource_version
+    del listing
+    gc.collect()
+    after = rss_mb()
+    applied = 0
+    first = last = 0.0
+    result: dict[str, Any] = {}
+    deliveries = 0
+
+    def follow() -> None:
+        nonlocal applied, first, last, deliveries
+        stream = watch.Watch().stream(
+            core.list_pod_for_all_namespaces, resource_version=version, timeout_seconds=120
+        )
+        for event in stream:
+            if event["type"] != "MODIFIED":
+                continue
+            obj = event["object"]
+            pods[(obj.metadata.namespace, obj.metadata.name)] = obj
+            deliveries += 1
+            now = time.perf_counter()
+            if applied == 0:
+                first = now
+            applied += 1
+            last = now
+            if applied >= churn:
+                return
+
+    with GuiProbe() as watch_probe:
+        thread = threading.Thread(target=follow, daemon=True)
+        thread.start()
+        time.sleep(0.5)
+        tell("listed")
+        assert ask().startswith("churned")
+        thread.join(300)
+    result.update(
+        ready_s=ready,
+        pods=len(index),
+        peak_mb=peak_mb(),
+        per_pod_kb=(after - before) * 1000 / max(len(index), 1),
+        watch_events=applied,
+        watch_eps=applied / (last - first) if applied > 1 else 0.0,
+        gui_worst_ms_list=list_probe.worst * 1000,
+        gui_worst_ms_watch=watch_probe.worst * 1000,
+        batches=deliveries,
+    )
+    return result
+
+
+def kubectl_get(kubeconfig: Path) -> float:
+    kubectl = ROOT / ".venv" / "bin" / "kubectl"
+    started = time.perf_counter()
+    subprocess.run(
+        [str(kubectl), "--kubeconfig", str(kubeconfig), "get", "pods", "-A", "--no-headers"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+        env={**os.environ, "HOME": str(kubeconfig.parent)},
+    )
+    return time.perf_counter() - started
+
+
+# -- orchestration --------------------------------------------------------------------
+
+
+def measure(which: str, kubeconfig: Path, server: subprocess.Popen[str], churn: int) -> dict[str, Any]:
+    child = subprocess.Popen(
+        [sys.executable, __file__, "--child", which, "--kubeconfig", str(kubeconfig), "--churn", str(churn)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdin and child.stdout and server.stdin and server.stdout
+    line = child.stdout.readline().strip()
+    assert line == "listed", line
+    server.stdin.write("churn\n")
+    server.stdin.flush()
+    churned = server.stdout.readline().strip()
+    child.stdin.write(churned + "\n")
+    child.stdin.flush()
+    result = json.loads(child.stdout.readline())
+    child.wait(60)
+    result["server_churn_s"] = float(churned.split()[1])
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pods", type=int, default=20000)
+    parser.add_argument("--events", type=int, default=25000)
+    parser.add_argument("--churn", type=int, default=20000)
+    parser.add_argument("--child")
+    parser.add_argument("--serve", action="store_true")
+    parser.add_argument("--kubeconfig", type=Path)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.kubeconfig, args.pods, args.events, args.churn)
+        return 0
+    if args.child:
+        runner = run_krates if args.child == "krates" else run_client
+        print(json.dumps(runner(args.kubeconfig, args.churn)), flush=True)
+        return 0
+
+    import tempfile
+
+    directory = Path(tempfile.mkdtemp(prefix="krates-bench-"))
+    kubeconfig = directory / "kubeconfig"
+    started = time.perf_counter()
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--serve", "--kubeconfig", str(kubeconfig), "--pods", str(args.pods),
+         "--events", str(args.events), "--churn", str(args.churn)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdout is not None
+    assert server.stdout.readline().strip() == "ready"
+    print(f"sandbox with {args.pods} pods and {args.events} events up in {time.perf_counter() - started:.1f} s")
+    results = {name: measure(name, kubeconfig, server, args.churn) for name in ("krates", "client")}
+    kubectl = kubectl_get(kubeconfig)
+    assert server.stdin is not None
+    server.stdin.write("quit\n")
+    server.stdin.flush()
+    server.wait(30)
+    _print(results, kubectl)
+    return 0
+
+
+def _print(results: dict[str, dict[str, Any]], kubectl: float) -> None:
+    rows = [
+        ("time until spotlight can search all pods (s)", "ready_s", "{:.2f}"),
+        ("pods cached", "pods", "{:.0f}"),
+        ("peak memory of the process (MB)", "peak_mb", "{:.0f}"),
+        ("memory per cached pod (KB)", "per_pod_kb", "{:.2f}"),
+        ("watch events applied per second", "watch_eps", "{:.0f}"),
+        ("watch events applied", "watch_events", "{:.0f}"),
+        ("sandbox time to produce them (s)", "server_churn_s", "{:.2f}"),
+        ("worst GUI-thread stall while listing (ms)", "gui_worst_ms_list", "{:.1f}"),
+        ("worst GUI-thread stall while watching (ms)", "gui_worst_ms_watch", "{:.1f}"),
+        ("UI callbacks while watching", "batches", "{:.0f}"),
+    ]
+    print(f"\n{'':46} {'krates':>12} {'official client':>16}")
+    for label, key, form in rows:
+        cells = [form.format(results[name][key]) for name in ("krates", "client")]
+        print(f"{label:46} {cells[0]:>12} {cells[1]:>16}")
+    print(f"\nkubectl get pods -A (server-side table): {kubectl:.2f} s")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,196 @@
+"""Compact cached objects: what lists, badges, spotlight and the canvas read, no more.
+
+A pod as the API sends it is about 4-8 KB of JSON and ten times that as Python
+objects; tens of thousands of them would not fit a laptop's memory. The cache
+keeps each object as a small dict of the same shape (so ``obj["metadata"]["name"]``
+and :func:`~krates_desktop.cluster.status.object_status` work unchanged) holding
+only the fields the app shows, and shares equal sub-structures between objects:
+pods of one ReplicaSet point to the same labels, owner references and container
+list. A window that needs the whole object follows it through the cache, which
+then keeps that one full copy.
+
+Every kind loses ``metadata.managedFields`` and the
+``kubectl.kubernetes.io/last-applied-configuration`` annotation; pods keep the
+fields below. Cached dicts are shared and must never be modified.
+
+Limitations: the shared-structure table only grows while the process runs; it is
+bounded by the number of distinct label sets, owners and container lists, which
+is far smaller than the number of objects, and is cleared by :func:`clear_shared`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+Obj = dict[str, Any]
+
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
+
+_POD_METADATA = (
+    "name",
+    "namespace",
+    "uid",
+    "resourceVersion",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "generateName",
+)
+_KEPT_ANNOTATIONS = (DEFAULT_CONTAINER,)
+_CONTAINER_STATUS = ("name", "ready", "restartCount", "started", "image")
+_STATE_FIELDS = ("reason", "exitCode", "message")
+
+_shared: dict[bytes, Any] = {}
+_shared_lock = threading.Lock()
+
+
+def clear_shared() -> None:
+    """Forget the shared sub-structures (objects keep theirs)."""
+    with _shared_lock:
+        _shared.clear()
+
+
+def share(value: Any) -> Any:
+    """One instance for every equal value: strings are interned, containers pooled."""
+    if type(value) is str:
+        return sys.intern(value) if len(value) <= 64 else value
+    if not value or type(value) not in (dict, list):
+        return value
+    encoded = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    key = hashlib.blake2b(encoded, digest_size=16).digest()
+    with _shared_lock:
+        found = _shared.get(key)
+        if found is None:
+            _shared[key] = found = value
+    return found
+
+
+def compact(kind: str, obj: Mapping[str, Any]) -> Obj:
+    """The compact form of ``obj`` (an object of kind ``kind``) for the cache."""
+    if kind == "Pod":
+        return _compact_pod(obj)
+    return _slim(obj)
+
+
+def _slim(obj: Mapping[str, Any]) -> Obj:
+    """Any kind: the object without managedFields and the last-applied annotation."""
+    metadata = obj.get("metadata")
+    if not isinstance(metadata, Mapping):
+        return dict(obj)
+    slim_metadata = {k: v for k, v in metadata.items() if k != "managedFields"}
+    annotations = metadata.get("annotations")
+    if isinstance(annotations, Mapping) and LAST_APPLIED in annotations:
+        slim_metadata["annotations"] = {
+            k: v for k, v in annotations.items() if k != LAST_APPLIED
+        }
+    if "namespace" in slim_metadata:
+        slim_metadata["namespace"] = share(slim_metadata["namespace"])
+    for key in ("labels", "ownerReferences"):
+        if key in slim_metadata:
+            slim_metadata[key] = share(slim_metadata[key])
+    result = dict(obj)
+    result["metadata"] = slim_metadata
+    return result
+
+
+def _compact_pod(pod: Mapping[str, Any]) -> Obj:
+    # The hot path of watches on big clusters: plain dict work, no helpers per field.
+    metadata = pod.get("metadata") or {}
+    status = pod.get("status")
+    result: Obj = {
+        "kind": "Pod",
+        "apiVersion": pod.get("apiVersion", "v1"),
+        "metadata": _pod_metadata(metadata),
+        "spec": _pod_spec(pod.get("spec") or {}),
+    }
+    if status:
+        result["status"] = _pod_status(status)
+    return result
+
+
+def _pod_metadata(metadata: Mapping[str, Any]) -> Obj:
+    kept: Obj = {}
+    for key in _POD_METADATA:
+        value = metadata.get(key)
+        if value is not None:
+            kept[key] = value
+    if "namespace" in kept:
+        kept["namespace"] = sys.intern(kept["namespace"])
+    for key in ("labels", "ownerReferences"):
+        value = metadata.get(key)
+        if value:
+            kept[key] = share(value)
+    annotations = metadata.get("annotations")
+    if annotations and DEFAULT_CONTAINER in annotations:
+        kept["annotations"] = share({DEFAULT_CONTAINER: annotations[DEFAULT_CONTAINER]})
+    return kept
+
+
+def _containers(items: list[Any]) -> list[Obj]:
+    kept = []
+    for item in items:
+        container: Obj = {"name": item.get("name", "")}
+        image = item.get("image")
+        if image:
+            container["image"] = image
+        ports = item.get("ports")
+        if ports:
+            container["ports"] = [
+                {k: p[k] for k in ("name", "containerPort", "protocol") if k in p}
+                for p in ports
+            ]
+        kept.append(container)
+    return kept
+
+
+def _pod_spec(spec: Mapping[str, Any]) -> Obj:
+    kept: Obj = {}
+    for key in ("containers", "initContainers", "ephemeralContainers"):
+        items = spec.get(key)
+        if items:
+            kept[key] = _containers(items)
+    for key in ("nodeName", "serviceAccountName", "restartPolicy"):
+        value = spec.get(key)
+        if value:
+            kept[key] = value
+    return share(kept)  # type: ignore[no-any-return]
+
+
+_STATUS_KEYS = ("phase", "reason", "podIP", "hostIP", "startTime", "qosClass")
+_INTERNED = frozenset({"phase", "reason", "hostIP", "qosClass"})
+
+
+def _pod_status(status: Mapping[str, Any]) -> Obj:
+    kept: Obj = {}
+    for key in _STATUS_KEYS:
+        value = status.get(key)
+        if value:
+            kept[key] = sys.intern(value) if key in _INTERNED else value
+    conditions = status.get("conditions")
+    if conditions:
+        kept["conditions"] = share(
+            [{k: c[k] for k in ("type", "status", "reason") if k in c} for c in conditions]
+        )
+    for key in ("initContainerStatuses", "containerStatuses", "ephemeralContainerStatuses"):
+        items = status.get(key)
+        if items:
+            kept[key] = share([_container_status(c) for c in items])
+    return kept
+
+
+def _container_status(status: Mapping[str, Any]) -> Obj:
+    kept: Obj = {k: status[k] for k in _CONTAINER_STATUS if k in status}
+    for key in ("state", "lastState"):
+        state = status.get(key)
+        if state:
+            kept[key] = {
+                name: {f: v[f] for f in _STATE_FIELDS if f in v} if isinstance(v, dict) else {}
+                for name, v in state.items()
+            }
+    return kept

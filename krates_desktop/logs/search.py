@@ -1,0 +1,263 @@
+"""Search and filter over every line a log pane holds, in memory and on disk.
+
+A `Query` is text or a regular expression; lower-case text matches either case (smart
+case, as in less and ripgrep), text with an upper-case letter matches exactly. A
+`Search` runs one query over a `LogStore` in slices (`step(budget)`), so a million
+lines never hold the GUI thread for more than a slice, and keeps up with lines that
+arrive later: call `step()` again after appending. It counts every match and knows
+the line of each, which is what next/previous and the filter need.
+
+Matches are found in what a line shows (escape codes removed), or, in raw mode, in
+the line as written with its control characters as symbols, one per character.
+
+Limitations: a regular expression that can match a line end (`\\s`, `[^x]`) may match
+across two lines; such a match counts once, on its first line. Patterns that match
+empty text are refused (they would match everywhere).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from krates_desktop.logs.ansi import RAW_PICTURES, display_chunk, display_text, raw_text
+from krates_desktop.logs.store import LogStore
+
+try:  # the standard library's regular-expression parser, to find required text
+    from re import _parser as _regex_parser  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - renamed in some future Python
+    _regex_parser = None
+
+CHUNK_BYTES = 1 << 20
+
+
+class QueryError(ValueError):
+    """A search the pane cannot run; `str()` says why, for the person typing it."""
+
+
+@dataclass(frozen=True)
+class Query:
+    """What to look for: `text` as typed, as a regular expression when `regex`."""
+
+    text: str
+    regex: bool = False
+    case_sensitive: bool | None = (
+        None  # None: only when `text` has an upper-case letter
+    )
+    raw: bool = False  # search the raw view (escape codes shown) instead of the text
+
+    def compile(self) -> re.Pattern[str]:
+        """The compiled pattern; raises `QueryError` for a bad or empty-matching one."""
+        sensitive = self.case_sensitive
+        if sensitive is None:
+            sensitive = any(char.isupper() for char in self.text)
+        flags = 0 if sensitive else re.IGNORECASE
+        source = self.text if self.regex else re.escape(self.text)
+        try:
+            # Multi-line: ^ and $ anchor each line, also inside a chunk of lines.
+            pattern = re.compile(source, flags | re.MULTILINE)
+        except re.error as exc:
+            raise QueryError(f"Not a valid regular expression: {exc}.") from exc
+        if pattern.search("") is not None:
+            raise QueryError("The pattern matches empty text; make it match something.")
+        return pattern
+
+
+class Search:
+    """The matches of one query over a store, found a slice at a time."""
+
+    def __init__(self, store: LogStore, query: Query, chunk_bytes: int = CHUNK_BYTES):
+        self.query = query
+        self.pattern = query.compile()
+        self._matcher = _Matcher(self.pattern, query)
+        self._store = store
+        self._chunk_bytes = chunk_bytes
+        snapshot = store.snapshot()
+        self._snapshot_end = snapshot.total
+        self._chunks: Iterator[tuple[int, str]] | None = snapshot.chunks(0, chunk_bytes)
+        self._next_line = 0  # lines before this one have been searched
+        self.match_lines = array("q")  # the line of each match, in order
+        self.lines = array("q")  # each line with a match, once, in order
+
+    @property
+    def count(self) -> int:
+        """How many matches were found so far."""
+        return len(self.match_lines)
+
+    @property
+    def searched(self) -> int:
+        """How many lines have been searched."""
+        return self._next_line
+
+    @property
+    def done(self) -> bool:
+        """Whether every line the store holds has been searched."""
+        return self._next_line >= len(self._store)
+
+    def progress(self) -> float:
+        """The share of the store's lines searched, 0 to 1."""
+        total = len(self._store)
+        return 1.0 if total == 0 else min(1.0, self._next_line / total)
+
+    def step(self, budget: float = 0.01) -> bool:
+        """Search for up to `budget` seconds (at least one chunk); return `done`."""
+        deadline = time.perf_counter() + budget
+        while not self.done:
+            if self._chunks is not None:
+                piece = next(self._chunks, None)
+                if piece is None:
+                    self._chunks = None
+                    self._next_line = self._snapshot_end
+                    continue
+                first, text = piece
+            else:
+                first, text = self._next_lines()
+            self._scan(first, text)
+            self._next_line = first + text.count("\n") + 1
+            if time.perf_counter() >= deadline:
+                break
+        return self.done
+
+    def run(self) -> None:
+        """Search everything now."""
+        self.step(math.inf)
+
+    def _next_lines(self) -> tuple[int, str]:
+        """Lines that arrived after the search began, about a chunk at a time."""
+        first = self._next_line
+        stop = min(len(self._store), first + max(1, self._chunk_bytes // 128))
+        return first, "\n".join(self._store.lines(first, stop))
+
+    def _scan(self, first: int, text: str) -> None:
+        """Record the matches in one chunk of newline-joined lines."""
+        text = text.translate(RAW_PICTURES) if self.query.raw else display_chunk(text)
+        line = first
+        position = 0
+        last_line = -1
+        match_lines, lines = self.match_lines, self.lines
+        for start in self._matcher.starts(text):
+            line += text.count("\n", position, start)
+            position = start
+            match_lines.append(line)
+            if line != last_line:
+                lines.append(line)
+                last_line = line
+
+    # -- using the results -------------------------------------------------------------
+
+    def occurrence(self, number: int) -> tuple[int, int]:
+        """(line, which match on that line) of match `number`, counted from 0."""
+        line = self.match_lines[number]
+        return line, number - bisect_left(self.match_lines, line)
+
+    def first_from(self, line: int) -> int:
+        """The number of the first match on or after `line` (`count` if none)."""
+        return bisect_left(self.match_lines, line)
+
+    def last_before(self, line: int) -> int:
+        """The number of the last match before `line` (-1 if none)."""
+        return bisect_left(self.match_lines, line) - 1
+
+    def matches_on(self, line: int) -> bool:
+        """Whether `line` has a match (among the lines searched so far)."""
+        at = bisect_right(self.lines, line)
+        return at > 0 and self.lines[at - 1] == line
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of each match in one line of display (or raw) text."""
+        return [m.span() for m in self.pattern.finditer(text) if m.end() > m.start()]
+
+
+def searchable_text(raw: str, *, raw_mode: bool) -> str:
+    """The text a line is searched in: what it shows, or its raw view."""
+    return raw_text(raw) if raw_mode else display_text(raw)
+
+
+class _Matcher:
+    """Finds where matches start in a chunk of lines, faster than one regex pass.
+
+    Python's `re` scans a megabyte of log in about a millisecond for plain text but
+    takes ten or twenty times that for case-insensitive text or a pattern with
+    wildcards. So plain text is found with `str.find` (on lower-cased text when case
+    does not matter), and a regular expression that must contain some text is run
+    only on the lines that contain it.
+    """
+
+    def __init__(self, pattern: re.Pattern[str], query: Query) -> None:
+        self._pattern = pattern
+        self._fold = bool(pattern.flags & re.IGNORECASE)
+        self._plain = not query.regex
+        literal = query.text if self._plain else _required_text(pattern)
+        self._needle = literal.lower() if literal and self._fold else literal
+
+    def starts(self, text: str) -> Iterator[int]:
+        """The start of each match in `text`, in order, not overlapping."""
+        needle = self._needle
+        if needle is None or (self._fold and not (text.isascii() and needle.isascii())):
+            return (
+                m.start() for m in self._pattern.finditer(text) if m.end() > m.start()
+            )
+        haystack = text.lower() if self._fold else text
+        if self._plain:
+            return _find_all(haystack, needle)
+        return self._on_candidate_lines(text, haystack, needle)
+
+    def _on_candidate_lines(
+        self, text: str, haystack: str, needle: str
+    ) -> Iterator[int]:
+        pattern = self._pattern
+        at = haystack.find(needle)
+        while at != -1:
+            start = haystack.rfind("\n", 0, at) + 1
+            end = haystack.find("\n", at)
+            if end == -1:
+                end = len(haystack)
+            for match in pattern.finditer(text, start, end):
+                if match.end() > match.start():
+                    yield match.start()
+            at = haystack.find(needle, end)
+
+
+def _find_all(haystack: str, needle: str) -> Iterator[int]:
+    at = haystack.find(needle)
+    step = len(needle)
+    while at != -1:
+        yield at
+        at = haystack.find(needle, at + step)
+
+
+def _required_text(pattern: re.Pattern[str]) -> str | None:
+    """The longest run of plain characters every match of `pattern` contains."""
+    if _regex_parser is None:
+        return None
+    try:
+        parsed = _regex_parser.parse(pattern.pattern, pattern.flags)
+    except Exception:  # noqa: BLE001 - an internal parser; without it, no shortcut
+        return None
+    best = ""
+    run: list[str] = []
+
+    def flush() -> None:
+        nonlocal best
+        if len(run) > len(best):
+            best = "".join(run)
+        run.clear()
+
+    def walk(items: object) -> None:
+        for op, argument in items:  # type: ignore[attr-defined]
+            name = str(op)
+            if name == "LITERAL":
+                run.append(chr(argument))
+            elif name == "SUBPATTERN" and not argument[1] and not argument[2]:
+                walk(argument[3])
+            else:
+                flush()
+
+    walk(parsed)
+    flush()
+    return best if len(best) >= 2 else None
