@@ -12,6 +12,7 @@ APT_PACKAGES := libglib2.0-0 libgl1 libegl1 libfontconfig1 libxkbcommon0 libdbus
 	xvfb xauth libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
 	libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 \
 	imagemagick procps vim-tiny python3-venv \
+	redis-server gnome-keyring dbus-daemon dbus-bin nodejs \
 	xdg-utils desktop-file-utils appstream zstd
 
 .PHONY: demo test bundle system-deps venv sandbox screenshot lint clean
@@ -44,6 +45,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
+	@# Yjs for the interop tests (npm ships with the machine's Node.js).
+	npm install --silent --prefix $(VENV)/js --no-audit --no-fund yjs@13.6.33 y-protocols@1.0.6
 	touch $@
 
 sandbox: venv

@@ -39,6 +39,31 @@ sys.path.insert(0, str(ROOT))
 # -- the sandbox process -----------------------------------------------------------
 
 
+async def _modify(box: Any, churn: int, run: int) -> float:
+    """Modify ``churn`` pods in the store (each a MODIFIED event); return the time taken."""
+    import asyncio
+
+    state = box.state
+    kind = state.registry.by_key(("", "pods"))
+    assert kind is not None
+    names = [
+        (p["metadata"]["namespace"], p["metadata"]["name"])
+        for p in state.store.list(kind)
+    ]
+    started = time.perf_counter()
+    for index in range(churn):
+        namespace, name = names[index % len(names)]
+        tick = f"{run}-{index}"
+
+        def touch(obj: dict[str, Any], tick: str = tick) -> None:
+            obj["metadata"].setdefault("annotations", {})["bench/tick"] = tick
+
+        state.store.mutate(kind, namespace, name, touch)
+        if index % 200 == 199:
+            await asyncio.sleep(0)
+    return time.perf_counter() - started
+
+
 def serve(kubeconfig: Path, pods: int, events: int, churn: int) -> None:
     """Serve the sandbox; on 'churn' modify pods as fast as possible, then say so."""
     import asyncio
@@ -52,27 +77,8 @@ def serve(kubeconfig: Path, pods: int, events: int, churn: int) -> None:
     for run, line in enumerate(sys.stdin):
         if line.strip() != "churn":
             break
-
-        async def modify() -> float:
-            state = box.state
-            kind = state.registry.by_key(("", "pods"))
-            assert kind is not None
-            names = [(p["metadata"]["namespace"], p["metadata"]["name"]) for p in state.store.list(kind)]
-            started = time.perf_counter()
-            for index in range(churn):
-                namespace, name = names[index % len(names)]
-
-                def touch(obj: dict[str, Any], index: int = index) -> None:
-                    tick = f"{run}-{index}"
-                    obj["metadata"].setdefault("annotations", {})["bench/tick"] = tick
-
-                state.store.mutate(kind, namespace, name, touch)
-                if index % 200 == 199:
-                    await asyncio.sleep(0)
-            return time.perf_counter() - started
-
-        took = asyncio.run_coroutine_threadsafe(modify(), box._loop).result(600)  # type: ignore[arg-type]
-        print(f"churned {took:.3f}", flush=True)
+        future = asyncio.run_coroutine_threadsafe(_modify(box, churn, run), box._loop)  # type: ignore[arg-type]
+        print(f"churned {future.result(600):.3f}", flush=True)
     box.stop()
 
 
@@ -144,12 +150,17 @@ def run_krates(kubeconfig: Path, churn: int) -> dict[str, Any]:
         if isinstance(status, Synced):
             synced.set()
 
-    cache = ClusterCache(client, kinds=[POD], on_changes=on_changes, on_status=on_status)
+    cache = ClusterCache(
+        client, kinds=[POD], on_changes=on_changes, on_status=on_status
+    )
     with GuiProbe() as list_probe:
         started = time.perf_counter()
         cache.start()
         synced.wait(600)
-        index = [(o["metadata"]["name"].lower(), o["metadata"].get("namespace")) for o in cache.objects(POD)]
+        index = [
+            (o["metadata"]["name"].lower(), o["metadata"].get("namespace"))
+            for o in cache.objects(POD)
+        ]
         ready = time.perf_counter() - started
     count = len(index)
     gc.collect()
@@ -232,7 +243,9 @@ def run_client(kubeconfig: Path, churn: int) -> dict[str, Any]:
     def follow() -> None:
         nonlocal applied, first, last, deliveries
         stream = watch.Watch().stream(
-            core.list_pod_for_all_namespaces, resource_version=version, timeout_seconds=120
+            core.list_pod_for_all_namespaces,
+            resource_version=version,
+            timeout_seconds=120,
         )
         for event in stream:
             if event["type"] != "MODIFIED":
@@ -273,7 +286,15 @@ def kubectl_get(kubeconfig: Path) -> float:
     kubectl = ROOT / ".venv" / "bin" / "kubectl"
     started = time.perf_counter()
     subprocess.run(
-        [str(kubectl), "--kubeconfig", str(kubeconfig), "get", "pods", "-A", "--no-headers"],
+        [
+            str(kubectl),
+            "--kubeconfig",
+            str(kubeconfig),
+            "get",
+            "pods",
+            "-A",
+            "--no-headers",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         check=False,
@@ -285,9 +306,20 @@ def kubectl_get(kubeconfig: Path) -> float:
 # -- orchestration --------------------------------------------------------------------
 
 
-def measure(which: str, kubeconfig: Path, server: subprocess.Popen[str], churn: int) -> dict[str, Any]:
+def measure(
+    which: str, kubeconfig: Path, server: subprocess.Popen[str], churn: int
+) -> dict[str, Any]:
     child = subprocess.Popen(
-        [sys.executable, __file__, "--child", which, "--kubeconfig", str(kubeconfig), "--churn", str(churn)],
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            which,
+            "--kubeconfig",
+            str(kubeconfig),
+            "--churn",
+            str(churn),
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -329,16 +361,32 @@ def main() -> int:
     kubeconfig = directory / "kubeconfig"
     started = time.perf_counter()
     server = subprocess.Popen(
-        [sys.executable, __file__, "--serve", "--kubeconfig", str(kubeconfig), "--pods", str(args.pods),
-         "--events", str(args.events), "--churn", str(args.churn)],
+        [
+            sys.executable,
+            __file__,
+            "--serve",
+            "--kubeconfig",
+            str(kubeconfig),
+            "--pods",
+            str(args.pods),
+            "--events",
+            str(args.events),
+            "--churn",
+            str(args.churn),
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
     assert server.stdout is not None
     assert server.stdout.readline().strip() == "ready"
-    print(f"sandbox with {args.pods} pods and {args.events} events up in {time.perf_counter() - started:.1f} s")
-    results = {name: measure(name, kubeconfig, server, args.churn) for name in ("krates", "client")}
+    print(
+        f"sandbox with {args.pods} pods and {args.events} events up in {time.perf_counter() - started:.1f} s"
+    )
+    results = {
+        name: measure(name, kubeconfig, server, args.churn)
+        for name in ("krates", "client")
+    }
     kubectl = kubectl_get(kubeconfig)
     assert server.stdin is not None
     server.stdin.write("quit\n")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gc
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -126,27 +127,52 @@ def view_appends(prepared: list[list[str]], spill: Path) -> float:
     return rate
 
 
-def bench_memory(spill: Path) -> LogStore:
+def bench_memory(spill: Path) -> None:
+    """Resident memory gained holding the lines, each measured in a fresh process."""
+    as_list = float(_child("list", spill))
+    held, detail = _child("store", spill).split(" ", 1)
+    print("\nMemory with 1,000,000 lines held (MB; goal under 150)")
+    print(f"  a list of the lines (baseline)  {as_list:8.1f}")
+    print(f"  LogStore                        {float(held):8.1f}   ({detail})")
+
+
+def _child(kind: str, spill: Path) -> str:
+    result = subprocess.run(
+        [sys.executable, __file__, "--memory", kind, str(spill)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout.strip()
+
+
+def memory_child(kind: str, spill: Path) -> None:
+    """In a fresh process: hold a million lines one way, print the RSS it cost."""
     gc.collect()
     before = rss_mb()
-    plain: list[str] = [line for batch in batches(TOTAL) for line in batch]
-    gc.collect()
-    as_list = rss_mb() - before
-    del plain
-    gc.collect()
-    before = rss_mb()
+    if kind == "list":
+        held = [line for batch in batches(TOTAL) for line in batch]
+        gc.collect()
+        print(f"{rss_mb() - before:.1f}")
+        del held
+        return
     store = LogStore(spill_dir=spill)
     for batch in batches(TOTAL):
         store.append(batch)
     gc.collect()
-    held = rss_mb() - before
+    grown = rss_mb() - before
     disk = store.spill_path.stat().st_size / 1e6 if store.spill_path else 0.0
-    print("\nMemory with 1,000,000 lines held (MB; goal under 150)")
-    print(f"  a list of the lines (baseline)  {as_list:8.1f}")
     print(
-        f"  LogStore                        {held:8.1f}   ({store.memory_count:,} lines"
-        f" in memory, {store.disk_count:,} in a {disk:.0f} MB spill file)"
+        f"{grown:.1f} {store.memory_count:,} lines in memory, {store.disk_count:,}"
+        f" in a {disk:.0f} MB spill file"
     )
+    store.close()
+
+
+def filled_store(spill: Path) -> LogStore:
+    store = LogStore(spill_dir=spill)
+    for batch in batches(TOTAL):
+        store.append(batch)
     return store
 
 
@@ -174,11 +200,15 @@ def bench_search(store: LogStore) -> None:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--memory"]:
+        memory_child(sys.argv[2], Path(sys.argv[3]))
+        return
     with tempfile.TemporaryDirectory() as spill:
         prepared = list(batches(TOTAL))
         bench_appends(prepared, Path(spill))
         del prepared
-        store = bench_memory(Path(spill))
+        bench_memory(Path(spill))
+        store = filled_store(Path(spill))
         bench_search(store)
         store.close()
 

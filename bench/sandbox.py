@@ -53,7 +53,9 @@ def _kubectl(box: Sandbox, home: Path, *args: str) -> tuple[float, int]:
     }
     command = [str(KUBECTL if KUBECTL.exists() else "kubectl"), *args]
     started = time.perf_counter()
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        command, env=env, capture_output=True, text=True, check=True
+    )
     return time.perf_counter() - started, len(result.stdout.splitlines())
 
 

@@ -184,8 +184,10 @@ def redistributable(expression: str) -> bool:
 
 
 def _archive_modules(program: Path) -> set[str]:
-    from PyInstaller.archive.readers import CArchiveReader
-    from PyInstaller.loader.pyimod01_archive import ArchiveReadError
+    from PyInstaller.archive.readers import CArchiveReader  # type: ignore[import-untyped]
+    from PyInstaller.loader.pyimod01_archive import (  # type: ignore[import-untyped]
+        ArchiveReadError,
+    )
 
     try:
         archive = CArchiveReader(str(program))
@@ -235,10 +237,10 @@ def _is_extension(path: Path) -> bool:
 
 def _licence_of(dist: metadata.Distribution) -> str:
     meta = dist.metadata
-    expression = meta.get("License-Expression")
+    expression = (meta.get_all("License-Expression") or [""])[0]
     if expression:
         return str(expression)
-    text = (meta.get("License") or "").strip()
+    text = str((meta.get_all("License") or [""])[0]).strip()
     if text and "\n" not in text and len(text) < 60:
         return LICENCE_WORDS.get(text, text)
     classifiers = [c.split("::")[-1].strip() for c in meta.get_all("Classifier") or []
@@ -261,8 +263,8 @@ def python_packages(bundle: Path) -> tuple[list[Entry], set[str]]:
         dists = owners.get(module)
         if not dists:
             raise LicenceError(f"no installed package provides the bundled module {module!r}")
-        for dist in dists:
-            found.setdefault(dist, set()).add(module)
+        for owner in dists:
+            found.setdefault(owner, set()).add(module)
     entries = []
     for name, modules in sorted(found.items(), key=lambda item: item[0].lower()):
         dist = metadata.distribution(name)
@@ -409,7 +411,7 @@ def resources(bundle: Path) -> list[Entry]:
 
 def runtime(bundle: Path) -> list[Entry]:
     """Python's standard library and PyInstaller's start-up code."""
-    import PyInstaller
+    import PyInstaller  # type: ignore[import-untyped]
 
     return [
         Entry("runtime", "Python standard library", sys.version.split()[0], "PSF-2.0",

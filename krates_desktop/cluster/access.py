@@ -111,11 +111,15 @@ class Access:
 
     def can_exec(self, namespace: str) -> bool:
         """May the user open a shell in pods of ``namespace``?"""
-        return self.allows(Question("create", "pods", namespace=namespace, subresource="exec"))
+        return self.allows(
+            Question("create", "pods", namespace=namespace, subresource="exec")
+        )
 
     def can_read_logs(self, namespace: str) -> bool:
         """May the user read container logs in ``namespace``?"""
-        return self.allows(Question("get", "pods", namespace=namespace, subresource="log"))
+        return self.allows(
+            Question("get", "pods", namespace=namespace, subresource="log")
+        )
 
     def can_read_secrets(self, namespace: str) -> bool:
         """May the user read Secret values in ``namespace``?"""

@@ -70,12 +70,18 @@ def request(
     refreshed = False
     throttled = 0
     while True:
-        raw = _send(api_client, method, path, query, accept, headers, timeout, kind, body)
+        raw = _send(
+            api_client, method, path, query, accept, headers, timeout, kind, body
+        )
         if 200 <= raw.status < 300:
             return raw
         data = raw.data
         raw.release_conn()
-        if raw.status == 401 and not refreshed and refresh_credentials(api_client):
+        if (
+            raw.status == 401
+            and not refreshed
+            and refresh_credentials(api_client.configuration)
+        ):
             refreshed = True
             continue
         delay = retry_after(raw)
@@ -116,9 +122,8 @@ def retry_after(raw: urllib3.BaseHTTPResponse) -> float | None:
     return max(0.0, min(seconds, MAX_RETRY_AFTER))
 
 
-def refresh_credentials(api_client: ApiClient) -> bool:
+def refresh_credentials(configuration: Any) -> bool:
     """After a 401: ask refreshable credentials for a new token; True if it changed."""
-    configuration = api_client.configuration
     credentials = getattr(configuration, "krates_credentials", None)
     if credentials is None or not credentials.refreshable:
         return False
@@ -321,7 +326,9 @@ def failure_reason(exc: BaseException) -> str:
         or any(getattr(item, "errno", None) == errno.ECONNREFUSED for item in chain)
     ):
         return "connection refused"
-    if any(isinstance(item, RemoteDisconnected | ConnectionResetError) for item in chain):
+    if any(
+        isinstance(item, RemoteDisconnected | ConnectionResetError) for item in chain
+    ):
         return DROPPED
     for item in chain:
         if isinstance(item, ssl.SSLCertVerificationError):

@@ -126,7 +126,9 @@ class _View:
 class Follow:
     """A window's hold on one whole object; :meth:`close` lets it go."""
 
-    def __init__(self, informer: Informer | None, namespace: str | None, name: str) -> None:
+    def __init__(
+        self, informer: Informer | None, namespace: str | None, name: str
+    ) -> None:
         self._informer = informer
         self._namespace = namespace
         self._name = name
@@ -167,13 +169,19 @@ class ClusterCache:
         self._on_changes = on_changes or (lambda changes: None)
         self._on_status = on_status or (lambda status: None)
         self._watch_timeout = watch_timeout
-        self._filter = list(dict.fromkeys(namespaces)) if namespaces is not None else None
+        self._filter = (
+            list(dict.fromkeys(namespaces)) if namespaces is not None else None
+        )
         home = str(getattr(self._configuration, "krates_namespace", "") or "default")
-        self._fallback = list(dict.fromkeys([home, *extra_namespaces, *(self._filter or [])]))
+        self._fallback = list(
+            dict.fromkeys([home, *extra_namespaces, *(self._filter or [])])
+        )
         self._deferred = {k.key for k in deferred} & {k.key for k in self._kinds}
         self._lock = threading.RLock()
         self._views: dict[tuple[str, str, str], _View] = {}
-        self._states: dict[tuple[tuple[str, str, str], str | None], tuple[State, str]] = {}
+        self._states: dict[
+            tuple[tuple[str, str, str], str | None], tuple[State, str]
+        ] = {}
         self._status: CacheStatus = Loading(0, len(self._kinds))
         self._started_deferred = False
         self._stopping = threading.Event()
@@ -202,8 +210,12 @@ class ClusterCache:
         with self._lock:
             found: dict[Kind, str] = {}
             for view in self._views.values():
-                states = [self._states.get((view.kind.key, ns)) for ns in view.informers]
-                if states and all(s and s[0] in ("denied", "forbidden") for s in states):
+                states = [
+                    self._states.get((view.kind.key, ns)) for ns in view.informers
+                ]
+                if states and all(
+                    s and s[0] in ("denied", "forbidden") for s in states
+                ):
                     found[view.kind] = states[0][1] if states[0] else ""
             return found
 
@@ -316,7 +328,11 @@ class ClusterCache:
             view = self._views.get(resolved.key)
             informer = None
             if view is not None:
-                scope = None if view.mode == "cluster" or not resolved.namespaced else namespace
+                scope = (
+                    None
+                    if view.mode == "cluster" or not resolved.namespaced
+                    else namespace
+                )
                 informer = view.informers.get(scope)
         return Follow(informer, namespace if resolved.namespaced else None, name)
 
@@ -386,7 +402,9 @@ class ClusterCache:
             self._states[(view.kind.key, namespace)] = ("loading", "")
             # Reserve the slot first: acquire() reports to us at once.
             view.informers[namespace] = None  # type: ignore[assignment]
-        informer = acquire(self._configuration, view.kind, namespace, self, self._watch_timeout)
+        informer = acquire(
+            self._configuration, view.kind, namespace, self, self._watch_timeout
+        )
         with self._lock:
             if self._views.get(view.kind.key) is view and not self._stopping.is_set():
                 view.informers[namespace] = informer
@@ -446,7 +464,10 @@ class ClusterCache:
         if fall_back:
             # Not here: acquire() may be reporting to us with its locks held.
             threading.Thread(
-                target=self._fall_back, args=(view, message), name="cache-fallback", daemon=True
+                target=self._fall_back,
+                args=(view, message),
+                name="cache-fallback",
+                daemon=True,
             ).start()
             return
         if state in ("denied", "forbidden") and previous != (state, message):
@@ -465,7 +486,9 @@ class ClusterCache:
             if not self._started_deferred and self._ready_for_deferred():
                 self._started_deferred = start_deferred = True
         if start_deferred and not self._stopping.is_set():
-            threading.Thread(target=self._start_deferred, name="cache-deferred", daemon=True).start()
+            threading.Thread(
+                target=self._start_deferred, name="cache-deferred", daemon=True
+            ).start()
 
     def _start_deferred(self) -> None:
         for kind in self._kinds:
@@ -485,7 +508,9 @@ class ClusterCache:
         view = self._views.get(kind.key)
         if view is None or view.switching:
             return None
-        states = [self._states.get((kind.key, ns), ("loading", "")) for ns in view.informers]
+        states = [
+            self._states.get((kind.key, ns), ("loading", "")) for ns in view.informers
+        ]
         return states or None
 
     def _kind_settled(self, kind: Kind) -> bool:
@@ -494,7 +519,8 @@ class ClusterCache:
             return False
         view = self._views[kind.key]
         return all(
-            s in _SETTLED and not (s == "forbidden" and view.mode == "cluster" and kind.namespaced)
+            s in _SETTLED
+            and not (s == "forbidden" and view.mode == "cluster" and kind.namespaced)
             for s, _ in states
         )
 

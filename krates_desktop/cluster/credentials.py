@@ -100,7 +100,7 @@ class Credentials:
 
     def install(self, configuration: Configuration) -> None:
         """Make ``configuration`` use these credentials for every request."""
-        configuration.krates_credentials = self  # type: ignore[attr-defined]
+        configuration.krates_credentials = self
 
     def refresh(self, configuration: Configuration, force: bool = False) -> bool:
         """Bring the token up to date; True when it changed."""
@@ -147,7 +147,7 @@ class TokenFile(Credentials):
     def install(self, configuration: Configuration) -> None:
         super().install(configuration)
         self.refresh(configuration, force=True)
-        configuration.refresh_api_key_hook = self._hook
+        configuration.refresh_api_key_hook = self._hook  # type: ignore[assignment]
 
     def _hook(self, configuration: Configuration) -> None:
         # A stat per request is cheap, but once a second is enough.
@@ -209,7 +209,7 @@ class ExecPlugin(Credentials):
 
     def install(self, configuration: Configuration) -> None:
         super().install(configuration)
-        configuration.refresh_api_key_hook = self._hook
+        configuration.refresh_api_key_hook = self._hook  # type: ignore[assignment]
         # The client calls the hook only for keys it holds: hold one until the
         # plugin has run (lazily, on the first request).
         configuration.api_key.setdefault("BearerToken", "Bearer ")
@@ -232,7 +232,9 @@ class ExecPlugin(Credentials):
         return None if self._expires is None else self._expires - time.time()
 
     def _expiring(self) -> bool:
-        return self._expires is not None and time.time() >= self._expires - EXPIRY_MARGIN
+        return (
+            self._expires is not None and time.time() >= self._expires - EXPIRY_MARGIN
+        )
 
     def _apply(self, configuration: Configuration, status: Mapping[str, Any]) -> None:
         token = str(status.get("token") or "")
@@ -287,7 +289,9 @@ class ExecPlugin(Credentials):
             raise CredentialError(
                 f"The credential plugin {executable} cannot be run: {exc.strerror}"
             ) from exc
-        log.debug("credential plugin %s took %.2f s", self.command, time.monotonic() - started)
+        log.debug(
+            "credential plugin %s took %.2f s", self.command, time.monotonic() - started
+        )
         return self._parse(done)
 
     def _resolve(self, path: str) -> str:
@@ -353,7 +357,9 @@ class ExecPlugin(Credentials):
         return status
 
 
-def _set_token(configuration: Configuration, token: Masked, scheme: str = "Bearer") -> None:
+def _set_token(
+    configuration: Configuration, token: Masked, scheme: str = "Bearer"
+) -> None:
     if token:
         configuration.api_key["BearerToken"] = f"{scheme} {token.reveal()}"
     else:
@@ -426,7 +432,12 @@ def login_shell_path(shell: str, home: str) -> str:
     if os.name == "nt" or not shell or not Path(shell).is_file():
         return ""
     script = f'printf "\\n{_PATH_MARKER}%s\\n" "$PATH"'
-    env = {"HOME": home, "SHELL": shell, "USER": os.environ.get("USER", ""), "TERM": "dumb"}
+    env = {
+        "HOME": home,
+        "SHELL": shell,
+        "USER": os.environ.get("USER", ""),
+        "TERM": "dumb",
+    }
     try:
         done = subprocess.run(
             [shell, "-l", "-c", script],

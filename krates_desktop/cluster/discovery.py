@@ -25,7 +25,12 @@ from krates_desktop.cluster.transport import new_api_client
 log = logging.getLogger(__name__)
 
 CRD = Kind(
-    "apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", False, "crd"
+    "apiextensions.k8s.io",
+    "v1",
+    "CustomResourceDefinition",
+    "customresourcedefinitions",
+    False,
+    "crd",
 )
 
 

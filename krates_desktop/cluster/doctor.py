@@ -77,7 +77,9 @@ def run(kubeconfig: Path | None, context: str | None, out: TextIO | None = None)
     print(f"kubeconfig: {', '.join(str(p) for p in config.files)}", file=out)
     print(f"current context: {config.current_context or '(none)'}", file=out)
     for problem in config.problems:
-        print(f"problem: {problem}; try: remove it from KUBECONFIG or create it", file=out)
+        print(
+            f"problem: {problem}; try: remove it from KUBECONFIG or create it", file=out
+        )
     names = [c.name for c in config.contexts]
     if chosen is not None and chosen not in names:
         print(
@@ -131,7 +133,9 @@ def check(config: Kubeconfig, name: str) -> Report:
 def _probe_version(client: Any, report: Report) -> None:
     started = time.monotonic()
     try:
-        body = api.get_json(client, "/version", timeout=(TIMEOUT, TIMEOUT), kind="version")
+        body = api.get_json(
+            client, "/version", timeout=(TIMEOUT, TIMEOUT), kind="version"
+        )
     except AccessDenied:
         body = {}
     except ClusterError as exc:
@@ -148,8 +152,12 @@ def _probe_access(client: Any, report: Report) -> None:
     questions = {
         "list namespaces": Question("list", "namespaces"),
         f"read secrets in {namespace}": Question("get", "secrets", namespace=namespace),
-        f"exec in {namespace}": Question("create", "pods", namespace=namespace, subresource="exec"),
-        f"read logs in {namespace}": Question("get", "pods", namespace=namespace, subresource="log"),
+        f"exec in {namespace}": Question(
+            "create", "pods", namespace=namespace, subresource="exec"
+        ),
+        f"read logs in {namespace}": Question(
+            "get", "pods", namespace=namespace, subresource="log"
+        ),
     }
     try:
         for label, question in questions.items():
@@ -206,7 +214,9 @@ def _print_report(report: Report, chosen: bool, out: TextIO) -> None:
         ("answers", _answer_text(report)),
     ]
     if report.may:
-        rows.append(("may", " · ".join(f"{k}: {_yes(v)}" for k, v in report.may.items())))
+        rows.append(
+            ("may", " · ".join(f"{k}: {_yes(v)}" for k, v in report.may.items()))
+        )
     for label, value in rows:
         print(f"    {label + ':':<11}{value}", file=out)
 
@@ -224,14 +234,20 @@ def _yes(value: bool | None) -> str:
 
 
 def _kubeconfig_hint(message: str) -> str:
-    if "does not exist" in message and "kubeconfig at" in message and "names" not in message:
+    if (
+        "does not exist" in message
+        and "kubeconfig at" in message
+        and "names" not in message
+    ):
         return "point KUBECONFIG or --kubeconfig at your kubeconfig"
     if "not valid YAML" in message:
         return "fix the file at the line named"
     if "names cluster" in message or "no server address" in message:
         return "fix the context's cluster, or add that cluster to a kubeconfig file"
     if "does not exist" in message:
-        return "fix the path, or put the file there (paths are relative to the kubeconfig)"
+        return (
+            "fix the path, or put the file there (paths are relative to the kubeconfig)"
+        )
     if "auth-provider" in message:
         return "kubectl config set-credentials with an exec plugin"
     if "base64" in message:
@@ -272,11 +288,17 @@ def run_stats(log_file: Path, out: TextIO | None = None) -> int:
     try:
         lines = log_file.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError as exc:
-        print(f"problem: the log {log_file} cannot be read ({exc.strerror}); try: the path Krates logs to", file=out)
+        print(
+            f"problem: the log {log_file} cannot be read ({exc.strerror}); try: the path Krates logs to",
+            file=out,
+        )
         return 1
     found = [line for line in lines if STATS_MARKER in line]
     if not found:
-        print(f"problem: {log_file} holds no figures yet; try: again in a minute", file=out)
+        print(
+            f"problem: {log_file} holds no figures yet; try: again in a minute",
+            file=out,
+        )
         return 1
     figures = orjson.loads(found[-1].split(STATS_MARKER, 1)[1])
     for context in figures:
@@ -299,10 +321,18 @@ def _print_stats(figures: dict[str, Any], out: TextIO) -> None:
         )
     errors = figures.get("errors") or {}
     if errors:
-        print("    errors:    " + ", ".join(f"{k} ×{v}" for k, v in sorted(errors.items())), file=out)
+        print(
+            "    errors:    "
+            + ", ".join(f"{k} ×{v}" for k, v in sorted(errors.items())),
+            file=out,
+        )
     reconnects = figures.get("reconnects") or {}
     if reconnects:
-        print("    reconnects: " + ", ".join(f"{k} ×{v}" for k, v in sorted(reconnects.items())), file=out)
+        print(
+            "    reconnects: "
+            + ", ".join(f"{k} ×{v}" for k, v in sorted(reconnects.items())),
+            file=out,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -35,7 +35,7 @@ import websocket
 from kubernetes.client import ApiClient
 
 from krates_desktop.cluster import api, streams
-from krates_desktop.cluster.errors import ClusterError, NotFound
+from krates_desktop.cluster.errors import AccessDenied, ClusterError, NotFound
 from krates_desktop.cluster.streams import LimitReached
 from krates_desktop.cluster.transport import new_api_client, open_websocket
 
@@ -137,7 +137,10 @@ class ExecSession:
         self._closing = threading.Event()
         self._entry: streams.StreamEntry | None = None
         self.command: tuple[str, ...] | None = None
-        self._thread = threading.Thread(target=self._run, name=f"exec-{pod}", daemon=True)
+        self._shown_container = container
+        self._thread = threading.Thread(
+            target=self._run, name=f"exec-{pod}", daemon=True
+        )
 
     def __repr__(self) -> str:
         container = f"/{self._container}" if self._container else ""
@@ -146,7 +149,9 @@ class ExecSession:
     def start(self) -> None:
         """Connect on a worker thread; the status goes ``Connecting`` then ``Connected``."""
         try:
-            self._entry = streams.BOOK.open("shell", self._context, repr(self), self.close)
+            self._entry = streams.BOOK.open(
+                "shell", self._context, repr(self), self.close
+            )
         except LimitReached as exc:
             log.warning("%r not opened: %s", self, exc)
             self._status(Failed(str(exc), limit=exc))
@@ -206,7 +211,7 @@ class ExecSession:
         return Failed(self._no_command_message())
 
     def _no_command_message(self) -> str:
-        where = f"container {self._container or self._pod}"
+        where = f"container {self._shown_container or self._pod}"
         if self._explicit:
             return f"{self._commands[0][0]} was not found in {where}"
         tried = ", ".join(c[0] for c in SHELLS)
@@ -222,8 +227,10 @@ class ExecSession:
         try:
             pod = api.get_json(client, path, kind="get")
         except NotFound as exc:
-            raise _ConnectError(f"pod {self._pod} not found in ns/{self._namespace}") from exc
-        except api.AccessDenied:
+            raise _ConnectError(
+                f"pod {self._pod} not found in ns/{self._namespace}"
+            ) from exc
+        except AccessDenied:
             return  # Some users may exec without reading pods: let exec decide.
         except ClusterError as exc:
             raise _ConnectError(str(exc)) from exc
@@ -232,10 +239,17 @@ class ExecSession:
         problem = _pod_problem(pod, self._container)
         if problem:
             raise _ConnectError(problem)
+        names = [c.get("name") for c in (pod.get("spec") or {}).get("containers") or []]
+        self._shown_container = self._container or (str(names[0]) if names else None)
 
     def _connect(self, command: Sequence[str]) -> websocket.WebSocket:
         query = [("command", part) for part in command]
-        query += [("stdin", "true"), ("stdout", "true"), ("stderr", "true"), ("tty", "true")]
+        query += [
+            ("stdin", "true"),
+            ("stdout", "true"),
+            ("stderr", "true"),
+            ("tty", "true"),
+        ]
         if self._container:
             query.append(("container", self._container))
         path = f"/api/v1/namespaces/{self._namespace}/pods/{self._pod}/exec"
@@ -247,10 +261,12 @@ class ExecSession:
                 ws = open_websocket(self._configuration, path, query, PROTOCOLS)
             except websocket.WebSocketBadStatusException as exc:
                 status = int(exc.status_code or 0)
-                streams.BOOK.record(self._context, "exec", time.monotonic() - started, f"exec {status}")
+                streams.BOOK.record(
+                    self._context, "exec", time.monotonic() - started, f"exec {status}"
+                )
                 if status == 401 and not refreshed:
                     refreshed = True
-                    if api.refresh_credentials(_Holder(self._configuration)):
+                    if api.refresh_credentials(self._configuration):
                         continue
                 if status == 429 and throttled < api.THROTTLE_RETRIES:
                     throttled += 1
@@ -258,7 +274,9 @@ class ExecSession:
                     continue
                 raise self._connect_error(status, exc.resp_body) from exc
             except (websocket.WebSocketException, OSError) as exc:
-                streams.BOOK.record(self._context, "exec", time.monotonic() - started, "exec failed")
+                streams.BOOK.record(
+                    self._context, "exec", time.monotonic() - started, "exec failed"
+                )
                 raise _ConnectError(
                     f"Cannot reach the cluster API at {self._configuration.host}: "
                     f"{api.failure_reason(exc)}"
@@ -279,9 +297,14 @@ class ExecSession:
         return _ConnectError(message or f"The exec request failed ({status})")
 
     def _serve(self, ws: websocket.WebSocket, command: Sequence[str]) -> SessionStatus:
-        """Forward output until the session ends; return the final status."""
+        """Forward output until the session ends; return the final status.
+
+        While probing for a shell, output that reads like "executable not found"
+        is held back: if the command then exits at once, the next shell is tried.
+        """
         connected_at = time.monotonic()
         probing = not self._explicit
+        held = bytearray()
         if not probing:
             self._go_live(ws, command)
         ws.settimeout(_POLL_SECONDS)
@@ -290,7 +313,7 @@ class ExecSession:
         while not self._closing.is_set():
             if probing and time.monotonic() - connected_at >= _QUIET_SECONDS:
                 probing = False
-                self._go_live(ws, command)
+                self._go_live(ws, command, bytes(held))
             try:
                 opcode, frame = ws.recv_data()
             except websocket.WebSocketTimeoutException:
@@ -300,14 +323,20 @@ class ExecSession:
                 break
             if opcode == websocket.ABNF.OPCODE_CLOSE:
                 break
-            if not frame or opcode not in (websocket.ABNF.OPCODE_BINARY, websocket.ABNF.OPCODE_TEXT):
+            if not frame or opcode not in (
+                websocket.ABNF.OPCODE_BINARY,
+                websocket.ABNF.OPCODE_TEXT,
+            ):
                 continue
             channel, data = frame[0], bytes(frame[1:])
             if channel in (STDOUT, STDERR) and data:
-                if probing:
+                if not probing:
+                    self._output(data)
+                    continue
+                held += data
+                if not _says_not_found(bytes(held)):
                     probing = False
-                    self._go_live(ws, command)
-                self._output(data)
+                    self._go_live(ws, command, bytes(held))
             elif channel == STATUS:
                 status_bytes += data
         with self._lock:
@@ -315,12 +344,17 @@ class ExecSession:
         if self._closing.is_set():
             return Disconnected("closed")
         if status_bytes:
-            return self._final_status(bytes(status_bytes), time.monotonic() - connected_at, probing)
+            elapsed = time.monotonic() - connected_at
+            return self._final_status(
+                bytes(status_bytes), elapsed, probing, bytes(held)
+            )
         if probing:
             raise _NoSuchCommand()
         return Disconnected(broken or "the connection closed")
 
-    def _go_live(self, ws: websocket.WebSocket, command: Sequence[str]) -> None:
+    def _go_live(
+        self, ws: websocket.WebSocket, command: Sequence[str], held: bytes = b""
+    ) -> None:
         with self._lock:
             self._ws, self._live = ws, True
             self.command = tuple(command)
@@ -331,8 +365,12 @@ class ExecSession:
                 self._pending_input.clear()
         log.info("%r connected", self)
         self._status(Connected())
+        if held:
+            self._output(held)
 
-    def _final_status(self, raw: bytes, elapsed: float, probing: bool) -> SessionStatus:
+    def _final_status(
+        self, raw: bytes, elapsed: float, probing: bool, held: bytes = b""
+    ) -> SessionStatus:
         try:
             status = orjson.loads(raw)
         except orjson.JSONDecodeError:
@@ -348,6 +386,8 @@ class ExecSession:
         )
         if missing and (probing or self._explicit):
             raise _NoSuchCommand()
+        if probing and held:
+            self._output(held)
         if code is not None:
             return Exited(code)
         return Failed(message or "the command failed")
@@ -386,11 +426,9 @@ class ExecSession:
             log.exception("%r status callback failed", self)
 
 
-class _Holder:
-    """Just enough of an API client for :func:`api.refresh_credentials`."""
-
-    def __init__(self, configuration: Any) -> None:
-        self.configuration = configuration
+def _says_not_found(output: bytes) -> bool:
+    lowered = output.decode("utf-8", "replace").lower()
+    return any(word in lowered for word in _NOT_FOUND_WORDS)
 
 
 def _retry_after(exc: websocket.WebSocketBadStatusException) -> float:
@@ -411,7 +449,9 @@ def _pod_problem(pod: dict[str, Any], container: str | None) -> str:
         finished = "completed" if phase == "Succeeded" else "failed"
         return f"pod {name} is not running (it has {finished}): there is nothing to exec into"
     names = [c.get("name") for c in (pod.get("spec") or {}).get("containers") or []]
-    names += [c.get("name") for c in (pod.get("spec") or {}).get("ephemeralContainers") or []]
+    names += [
+        c.get("name") for c in (pod.get("spec") or {}).get("ephemeralContainers") or []
+    ]
     if container and names and container not in names:
         return f"container {container} is not in pod {name} (it has {', '.join(map(str, names))})"
     wanted = container or (names[0] if names else None)

@@ -33,7 +33,7 @@ from typing import Any, Literal, Protocol
 
 import orjson
 import urllib3
-from kubernetes.client import ApiClient, Configuration
+from kubernetes.client import Configuration
 
 from krates_desktop.cluster import api, streams
 from krates_desktop.cluster.backoff import Backoff
@@ -66,11 +66,21 @@ State = Literal["loading", "synced", "denied", "forbidden", "degraded", "unreach
 
 @dataclass(frozen=True)
 class Change:
-    """One object added, modified or deleted (``obj`` is its last known state)."""
+    """One object added, modified or deleted (``obj`` is its last known state).
+
+    The ``repr`` names the object only: object bodies can be large, and a
+    followed Secret carries its data.
+    """
 
     type: ChangeType
     kind: Kind
     obj: dict[str, Any]
+
+    def __repr__(self) -> str:
+        metadata = self.obj.get("metadata") or {}
+        where = f"{metadata['namespace']}/" if metadata.get("namespace") else ""
+        version = metadata.get("resourceVersion", "")
+        return f"Change({self.type} {self.kind.kind} {where}{metadata.get('name', '')} rv={version})"
 
 
 class Listener(Protocol):
@@ -78,7 +88,9 @@ class Listener(Protocol):
 
     def informer_changes(self, informer: Informer, changes: list[Change]) -> None: ...
 
-    def informer_state(self, informer: Informer, state: State, message: str) -> None: ...
+    def informer_state(
+        self, informer: Informer, state: State, message: str
+    ) -> None: ...
 
 
 class _Interrupted(ClusterError):
@@ -118,8 +130,16 @@ class Informer:
             target=self._run, name=f"informer-{kind.plural}-{scope}", daemon=True
         )
         metadata_only = kind.key == SECRET.key
-        self._list_accept = f"{_METADATA_LIST},application/json" if metadata_only else "application/json"
-        self._watch_accept = f"{_METADATA_OBJECT},application/json" if metadata_only else "application/json"
+        self._list_accept = (
+            f"{_METADATA_LIST},application/json"
+            if metadata_only
+            else "application/json"
+        )
+        self._watch_accept = (
+            f"{_METADATA_OBJECT},application/json"
+            if metadata_only
+            else "application/json"
+        )
         self._metadata_only = metadata_only
 
     def __repr__(self) -> str:
@@ -187,7 +207,10 @@ class Informer:
             first = self._followed[key] == 1
         if first:
             threading.Thread(
-                target=self._fetch_followed, args=(key,), name="follow-fetch", daemon=True
+                target=self._fetch_followed,
+                args=(key,),
+                name="follow-fetch",
+                daemon=True,
             ).start()
 
     def unfollow(self, namespace: str | None, name: str) -> None:
@@ -298,7 +321,9 @@ class Informer:
         version = ""
         token = ""
         while True:
-            query = [("limit", str(PAGE_SIZE))] + ([("continue", token)] if token else [])
+            query = [("limit", str(PAGE_SIZE))] + (
+                [("continue", token)] if token else []
+            )
             raw = api.request(
                 self._client,
                 path,
@@ -357,14 +382,18 @@ class Informer:
         if self._stopping.is_set():
             api.interrupt(raw)
         if self._entry is None:
-            self._entry = streams.BOOK.open("watch", self.context, repr(self), self.stop)
+            self._entry = streams.BOOK.open(
+                "watch", self.context, repr(self), self.stop
+            )
         self._set_state("synced")
         started = time.monotonic()
         version, events = self._read_events(raw, version)
         healthy = events > 0 or time.monotonic() - started >= 1.0
         return version, healthy
 
-    def _read_events(self, raw: urllib3.BaseHTTPResponse, version: str) -> tuple[str, int]:
+    def _read_events(
+        self, raw: urllib3.BaseHTTPResponse, version: str
+    ) -> tuple[str, int]:
         buffer = bytearray()
         events = 0
         try:
@@ -481,7 +510,9 @@ def _watch_error(kind: Kind, status: dict[str, Any]) -> ClusterError:
     if code == 403:
         return AccessDenied(f"No access: {message}")
     if code == 429:
-        return api.Throttled(f"The watch of {kind.plural} was throttled: {message}", 1.0)
+        return api.Throttled(
+            f"The watch of {kind.plural} was throttled: {message}", 1.0
+        )
     return ClusterError(f"The watch of {kind.plural} failed: {message}")
 
 
@@ -501,7 +532,9 @@ def _version(obj: Obj) -> str:
     return str((obj.get("metadata") or {}).get("resourceVersion") or "")
 
 
-def _diff(kind: Kind, old: dict[ObjKey, Obj], new: dict[ObjKey, Obj]) -> Iterable[Change]:
+def _diff(
+    kind: Kind, old: dict[ObjKey, Obj], new: dict[ObjKey, Obj]
+) -> Iterable[Change]:
     for key, obj in new.items():
         previous = old.get(key)
         if previous is None:
@@ -527,7 +560,9 @@ def client_identity(configuration: Configuration) -> tuple[str, ...]:
     auth = configuration.api_key.get("BearerToken", "")
     credentials = getattr(configuration, "krates_credentials", None)
     # A refreshable credential's token changes over time; the object stays the same.
-    secret = str(id(credentials)) if getattr(credentials, "refreshable", False) else auth
+    secret = (
+        str(id(credentials)) if getattr(credentials, "refreshable", False) else auth
+    )
     digest = hashlib.sha256(
         "\0".join(
             [str(configuration.host), str(configuration.cert_file or ""), secret]

@@ -219,8 +219,8 @@ class Kubeconfig:
             _apply_client_certificate(configuration, user)
         credentials = self._credentials(info, user, cluster)
         credentials.install(configuration)
-        configuration.krates_context = info.name  # type: ignore[attr-defined]
-        configuration.krates_namespace = info.namespace  # type: ignore[attr-defined]
+        configuration.krates_context = info.name
+        configuration.krates_namespace = info.namespace
         return configuration
 
     def tls_conflict(self, name: str | None = None) -> str | None:
@@ -464,7 +464,9 @@ def _stamps(paths: list[Path]) -> list[tuple[float, int] | None]:
 
 def _has_tls_conflict(body: dict[str, Any]) -> bool:
     insecure = body.get("insecure-skip-tls-verify") is True
-    has_ca = bool(body.get("certificate-authority-data") or body.get("certificate-authority"))
+    has_ca = bool(
+        body.get("certificate-authority-data") or body.get("certificate-authority")
+    )
     return insecure and has_ca
 
 
@@ -497,7 +499,9 @@ def _apply_tls(
     insecure = body.get("insecure-skip-tls-verify") is True
     if _has_tls_conflict(body):
         if choice is None:
-            raise TlsConflict(_conflict_message(cluster, context), context, cluster.name)
+            raise TlsConflict(
+                _conflict_message(cluster, context), context, cluster.name
+            )
         insecure = choice == "skip-verify"
         log.info("cluster %s: TLS conflict resolved as %s", cluster.name, choice)
     configuration.verify_ssl = not insecure
@@ -589,7 +593,9 @@ class KubeconfigWatcher:
         self._on_change = on_change
         self._interval = interval
         self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="kubeconfig-watch", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name="kubeconfig-watch", daemon=True
+        )
 
     def start(self) -> KubeconfigWatcher:
         """Start polling."""
@@ -614,14 +620,15 @@ class KubeconfigWatcher:
                 seen = stamps
                 continue
             seen = None
+            fresh: Kubeconfig | KubeconfigError
             try:
-                fresh: Kubeconfig | KubeconfigError = self.config.reload()
+                loaded = self.config.reload()
             except KubeconfigError as exc:
                 fresh = exc
                 # Keep the stamps of what failed so it is reported once per change.
                 self.config._stamps = _stamps(self.config._candidates)
             else:
-                self.config = fresh
+                fresh = self.config = loaded
             log.info("kubeconfig changed on disk")
             try:
                 self._on_change(fresh)

@@ -39,14 +39,21 @@ from kubernetes.client import ApiClient
 from krates_desktop.cluster import api, streams
 from krates_desktop.cluster.backoff import Backoff
 from krates_desktop.cluster.batching import Batcher
-from krates_desktop.cluster.errors import ClusterError
+from krates_desktop.cluster.errors import (
+    AccessDenied,
+    ClusterError,
+    ConnectionFailed,
+    NotFound,
+)
 from krates_desktop.cluster.streams import LimitReached
 from krates_desktop.cluster.transport import new_api_client
 
 log = logging.getLogger(__name__)
 
 _BREAK = re.compile(r"\r\n|\r|\n")
-_STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d) ")
+_STAMP = re.compile(
+    r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d) "
+)
 _NOT_STARTED = (
     "waiting to start",
     "ContainerCreating",
@@ -111,13 +118,19 @@ def containers_of(pod: Mapping[str, Any]) -> Containers:
     annotations = (pod.get("metadata") or {}).get("annotations") or {}
     named = annotations.get(DEFAULT_CONTAINER)
     default = named if named in regular else (regular[0] if regular else None)
-    return Containers(names("initContainers"), regular, names("ephemeralContainers"), default)
+    return Containers(
+        names("initContainers"), regular, names("ephemeralContainers"), default
+    )
 
 
 def previous_available(pod: Mapping[str, Any], container: str) -> bool:
     """Whether ``container`` has a previous run to show (it restarted at least once)."""
     status = pod.get("status") or {}
-    for key in ("initContainerStatuses", "containerStatuses", "ephemeralContainerStatuses"):
+    for key in (
+        "initContainerStatuses",
+        "containerStatuses",
+        "ephemeralContainerStatuses",
+    ):
         for item in status.get(key) or []:
             if item.get("name") != container:
                 continue
@@ -244,7 +257,9 @@ class LogStream:
         self._batcher: Batcher[str | StreamStatus] = Batcher(
             self._deliver, batch_interval, name=f"log-lines-{pod}"
         )
-        self._thread = threading.Thread(target=self._run, name=f"log-{pod}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"log-{pod}", daemon=True
+        )
 
     def __repr__(self) -> str:
         container = f"/{self._container}" if self._container else ""
@@ -319,7 +334,10 @@ class LogStream:
         streams.BOOK.closed(self._entry)
 
     def _query(self) -> list[tuple[str, str]]:
-        query = [("follow", "false" if self._previous else "true"), ("timestamps", "true")]
+        query = [
+            ("follow", "false" if self._previous else "true"),
+            ("timestamps", "true"),
+        ]
         if self._container:
             query.append(("container", self._container))
         if self._previous:
@@ -355,11 +373,13 @@ class LogStream:
     def _error(self, exc: ClusterError) -> _StreamError:
         where = f"pod {self._pod} in ns/{self._namespace}"
         message = str(exc)
-        if isinstance(exc, api.AccessDenied):
+        if isinstance(exc, AccessDenied):
             return _StreamError(f"no access: cannot read the logs of {where}", False)
-        if isinstance(exc, api.NotFound):
-            return _StreamError(f"pod {self._pod} not found in ns/{self._namespace}", False)
-        if isinstance(exc, api.ConnectionFailed):
+        if isinstance(exc, NotFound):
+            return _StreamError(
+                f"pod {self._pod} not found in ns/{self._namespace}", False
+            )
+        if isinstance(exc, ConnectionFailed):
             return _StreamError(message, True)
         detail = api.server_message(exc)
         if any(word in detail for word in _NOT_STARTED):

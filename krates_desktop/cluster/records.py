@@ -175,9 +175,16 @@ def _pod_status(status: Mapping[str, Any]) -> Obj:
     conditions = status.get("conditions")
     if conditions:
         kept["conditions"] = share(
-            [{k: c[k] for k in ("type", "status", "reason") if k in c} for c in conditions]
+            [
+                {k: c[k] for k in ("type", "status", "reason") if k in c}
+                for c in conditions
+            ]
         )
-    for key in ("initContainerStatuses", "containerStatuses", "ephemeralContainerStatuses"):
+    for key in (
+        "initContainerStatuses",
+        "containerStatuses",
+        "ephemeralContainerStatuses",
+    ):
         items = status.get(key)
         if items:
             kept[key] = share([_container_status(c) for c in items])
@@ -190,7 +197,9 @@ def _container_status(status: Mapping[str, Any]) -> Obj:
         state = status.get(key)
         if state:
             kept[key] = {
-                name: {f: v[f] for f in _STATE_FIELDS if f in v} if isinstance(v, dict) else {}
+                name: {f: v[f] for f in _STATE_FIELDS if f in v}
+                if isinstance(v, dict)
+                else {}
                 for name, v in state.items()
             }
     return kept

@@ -29,7 +29,9 @@ class SecretValue:
 
     __slots__ = ("key", "_data", "valid_base64", "source")
 
-    def __init__(self, key: str, data: bytes, valid_base64: bool = True, source: str = "data"):
+    def __init__(
+        self, key: str, data: bytes, valid_base64: bool = True, source: str = "data"
+    ):
         self.key = key
         self._data = data
         self.valid_base64 = valid_base64
@@ -92,7 +94,9 @@ def secret_values(secret: Mapping[str, Any]) -> list[SecretValue]:
             data, valid = text.encode("utf-8", "surrogateescape"), False
         values.append(SecretValue(str(key), data, valid))
     for key, plain in (secret.get("stringData") or {}).items():
-        values.append(SecretValue(str(key), str(plain or "").encode(), True, "stringData"))
+        values.append(
+            SecretValue(str(key), str(plain or "").encode(), True, "stringData")
+        )
     return values
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import threading
 import time
 from collections import Counter, deque
@@ -21,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import orjson
-
 from kubernetes.client import Configuration
 
 from krates_desktop.cluster.errors import ClusterError
@@ -132,11 +132,17 @@ class StreamBook:
         """Register a stream; raises :class:`LimitReached` when the cap is reached."""
         with self._lock:
             limit = self.limits.of(kind)
-            same = [e for e in self._open.values() if e.kind == kind and e.context == context]
+            same = [
+                e
+                for e in self._open.values()
+                if e.kind == kind and e.context == context
+            ]
             if limit is not None and len(same) >= limit:
                 oldest = min(same, key=lambda e: e.opened)
                 raise LimitReached(kind, context, limit, oldest)
-            entry = StreamEntry(next(self._ids), kind, context, label, time.monotonic(), close)
+            entry = StreamEntry(
+                next(self._ids), kind, context, label, time.monotonic(), close
+            )
             self._open[entry.id] = entry
         log.debug("%s opened on %s: %s", kind, context, label)
         return entry
@@ -154,10 +160,14 @@ class StreamBook:
             found = [e for e in self._open.values() if context in (None, e.context)]
         return sorted(found, key=lambda e: e.opened)
 
-    def record(self, context: str, request: str, seconds: float, error: str = "") -> None:
+    def record(
+        self, context: str, request: str, seconds: float, error: str = ""
+    ) -> None:
         """Count one API request: its latency, and its error kind when it failed."""
         with self._lock:
-            samples = self._latency.setdefault((context, request), deque(maxlen=_SAMPLES))
+            samples = self._latency.setdefault(
+                (context, request), deque(maxlen=_SAMPLES)
+            )
             samples.append(seconds)
             if error:
                 self._errors[(context, error)] += 1
@@ -204,7 +214,8 @@ def _latency(samples: list[float]) -> Latency:
     ordered = sorted(samples)
 
     def pick(fraction: float) -> float:
-        index = min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))
+        # Nearest rank: the smallest sample at or above the fraction of samples.
+        index = max(0, math.ceil(fraction * len(ordered)) - 1)
         return round(ordered[index] * 1000, 2)
 
     return Latency(len(ordered), pick(0.5), pick(0.95), pick(0.99))
@@ -221,7 +232,9 @@ class StatsReporter:
         self._book = book
         self._interval = interval
         self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="cluster-stats", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name="cluster-stats", daemon=True
+        )
 
     def start(self) -> StatsReporter:
         """Start reporting."""

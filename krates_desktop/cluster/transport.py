@@ -103,7 +103,7 @@ def retry_policy() -> Retry:
 def set_proxy(configuration: Configuration, url: str | None) -> None:
     """Route ``configuration``'s connections through ``url`` (None: direct)."""
     proxy = Proxy.parse(url) if url else None
-    configuration.krates_proxy = proxy  # type: ignore[attr-defined]
+    configuration.krates_proxy = proxy
     if proxy is None:
         return
     if proxy.socks:
@@ -141,11 +141,15 @@ def proxy_context(configuration: Configuration) -> ssl.SSLContext:
     return context
 
 
-def new_api_client(configuration: Configuration, pool_size: int | None = None) -> ApiClient:
+def new_api_client(
+    configuration: Configuration, pool_size: int | None = None
+) -> ApiClient:
     """An API client on ``configuration`` (copied), with its proxy and retry policy."""
     config = _copy(configuration)
     if pool_size is not None:
-        config.connection_pool_maxsize = max(pool_size, config.connection_pool_maxsize or 0)
+        config.connection_pool_maxsize = max(
+            pool_size, config.connection_pool_maxsize or 0
+        )
     if config.retries is None:
         config.retries = retry_policy()
     client = ApiClient(configuration=config)
@@ -209,10 +213,18 @@ def _socks5_connect(sock: socket.socket, host: str, port: int, proxy: Proxy) -> 
         raise ProxyFailed(f"the SOCKS proxy {proxy.host}:{proxy.port} refused to talk")
     if method == 2:
         user, password = proxy.username.encode(), proxy.password.encode()
-        sock.sendall(b"\x01" + bytes([len(user)]) + user + bytes([len(password)]) + password)
+        sock.sendall(
+            b"\x01" + bytes([len(user)]) + user + bytes([len(password)]) + password
+        )
         if _recv_exact(sock, 2)[1] != 0:
-            raise ProxyFailed(f"the SOCKS proxy {proxy.host}:{proxy.port} rejected the login")
-    sock.sendall(b"\x05\x01\x00" + _socks_address(host, proxy.scheme == "socks5h") + struct.pack("!H", port))
+            raise ProxyFailed(
+                f"the SOCKS proxy {proxy.host}:{proxy.port} rejected the login"
+            )
+    sock.sendall(
+        b"\x05\x01\x00"
+        + _socks_address(host, proxy.scheme == "socks5h")
+        + struct.pack("!H", port)
+    )
     reply = _recv_exact(sock, 4)
     if reply[1] != 0:
         reason = _SOCKS_ERRORS.get(reply[1], f"error {reply[1]}")
@@ -277,13 +289,17 @@ def _recv_exact(sock: socket.socket, size: int) -> bytes:
 class _SocksHTTPConnection(HTTPConnection):
     """An HTTP connection whose socket goes through a SOCKS5 proxy."""
 
-    def __init__(self, *args: Any, _socks_options: dict[str, Proxy], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, _socks_options: dict[str, Proxy], **kwargs: Any
+    ) -> None:
         # urllib3's pool keys know the name _socks_options (its own SOCKS support).
         self._krates_proxy = _socks_options["proxy"]
         super().__init__(*args, **kwargs)
 
     def _new_conn(self) -> socket.socket:
-        timeout = self.timeout if isinstance(self.timeout, int | float) else CONNECT_TIMEOUT
+        timeout = (
+            self.timeout if isinstance(self.timeout, int | float) else CONNECT_TIMEOUT
+        )
         try:
             return dial(self.host, self.port or 443, self._krates_proxy, timeout)
         except TimeoutError as exc:
@@ -314,7 +330,7 @@ class _SocksPoolManager(urllib3.PoolManager):
     def __init__(self, proxy: Proxy, **connection_pool_kw: Any) -> None:
         connection_pool_kw["_socks_options"] = {"proxy": proxy}
         super().__init__(num_pools=4, **connection_pool_kw)
-        self.pool_classes_by_scheme = {"http": _SocksHTTPPool, "https": _SocksHTTPSPool}  # type: ignore[dict-item]
+        self.pool_classes_by_scheme = {"http": _SocksHTTPPool, "https": _SocksHTTPSPool}
 
 
 def _socks_manager(config: Configuration, proxy: Proxy) -> urllib3.PoolManager:
@@ -349,9 +365,16 @@ def tls_context(configuration: Configuration) -> ssl.SSLContext:
 
 
 def _bypassed(configuration: Configuration, host: str) -> bool:
-    rules = [r.strip().lower() for r in (configuration.no_proxy or "").split(",") if r.strip()]
+    rules = [
+        r.strip().lower()
+        for r in (configuration.no_proxy or "").split(",")
+        if r.strip()
+    ]
     host = host.lower()
-    return any(rule == "*" or host == rule.lstrip(".") or host.endswith("." + rule.lstrip(".")) for rule in rules)
+    return any(
+        rule == "*" or host == rule.lstrip(".") or host.endswith("." + rule.lstrip("."))
+        for rule in rules
+    )
 
 
 def open_websocket(
@@ -388,7 +411,9 @@ def open_websocket(
         base = parts.path.rstrip("/")
         url = f"{'wss' if secure else 'ws'}://{parts.netloc}{base}{path}?{urlencode(list(query))}"
         headers = []
-        auth = configuration.get_api_key_with_prefix("BearerToken", alias="authorization")
+        auth = configuration.get_api_key_with_prefix(
+            "BearerToken", alias="authorization"
+        )
         if auth:
             headers.append(f"Authorization: {auth}")
         ws = websocket.WebSocket(skip_utf8_validation=True, enable_multithread=True)

@@ -24,6 +24,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from krates_desktop.logs.ansi import RAW_PICTURES, display_chunk, display_text, raw_text
 from krates_desktop.logs.store import LogStore
@@ -184,43 +185,61 @@ class _Matcher:
     Python's `re` scans a megabyte of log in about a millisecond for plain text but
     takes ten or twenty times that for case-insensitive text or a pattern with
     wildcards. So plain text is found with `str.find` (on lower-cased text when case
-    does not matter), and a regular expression that must contain some text is run
-    only on the lines that contain it.
+    does not matter), and a regular expression is run only on the lines that contain
+    some text every match must contain (one of several, for `ERROR|WARN`).
     """
 
     def __init__(self, pattern: re.Pattern[str], query: Query) -> None:
         self._pattern = pattern
         self._fold = bool(pattern.flags & re.IGNORECASE)
         self._plain = not query.regex
-        literal = query.text if self._plain else _required_text(pattern)
-        self._needle = literal.lower() if literal and self._fold else literal
+        needles = [query.text] if self._plain else _required_text(pattern)
+        if needles and self._fold:
+            needles = [needle.lower() for needle in needles]
+        self._needles = needles
 
     def starts(self, text: str) -> Iterator[int]:
         """The start of each match in `text`, in order, not overlapping."""
-        needle = self._needle
-        if needle is None or (self._fold and not (text.isascii() and needle.isascii())):
+        needles = self._needles
+        ascii_needles = needles is not None and all(n.isascii() for n in needles)
+        if needles is None or (self._fold and not (text.isascii() and ascii_needles)):
             return (
                 m.start() for m in self._pattern.finditer(text) if m.end() > m.start()
             )
         haystack = text.lower() if self._fold else text
         if self._plain:
-            return _find_all(haystack, needle)
-        return self._on_candidate_lines(text, haystack, needle)
+            return _find_all(haystack, needles[0])
+        return self._on_candidate_lines(text, _candidate_lines(haystack, needles))
 
     def _on_candidate_lines(
-        self, text: str, haystack: str, needle: str
+        self, text: str, lines: Iterator[tuple[int, int]]
     ) -> Iterator[int]:
         pattern = self._pattern
+        for start, end in lines:
+            for match in pattern.finditer(text, start, end):
+                if match.end() > match.start():
+                    yield match.start()
+
+
+def _candidate_lines(haystack: str, needles: list[str]) -> Iterator[tuple[int, int]]:
+    """(start, end) of each line holding one of `needles`, in order, once each."""
+    if len(needles) == 1:
+        needle = needles[0]
         at = haystack.find(needle)
         while at != -1:
             start = haystack.rfind("\n", 0, at) + 1
             end = haystack.find("\n", at)
-            if end == -1:
-                end = len(haystack)
-            for match in pattern.finditer(text, start, end):
-                if match.end() > match.start():
-                    yield match.start()
+            end = len(haystack) if end == -1 else end
+            yield start, end
             at = haystack.find(needle, end)
+        return
+    starts: set[int] = set()
+    for needle in needles:
+        for start, _ in _candidate_lines(haystack, [needle]):
+            starts.add(start)
+    for start in sorted(starts):
+        end = haystack.find("\n", start)
+        yield start, len(haystack) if end == -1 else end
 
 
 def _find_all(haystack: str, needle: str) -> Iterator[int]:
@@ -231,33 +250,51 @@ def _find_all(haystack: str, needle: str) -> Iterator[int]:
         at = haystack.find(needle, at + step)
 
 
-def _required_text(pattern: re.Pattern[str]) -> str | None:
-    """The longest run of plain characters every match of `pattern` contains."""
+def _required_text(pattern: re.Pattern[str]) -> list[str] | None:
+    """Texts one of which every match of `pattern` contains, or None if none is known.
+
+    Found from the parsed pattern: runs of plain characters, groups, alternatives
+    whose every branch requires some text, and repeats of at least one.
+    """
     if _regex_parser is None:
         return None
     try:
         parsed = _regex_parser.parse(pattern.pattern, pattern.flags)
     except Exception:  # noqa: BLE001 - an internal parser; without it, no shortcut
         return None
-    best = ""
+    return _requirement(list(parsed))
+
+
+def _requirement(items: list[tuple[Any, Any]]) -> list[str] | None:
+    best: list[str] | None = None
     run: list[str] = []
 
-    def flush() -> None:
+    def consider(option: list[str] | None) -> None:
         nonlocal best
-        if len(run) > len(best):
-            best = "".join(run)
-        run.clear()
+        if not option or min(map(len, option)) < 2:
+            return
+        if best is None or _rank(option) > _rank(best):
+            best = option
 
-    def walk(items: object) -> None:
-        for op, argument in items:  # type: ignore[attr-defined]
-            name = str(op)
-            if name == "LITERAL":
-                run.append(chr(argument))
-            elif name == "SUBPATTERN" and not argument[1] and not argument[2]:
-                walk(argument[3])
-            else:
-                flush()
+    for op, argument in items:
+        name = str(op)
+        if name == "LITERAL":
+            run.append(chr(argument))
+            continue
+        consider(["".join(run)] if run else None)
+        run = []
+        if name == "SUBPATTERN" and not argument[1] and not argument[2]:
+            consider(_requirement(list(argument[3])))
+        elif name == "BRANCH":
+            options = [_requirement(list(branch)) for branch in argument[1]]
+            if all(options):
+                consider([text for option in options if option for text in option])
+        elif name in ("MAX_REPEAT", "MIN_REPEAT") and argument[0] >= 1:
+            consider(_requirement(list(argument[2])))
+    consider(["".join(run)] if run else None)
+    return best
 
-    walk(parsed)
-    flush()
-    return best if len(best) >= 2 else None
+
+def _rank(option: list[str]) -> tuple[int, int]:
+    """Fewer alternatives first, then longer ones: the most selective requirement."""
+    return -len(option), min(map(len, option))

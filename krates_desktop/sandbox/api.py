@@ -27,7 +27,7 @@ from krates_desktop.sandbox.status import (
     method_not_allowed,
     unknown_path,
 )
-from krates_desktop.sandbox.watch import WatchEncoder, serve_watch
+from krates_desktop.sandbox.watch import BOOKMARK_INTERVAL, WatchEncoder, serve_watch
 
 logger = logging.getLogger(__name__)
 
@@ -217,8 +217,15 @@ class Api:
         table = wants_table(request.headers.get("Accept"))
         include = query.get("includeObject", "Metadata")
         encoder = WatchEncoder(kind, table, include)
+        pace = self.state.pace or 1.0
         return await serve_watch(
-            request, self.state.store, kind, target.namespace, matches, encoder
+            request,
+            self.state.store,
+            kind,
+            target.namespace,
+            matches,
+            encoder,
+            bookmark_every=BOOKMARK_INTERVAL / max(pace, 1.0),
         )
 
     async def _subresource(
@@ -317,7 +324,9 @@ class Api:
             )
         else:
             url = spec.get("nonResourceAttributes") or {}
-            attrs = Attributes(verb=url.get("verb", ""), path=url.get("path", "") or "/")
+            attrs = Attributes(
+                verb=url.get("verb", ""), path=url.get("path", "") or "/"
+            )
         decision = self.state.authorizer.decide(user, attrs)
         status: Json = {"allowed": decision.allowed}
         if decision.reason:

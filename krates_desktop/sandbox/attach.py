@@ -101,7 +101,9 @@ class MainProcess:
             self._loop.add_reader(fd, self._on_readable, fd)
         self._waiter = self._loop.create_task(self._wait())
 
-    def _spawn(self, argv: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
+    def _spawn(
+        self, argv: list[str], env: dict[str, str], cwd: Path
+    ) -> subprocess.Popen[bytes]:
         if self.tty:
             assert pty is not None
             master, slave = pty.openpty()
@@ -230,7 +232,7 @@ class AttachHub:
         env = container_env(pod, spec, self.state.home)
         executable = resolve((argv or ["sh"])[0], env["PATH"], spec.get("image", ""))
         if executable is None:
-            raise bad_request(f'container {spec["name"]} has no executable {argv[:1]}')
+            raise bad_request(f"container {spec['name']} has no executable {argv[:1]}")
         process = MainProcess(
             key,
             argv or ["sh"],
@@ -260,8 +262,12 @@ class AttachHub:
             for status in obj["status"].get("containerStatuses") or []:
                 if status["name"] != container:
                     continue
-                started = (status.get("state") or {}).get("running", {}).get("startedAt")
-                ended = terminated("Completed" if code == 0 else "Error", code, started or now, now)
+                started = (
+                    (status.get("state") or {}).get("running", {}).get("startedAt")
+                )
+                ended = terminated(
+                    "Completed" if code == 0 else "Error", code, started or now, now
+                )
                 if again:
                     status["lastState"] = ended
                     status["restartCount"] = int(status.get("restartCount", 0)) + 1
@@ -280,7 +286,9 @@ class AttachHub:
         if event.key != ("", "pods") or event.type != "DELETED":
             return
         meta = event.new["metadata"]
-        for key in [k for k in self._processes if k[:2] == (meta["namespace"], meta["name"])]:
+        for key in [
+            k for k in self._processes if k[:2] == (meta["namespace"], meta["name"])
+        ]:
             self._processes.pop(key).kill()
 
 
@@ -338,7 +346,9 @@ async def _read_client(session: AttachSession, process: MainProcess | None) -> N
             process.close_stdin()
 
 
-async def _attach_process(session: AttachSession, process: MainProcess, once: bool) -> None:
+async def _attach_process(
+    session: AttachSession, process: MainProcess, once: bool
+) -> None:
     process.listeners.add(session.deliver)
     process.attaches += 1
     sender = asyncio.create_task(session.send())
@@ -420,5 +430,7 @@ async def serve_attach(
         await _attach_process(session, process, once)
     else:
         meta = pod["metadata"]
-        await _attach_log(session, state.logs.log(meta["namespace"], meta["name"], container))
+        await _attach_log(
+            session, state.logs.log(meta["namespace"], meta["name"], container)
+        )
     return ws

@@ -25,9 +25,7 @@ from krates_desktop.sandbox.status import unauthorized
 
 logger = logging.getLogger(__name__)
 
-OPEN_PATHS = frozenset(
-    {"/version", "/version/", "/healthz", "/readyz", "/livez"}
-)
+OPEN_PATHS = frozenset({"/version", "/version/", "/healthz", "/readyz", "/livez"})
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PRIVILEGED_GROUP = "system:masters"
 AUTHENTICATED = "system:authenticated"

@@ -39,7 +39,10 @@ def _condition(type_: str, reason: str, message: str, when: str) -> Json:
 def job_finished(job: Json) -> str | None:
     """`Complete` or `Failed` once a Job has ended, else None."""
     for entry in (job.get("status") or {}).get("conditions") or []:
-        if entry.get("type") in ("Complete", "Failed") and entry.get("status") == "True":
+        if (
+            entry.get("type") in ("Complete", "Failed")
+            and entry.get("status") == "True"
+        ):
             return str(entry["type"])
     return None
 
@@ -58,9 +61,7 @@ class Jobs:
         pods = ctx.owned(job, ("", "pods"))
         succeeded = sum(1 for p in pods if _phase(p) == "Succeeded")
         failed = sum(1 for p in pods if _phase(p) == "Failed")
-        active = [
-            p for p in live(pods) if _phase(p) not in ("Succeeded", "Failed")
-        ]
+        active = [p for p in live(pods) if _phase(p) not in ("Succeeded", "Failed")]
         completions = int(job["spec"].get("completions") or 1)
         parallelism = int(job["spec"].get("parallelism") or 1)
         missing = min(parallelism - len(active), completions - succeeded - len(active))
@@ -145,8 +146,10 @@ class CronJobs:
                 active.append(known.get(job["metadata"]["uid"]) or _reference(job))
                 continue
             when = (job.get("status") or {}).get("completionTime")
-            if finished == "Complete" and when and when > status.get(
-                "lastSuccessfulTime", ""
+            if (
+                finished == "Complete"
+                and when
+                and when > status.get("lastSuccessfulTime", "")
             ):
                 status["lastSuccessfulTime"] = when
                 self.ctx.recorder.record(
@@ -172,7 +175,9 @@ class CronJobs:
             )
             for job in done[: max(len(done) - limit, 0)]:
                 meta = job["metadata"]
-                self.ctx.store.delete(self.ctx.kind(JOBS), meta["namespace"], meta["name"])
+                self.ctx.store.delete(
+                    self.ctx.kind(JOBS), meta["namespace"], meta["name"]
+                )
                 self.ctx.recorder.record(
                     cron,
                     "SuccessfulDelete",
@@ -196,7 +201,9 @@ class CronJobs:
         running = [j for j in jobs if job_finished(j) is None]
         if running and cron["spec"].get("concurrencyPolicy") == "Forbid":
             return
-        for job in running if cron["spec"].get("concurrencyPolicy") == "Replace" else []:
+        for job in (
+            running if cron["spec"].get("concurrencyPolicy") == "Replace" else []
+        ):
             meta = job["metadata"]
             self.ctx.store.delete(self.ctx.kind(JOBS), meta["namespace"], meta["name"])
         job = self._create_job(cron, due)

@@ -128,14 +128,17 @@ class BulkFiller:
         )
         return [main, sidecar]
 
-    def _deployment(self, namespace: str, number: int, replicas: int, created: str) -> None:
+    def _deployment(
+        self, namespace: str, number: int, replicas: int, created: str
+    ) -> None:
         app, image = _IMAGES[number % len(_IMAGES)]
         name = f"{app}-{number:03d}"
         hash_ = self.names.suffix(10)
         labels = {"app": name, "team": app}
         containers = self._containers(app, image)
-        template = {
-            "metadata": {"labels": {**labels, "pod-template-hash": hash_}},
+        rs_labels = {**labels, "pod-template-hash": hash_}
+        template: Json = {
+            "metadata": {"labels": rs_labels},
             "spec": {"containers": containers, "restartPolicy": "Always"},
         }
         status = self._workload_status(replicas, created)
@@ -161,8 +164,14 @@ class BulkFiller:
                 "status": {**status, "updatedReplicas": replicas},
             },
         )
-        rs_labels = template["metadata"]["labels"]
-        rs_meta = _meta(f"{name}-{hash_}", namespace, dict(rs_labels), created)
+        self._replicaset(deploy, f"{name}-{hash_}", template, replicas, created)
+
+    def _replicaset(
+        self, deploy: Json, name: str, template: Json, replicas: int, created: str
+    ) -> None:
+        labels = template["metadata"]["labels"]
+        namespace = deploy["metadata"]["namespace"]
+        rs_meta = _meta(name, namespace, dict(labels), created)
         rs_meta["ownerReferences"] = [owner_ref(deploy)]
         rs_meta["annotations"] = {"deployment.kubernetes.io/revision": "1"}
         rs = self.add(
@@ -172,7 +181,7 @@ class BulkFiller:
                 "metadata": rs_meta,
                 "spec": {
                     "replicas": replicas,
-                    "selector": {"matchLabels": dict(rs_labels)},
+                    "selector": {"matchLabels": dict(labels)},
                     "template": template,
                 },
                 "status": {
@@ -185,7 +194,7 @@ class BulkFiller:
             },
         )
         for _ in range(replicas):
-            self._pod(rs, containers, rs_labels, created)
+            self._pod(rs, template["spec"]["containers"], labels, created)
 
     def _workload_status(self, replicas: int, created: str) -> Json:
         old: Json = {}
@@ -205,7 +214,9 @@ class BulkFiller:
             "conditions": [available],
         }
 
-    def _pod(self, rs: Json, containers: list[Json], labels: Json, created: str) -> None:
+    def _pod(
+        self, rs: Json, containers: list[Json], labels: Json, created: str
+    ) -> None:
         node, host_ip = self.nodes[len(self.pods) % len(self.nodes)]
         name = f"{rs['metadata']['name']}-{self.names.suffix(5)}"
         count = len(self.pods)
@@ -229,8 +240,16 @@ class BulkFiller:
         """`count` Events about the bulk pods (or the seeded ones)."""
         targets = self.pods or self.store.list(self.state.kind("", "pods"))
         reasons = (
-            ("Scheduled", "Successfully assigned {ns}/{name} to {node}", "default-scheduler"),
-            ("Pulled", 'Container image "{image}" already present on machine', "kubelet"),
+            (
+                "Scheduled",
+                "Successfully assigned {ns}/{name} to {node}",
+                "default-scheduler",
+            ),
+            (
+                "Pulled",
+                'Container image "{image}" already present on machine',
+                "kubelet",
+            ),
             ("Created", "Created container: {container}", "kubelet"),
             ("Started", "Started container {container}", "kubelet"),
         )
@@ -247,7 +266,9 @@ class BulkFiller:
                 image=first["image"],
                 container=first["name"],
             )
-            self.add("", "events", _event(target, reason, message, component, when, index))
+            self.add(
+                "", "events", _event(target, reason, message, component, when, index)
+            )
 
 
 def _meta(
@@ -283,7 +304,9 @@ def _event(
         "resourceVersion": meta.get("resourceVersion", ""),
     }
     if component == "kubelet":
-        involved["fieldPath"] = f"spec.containers{{{target['spec']['containers'][0]['name']}}}"
+        involved["fieldPath"] = (
+            f"spec.containers{{{target['spec']['containers'][0]['name']}}}"
+        )
     return {
         "metadata": {
             "name": f"{meta['name']}.{index:016x}",
@@ -334,4 +357,3 @@ def fill(state: SandboxState, pods: int = 0, events: int = 0) -> None:
         events,
         time.perf_counter() - started,
     )
-

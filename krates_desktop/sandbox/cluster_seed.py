@@ -105,6 +105,7 @@ def persistent_volume(claim: Json, name: str, size: str) -> Json:
 
 
 def _iam_crd() -> Json:
+    # Long because it is one object literal.
     return {
         "metadata": meta("roles.iam.example.com", created=clock.ago(days=10)),
         "spec": {

@@ -210,7 +210,7 @@ def scaled(value: Any, total: int, round_up: bool) -> int:
 
 def condition(type_: str, status: str, reason: str, message: str, old: Json) -> Json:
     """A workload condition that keeps its timestamps while nothing changes."""
-    previous = next(
+    previous: Json = next(
         (c for c in old.get("conditions") or [] if c.get("type") == type_), {}
     )
     now = clock.rfc3339(clock.now())
@@ -242,7 +242,10 @@ class ReplicaSets:
         for _ in range(wanted - len(pods)):
             template = rs["spec"].get("template") or {}
             ctx.create_pod(
-                rs, template, f"{name}-{ctx.suffix()}", component="replicaset-controller"
+                rs,
+                template,
+                f"{name}-{ctx.suffix()}",
+                component="replicaset-controller",
             )
         if len(pods) > wanted:
             # Not-ready pods go first, then the newest.
@@ -283,7 +286,11 @@ class Deployments:
         sets = ctx.owned(deploy, REPLICASETS)
         template = deploy["spec"].get("template") or {}
         current = next(
-            (rs for rs in sets if same_template(rs["spec"].get("template") or {}, template)),
+            (
+                rs
+                for rs in sets
+                if same_template(rs["spec"].get("template") or {}, template)
+            ),
             None,
         )
         old = [rs for rs in sets if rs is not current]
@@ -415,7 +422,9 @@ class Deployments:
         idle.sort(key=self._revision)
         for rs in idle[: max(len(idle) - limit, 0)]:
             meta = rs["metadata"]
-            self.ctx.store.delete(self.ctx.kind(REPLICASETS), meta["namespace"], meta["name"])
+            self.ctx.store.delete(
+                self.ctx.kind(REPLICASETS), meta["namespace"], meta["name"]
+            )
 
     def _status(self, deploy: Json) -> None:
         ctx = self.ctx
@@ -424,7 +433,9 @@ class Deployments:
         desired = int(deploy["spec"].get("replicas", 1))
         pods = [p for rs in sets for p in live(ctx.owned(rs, ("", "pods")))]
         current = [
-            rs for rs in sets if same_template(rs["spec"].get("template") or {}, template)
+            rs
+            for rs in sets
+            if same_template(rs["spec"].get("template") or {}, template)
         ]
         updated = [p for rs in current for p in live(ctx.owned(rs, ("", "pods")))]
         ready = sum(1 for p in pods if pod_ready(p))
@@ -444,7 +455,9 @@ class Deployments:
             condition(
                 "Available",
                 "True" if available else "False",
-                "MinimumReplicasAvailable" if available else "MinimumReplicasUnavailable",
+                "MinimumReplicasAvailable"
+                if available
+                else "MinimumReplicasUnavailable",
                 "Deployment has minimum availability."
                 if available
                 else "Deployment does not have minimum availability.",

@@ -80,9 +80,15 @@ class Schedule:
         fields = _MACROS.get(text.strip(), text).split()
         if len(fields) != 5:
             raise CronError(f"expected exactly 5 fields, found {len(fields)}: {text}")
-        parsed = [_field(f, i) for i, f in enumerate(fields)]
+        minutes, hours, days, months, weekdays = (
+            _field(f, i) for i, f in enumerate(fields)
+        )
         return cls(
-            *parsed,
+            minutes,
+            hours,
+            days,
+            months,
+            weekdays,
             any_day=fields[2] in ("*", "?"),
             any_weekday=fields[4] in ("*", "?"),
         )

@@ -284,7 +284,8 @@ def qos_class(spec: Json) -> str:
     guaranteed = all(
         (r.get("limits") or {}).get("cpu")
         and (r.get("limits") or {}).get("memory")
-        and (r.get("requests") or {}).get("cpu", r["limits"]["cpu"]) == r["limits"]["cpu"]
+        and (r.get("requests") or {}).get("cpu", r["limits"]["cpu"])
+        == r["limits"]["cpu"]
         and (r.get("requests") or {}).get("memory", r["limits"]["memory"])
         == r["limits"]["memory"]
         for r in resources

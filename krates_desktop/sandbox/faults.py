@@ -77,7 +77,9 @@ class Faults:
         "drop"); rules are consulted in the order they were armed."""
         fault = str(fault)
         if fault not in KINDS:
-            raise ValueError(f"unknown fault {fault!r}; choose one of {', '.join(KINDS)}")
+            raise ValueError(
+                f"unknown fault {fault!r}; choose one of {', '.join(KINDS)}"
+            )
         if count < 1 or retry_after < 0:
             raise ValueError("count must be at least 1 and retryAfter not negative")
         rule = Fault(fault, count, retry_after, path, method)
@@ -169,7 +171,7 @@ def describe(faults: Faults) -> dict[str, object]:
 def parse_rule(body: object) -> dict[str, object]:
     """The keyword arguments of `Faults.inject` from a POST body, or a 400."""
     if not isinstance(body, dict):
-        raise bad_request("the body must be a JSON object such as {\"fault\": \"429\"}")
+        raise bad_request('the body must be a JSON object such as {"fault": "429"}')
     try:
         return {
             "fault": str(body.get("fault", "")),
@@ -185,7 +187,9 @@ def parse_rule(body: object) -> dict[str, object]:
 def admin_only(is_admin: bool, remote: str | None) -> None:
     """The `/sandbox/` paths are for the admin, from this machine only."""
     if remote not in ("127.0.0.1", "::1"):
-        raise ApiError(403, "Forbidden", "the sandbox admin API answers loopback only", {})
+        raise ApiError(
+            403, "Forbidden", "the sandbox admin API answers loopback only", {}
+        )
     if not is_admin:
         raise ApiError(
             403,

@@ -74,7 +74,9 @@ class Controllers:
             kind = state.registry.by_key(key)
             if kind is not None:
                 for obj in state.store.list(kind):
-                    self._dirty.add((key, obj["metadata"]["namespace"], obj["metadata"]["name"]))
+                    self._dirty.add(
+                        (key, obj["metadata"]["namespace"], obj["metadata"]["name"])
+                    )
         namespaces = state.registry.by_key(("", "namespaces"))
         if namespaces is not None:
             self._dirty_namespaces = {n for _, n in state.store.keys(namespaces)}
@@ -112,7 +114,9 @@ class Controllers:
             self.endpoints.reconcile_namespace(namespace)
         elapsed = time.monotonic() - started
         if elapsed > 0.2:
-            logger.debug("controllers took %.0f ms for %d objects", elapsed * 1e3, len(work))
+            logger.debug(
+                "controllers took %.0f ms for %d objects", elapsed * 1e3, len(work)
+            )
 
     def _queue_all(self, key: KindKey) -> None:
         kind = self.ctx.state.registry.by_key(key)

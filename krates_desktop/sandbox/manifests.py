@@ -111,7 +111,7 @@ class Loader:
         if found is None:
             meta = body.get("metadata") or {}
             raise _Unmapped(
-                f'{document.source}: resource mapping not found for name: '
+                f"{document.source}: resource mapping not found for name: "
                 f'"{meta.get("name", "")}" namespace: "{meta.get("namespace", "")}": '
                 f'no matches for kind "{kind}" in version "{api_version}" '
                 "(ensure CRDs are installed first)"

@@ -46,16 +46,19 @@ class StatefulSets:
         wanted = int(spec.get("replicas", 1))
         ordered = spec.get("podManagementPolicy", "OrderedReady") == "OrderedReady"
         revision = _revision(sts)
-        pods = {
-            _ordinal(p, name): p for p in self.ctx.owned(sts, ("", "pods"))
-        }
+        pods = {_ordinal(p, name): p for p in self.ctx.owned(sts, ("", "pods"))}
         if not self._create(sts, pods, wanted, ordered, revision):
             if not self._retire(sts, pods, wanted, ordered):
                 self._update(sts, pods, wanted, revision)
         self._status(sts, revision)
 
     def _create(
-        self, sts: Json, pods: dict[int, Json], wanted: int, ordered: bool, revision: str
+        self,
+        sts: Json,
+        pods: dict[int, Json],
+        wanted: int,
+        ordered: bool,
+        revision: str,
     ) -> bool:
         made = False
         for ordinal in range(wanted):
@@ -152,7 +155,9 @@ class StatefulSets:
         self, sts: Json, pods: dict[int, Json], wanted: int, revision: str
     ) -> None:
         """Replace one outdated pod, highest ordinal first, once all are ready."""
-        strategy = (sts["spec"].get("updateStrategy") or {}).get("type", "RollingUpdate")
+        strategy = (sts["spec"].get("updateStrategy") or {}).get(
+            "type", "RollingUpdate"
+        )
         if strategy != "RollingUpdate":
             return
         current = [pods[o] for o in sorted(pods) if 0 <= o < wanted]
@@ -216,7 +221,8 @@ class DaemonSets:
             n
             for n in nodes
             if all(
-                (n["metadata"].get("labels") or {}).get(k) == v for k, v in wanted.items()
+                (n["metadata"].get("labels") or {}).get(k) == v
+                for k, v in wanted.items()
             )
         ]
 
@@ -257,4 +263,3 @@ class DaemonSets:
         if desired > ready:
             status["numberUnavailable"] = desired - ready
         self.ctx.set_status(DAEMONSETS, ds, status)
-

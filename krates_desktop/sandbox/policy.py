@@ -141,26 +141,23 @@ def bootstrap_cluster_roles() -> list[Json]:
     """The ClusterRoles an API server creates at start, in the sandbox's subset."""
     aggregate = AGGREGATE_TO.format
     return [
-        _cluster_role(
-            "cluster-admin", [rule("*", "*", "*"), url_rule("*", "*")]
-        ),
+        _cluster_role("cluster-admin", [rule("*", "*", "*"), url_rule("*", "*")]),
         _cluster_role("system:discovery", [url_rule(["get"], _DISCOVERY_URLS)]),
         _cluster_role("system:public-info-viewer", [url_rule(["get"], _PUBLIC_URLS)]),
         _cluster_role(
             "system:basic-user",
             [
-                rule(["create"], ["authorization.k8s.io"],
-                     ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]),
+                rule(
+                    ["create"],
+                    ["authorization.k8s.io"],
+                    ["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
+                ),
                 rule(["create"], ["authentication.k8s.io"], ["selfsubjectreviews"]),
             ],
         ),  # fmt: skip
         _cluster_role("admin", [], aggregate_from="admin"),
-        _cluster_role(
-            "edit", [], {aggregate("admin"): "true"}, aggregate_from="edit"
-        ),
-        _cluster_role(
-            "view", [], {aggregate("edit"): "true"}, aggregate_from="view"
-        ),
+        _cluster_role("edit", [], {aggregate("admin"): "true"}, aggregate_from="edit"),
+        _cluster_role("view", [], {aggregate("edit"): "true"}, aggregate_from="view"),
         _cluster_role(
             "system:aggregate-to-admin", _admin_rules(), {aggregate("admin"): "true"}
         ),
@@ -236,7 +233,9 @@ def cluster_role_bindings() -> list[Json]:
     return [
         _binding(crb, "cluster-admin", "cluster-admin", [_group(PRIVILEGED_GROUP)]),
         _binding(crb, "system:discovery", "system:discovery", [_group(AUTHENTICATED)]),
-        _binding(crb, "system:basic-user", "system:basic-user", [_group(AUTHENTICATED)]),
+        _binding(
+            crb, "system:basic-user", "system:basic-user", [_group(AUTHENTICATED)]
+        ),
         _binding(
             crb,
             "system:public-info-viewer",
@@ -245,7 +244,10 @@ def cluster_role_bindings() -> list[Json]:
         ),
         _binding(crb, "sandbox-viewer", "view", [_user(VIEWER.name)]),
         _binding(
-            crb, "sandbox-viewer-cluster", VIEWER_CLUSTER_ROLE, [_group(VIEWER.groups[0])]
+            crb,
+            "sandbox-viewer-cluster",
+            VIEWER_CLUSTER_ROLE,
+            [_group(VIEWER.groups[0])],
         ),
     ]
 
@@ -261,4 +263,3 @@ def role_bindings() -> list[Json]:
             namespace=NAMESPACE_USER_NAMESPACE,
         )
     ]
-

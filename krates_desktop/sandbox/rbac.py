@@ -171,7 +171,10 @@ class Authorizer:
                     resource_rules.append(entry)
                 if rule.get("nonResourceURLs"):
                     url_rules.append(
-                        {"verbs": verbs, "nonResourceURLs": list(rule["nonResourceURLs"])}
+                        {
+                            "verbs": verbs,
+                            "nonResourceURLs": list(rule["nonResourceURLs"]),
+                        }
                     )
         return resource_rules, url_rules
 

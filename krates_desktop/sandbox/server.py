@@ -75,7 +75,9 @@ class Sandbox:
         seed: int | None = None,
     ) -> None:
         if not 0 <= pods <= MAX_PODS:
-            raise SandboxError(f"--pods must be between 0 and {MAX_PODS:,}, not {pods}.")
+            raise SandboxError(
+                f"--pods must be between 0 and {MAX_PODS:,}, not {pods}."
+            )
         if events < 0 or pace < 0 or history < 1:
             raise SandboxError("--events and --pace cannot be negative.")
         self._requested_port = port
@@ -225,6 +227,11 @@ class Sandbox:
             return store.compacted
 
         return self.call(compact)
+
+    def end_watches(self) -> int:
+        """Close every open watch stream cleanly (clients reconnect from their last
+        resourceVersion), from any thread; returns how many were open."""
+        return self.call(lambda: self.state.store.end_watches())
 
     def call(self, function: Callable[[], T]) -> T:
         """Run `function` on the sandbox's loop (where the state lives) and return

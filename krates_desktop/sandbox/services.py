@@ -108,7 +108,10 @@ def _subsets(service: Json, pods: list[Json]) -> list[Json]:
             for port in ports:
                 number = _target_port(port, pod)
                 if number is not None:
-                    entry: Json = {"port": number, "protocol": port.get("protocol", "TCP")}
+                    entry: Json = {
+                        "port": number,
+                        "protocol": port.get("protocol", "TCP"),
+                    }
                     if port.get("name"):
                         entry = {"name": port["name"], **entry}
                     subset_ports.append(entry)
@@ -154,9 +157,13 @@ class Volumes:
         self._release()
 
     def _default_class(self) -> str | None:
-        classes = self.ctx.store.list(self.ctx.kind(("storage.k8s.io", "storageclasses")))
+        classes = self.ctx.store.list(
+            self.ctx.kind(("storage.k8s.io", "storageclasses"))
+        )
         for entry in classes:
-            if (entry["metadata"].get("annotations") or {}).get(DEFAULT_CLASS) == "true":
+            if (entry["metadata"].get("annotations") or {}).get(
+                DEFAULT_CLASS
+            ) == "true":
                 return str(entry["metadata"]["name"])
         return None
 
@@ -183,7 +190,9 @@ class Volumes:
         classes = ctx.kind(("storage.k8s.io", "storageclasses"))
         storage_class = ctx.store.get(classes, "", class_name) or {}
         meta, spec = claim["metadata"], claim.get("spec") or {}
-        size = ((spec.get("resources") or {}).get("requests") or {}).get("storage", "1Gi")
+        size = ((spec.get("resources") or {}).get("requests") or {}).get(
+            "storage", "1Gi"
+        )
         volume: Json = {
             "metadata": {
                 "name": f"pvc-{meta['uid']}",
@@ -232,7 +241,9 @@ class Volumes:
             }
 
         ctx = self.ctx
-        ctx.store.mutate(ctx.kind(("", "persistentvolumes")), "", volume["metadata"]["name"], bind)
+        ctx.store.mutate(
+            ctx.kind(("", "persistentvolumes")), "", volume["metadata"]["name"], bind
+        )
 
     def _mark_bound(self, claim: Json, volume: Json) -> None:
         ctx = self.ctx
@@ -240,7 +251,9 @@ class Volumes:
 
         def bound(obj: Json) -> None:
             obj["spec"]["volumeName"] = volume["metadata"]["name"]
-            obj["spec"].setdefault("storageClassName", vspec.get("storageClassName", ""))
+            obj["spec"].setdefault(
+                "storageClassName", vspec.get("storageClassName", "")
+            )
             annotations = obj["metadata"].setdefault("annotations", {})
             annotations["pv.kubernetes.io/bind-completed"] = "yes"
             obj["status"] = {
@@ -251,7 +264,10 @@ class Volumes:
 
         meta = claim["metadata"]
         ctx.store.mutate(
-            ctx.kind(("", "persistentvolumeclaims")), meta["namespace"], meta["name"], bound
+            ctx.kind(("", "persistentvolumeclaims")),
+            meta["namespace"],
+            meta["name"],
+            bound,
         )
 
     def _release(self) -> None:
@@ -263,7 +279,9 @@ class Volumes:
             if not ref or (volume.get("status") or {}).get("phase") != "Bound":
                 continue
             claim = ctx.store.get(claims, ref.get("namespace", ""), ref.get("name", ""))
-            if claim is not None and claim["metadata"]["uid"] == ref.get("uid", claim["metadata"]["uid"]):
+            if claim is not None and claim["metadata"]["uid"] == ref.get(
+                "uid", claim["metadata"]["uid"]
+            ):
                 continue
             policy = volume["spec"].get("persistentVolumeReclaimPolicy", "Retain")
             if policy == "Delete":

@@ -193,7 +193,9 @@ class Simulation:
             elif reason in ("ImagePullBackOff", "ErrImagePull") and slow:
                 self._pull_again(pod, cs, reason)
 
-    def _set_container(self, pod: Json, name: str, change: Callable[[Json], None]) -> Json:
+    def _set_container(
+        self, pod: Json, name: str, change: Callable[[Json], None]
+    ) -> Json:
         def apply(obj: Json) -> None:
             for cs in obj["status"]["containerStatuses"]:
                 if cs["name"] == name:
@@ -369,7 +371,7 @@ class Simulation:
                 )
             return
         key = (meta["namespace"], meta["name"], "")
-        if now < self._due.setdefault(key, self.later(1.0, 2.5)):
+        if now < self._due.setdefault(key, self.later(0.6, 1.6)):
             return
         del self._due[key]
         self._run_pod(pod)
@@ -437,7 +439,9 @@ class Simulation:
             return
         nodes = self._candidate_nodes(pod)
         if not nodes:
-            self._unschedulable(pod, "node(s) didn't match Pod's node affinity/selector")
+            self._unschedulable(
+                pod, "node(s) didn't match Pod's node affinity/selector"
+            )
             return
         node = self.rng.choice(nodes)
         self._bind(pod, node)
@@ -452,7 +456,10 @@ class Simulation:
             status = obj.setdefault("status", {})
             status.pop("conditions", None)
             status.update(
-                phase="Pending", hostIP=host_ip, hostIPs=[{"ip": host_ip}], startTime=now
+                phase="Pending",
+                hostIP=host_ip,
+                hostIPs=[{"ip": host_ip}],
+                startTime=now,
             )
             status["containerStatuses"] = [
                 container_status(c, waiting("ContainerCreating"), ready=False)
@@ -552,8 +559,12 @@ class Simulation:
             "(1.204s including waiting). Image size: 3623807 bytes.",
             field_path=path,
         )
-        self.record(pod, "Created", f"Created container: {spec['name']}", field_path=path)
-        self.record(pod, "Started", f"Started container {spec['name']}", field_path=path)
+        self.record(
+            pod, "Created", f"Created container: {spec['name']}", field_path=path
+        )
+        self.record(
+            pod, "Started", f"Started container {spec['name']}", field_path=path
+        )
 
     # Watching the store
 

@@ -50,7 +50,8 @@ class Subscription:
 
     def __init__(self, store: Store, key: KindKey) -> None:
         self.key = key
-        self.queue: asyncio.Queue[StoredEvent] = asyncio.Queue()
+        # None ends the watch (the server closing its streams).
+        self.queue: asyncio.Queue[StoredEvent | None] = asyncio.Queue()
         self._store = store
 
     def close(self) -> None:
@@ -257,6 +258,16 @@ class Store:
         if rv < self.compacted:
             raise expired(f"too old resource version: {rv} ({self.compacted + 1})")
         return [e for e in self._log if e.rv > rv and e.key == kind.key]
+
+    def end_watches(self) -> int:
+        """End every live watch cleanly, as an API server going away does;
+        returns how many were ended."""
+        ended = 0
+        for subscriptions in self._subscriptions.values():
+            for subscription in subscriptions:
+                subscription.queue.put_nowait(None)
+                ended += 1
+        return ended
 
     def watch_count(self) -> int:
         """How many watches are live (for tests and logs)."""

@@ -109,12 +109,12 @@ def _init_reason(pod: Json, sidecars: set[str]) -> str | None:
             continue
         if terminated:
             if terminated.get("reason"):
-                return "Init:" + terminated["reason"]
+                return f"Init:{terminated['reason']}"
             if terminated.get("signal"):
                 return f"Init:Signal:{terminated['signal']}"
             return f"Init:ExitCode:{terminated.get('exitCode', 0)}"
         if waiting and waiting.get("reason") not in (None, "", "PodInitializing"):
-            return "Init:" + waiting["reason"]
+            return f"Init:{waiting['reason']}"
         return f"Init:{index}/{total}"
     return None
 
@@ -131,7 +131,9 @@ def _container_reason(pod: Json, reason: str) -> tuple[str, bool]:
         elif terminated:
             signal = terminated.get("signal")
             reason = (
-                f"Signal:{signal}" if signal else f"ExitCode:{terminated.get('exitCode', 0)}"
+                f"Signal:{signal}"
+                if signal
+                else f"ExitCode:{terminated.get('exitCode', 0)}"
             )
         elif cs.get("ready") and state.get("running"):
             has_running = True
@@ -144,7 +146,10 @@ def pod_reason(pod: Json) -> str:
     phase = status.get("phase") or ""
     reason = status.get("reason") or phase or "Unknown"
     for entry in status.get("conditions") or []:
-        if entry.get("type") == "PodScheduled" and entry.get("reason") == "SchedulingGated":
+        if (
+            entry.get("type") == "PodScheduled"
+            and entry.get("reason") == "SchedulingGated"
+        ):
             reason = "SchedulingGated"
     initializing = _init_reason(pod, _restartable(pod))
     if initializing is not None:
@@ -165,7 +170,9 @@ def _restarts(pod: Json) -> str:
     status = pod.get("status") or {}
     sidecars = _restartable(pod)
     statuses = list(status.get("containerStatuses") or []) + [
-        cs for cs in status.get("initContainerStatuses") or [] if cs.get("name") in sidecars
+        cs
+        for cs in status.get("initContainerStatuses") or []
+        if cs.get("name") in sidecars
     ]
     count = sum(int(cs.get("restartCount", 0)) for cs in statuses)
     finished = [
@@ -183,9 +190,7 @@ def _pod_row(pod: Json) -> list[Cell]:
     sidecars = _restartable(pod)
     statuses = status.get("containerStatuses") or []
     ready = sum(
-        1
-        for cs in statuses
-        if cs.get("ready") and "running" in (cs.get("state") or {})
+        1 for cs in statuses if cs.get("ready") and "running" in (cs.get("state") or {})
     )
     ready += sum(
         1
@@ -194,7 +199,9 @@ def _pod_row(pod: Json) -> list[Cell]:
     )
     total = len(spec.get("containers") or []) + len(sidecars)
     gates = spec.get("readinessGates") or []
-    conditions = {c.get("type"): c.get("status") for c in status.get("conditions") or []}
+    conditions = {
+        c.get("type"): c.get("status") for c in status.get("conditions") or []
+    }
     passed = sum(1 for g in gates if conditions.get(g.get("conditionType")) == "True")
     ips = status.get("podIPs") or []
     ip = (ips[0].get("ip") if ips else None) or status.get("podIP") or "<none>"
@@ -386,7 +393,9 @@ def _external_ip(spec: Json, status: Json) -> str:
 
 def _service_row(obj: Json) -> list[Cell]:
     spec, status = obj.get("spec") or {}, obj.get("status") or {}
-    ips = spec.get("clusterIPs") or ([spec["clusterIP"]] if spec.get("clusterIP") else [])
+    ips = spec.get("clusterIPs") or (
+        [spec["clusterIP"]] if spec.get("clusterIP") else []
+    )
     return [
         _name(obj),
         spec.get("type", "ClusterIP"),

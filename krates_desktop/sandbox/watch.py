@@ -129,8 +129,10 @@ async def serve_watch(
     namespace: str | None,
     matches: Matcher,
     encoder: WatchEncoder,
+    bookmark_every: float = BOOKMARK_INTERVAL,
 ) -> web.StreamResponse:
-    """Stream a watch until its timeout, a client disconnect or an error."""
+    """Stream a watch until its timeout, a client disconnect or an error;
+    bookmarks (when asked for) every `bookmark_every` seconds."""
     options = WatchRequest(request.query)
 
     def in_scope(obj: Json) -> bool:
@@ -147,7 +149,13 @@ async def serve_watch(
             await response.write(b"".join(lines))
         if error is None:
             await _follow(
-                response, store, subscription.queue, options, in_scope, encoder
+                response,
+                store,
+                subscription.queue,
+                options,
+                in_scope,
+                encoder,
+                bookmark_every,
             )
         await response.write_eof()
         return response
@@ -187,25 +195,28 @@ def _opening(
 async def _follow(
     response: web.StreamResponse,
     store: Store,
-    queue: asyncio.Queue[StoredEvent],
+    queue: asyncio.Queue[StoredEvent | None],
     options: WatchRequest,
     in_scope: Matcher,
     encoder: WatchEncoder,
+    bookmark_every: float,
 ) -> None:
     deadline = time.monotonic() + options.timeout
-    next_bookmark = time.monotonic() + BOOKMARK_INTERVAL
+    next_bookmark = time.monotonic() + bookmark_every
     while (left := deadline - time.monotonic()) > 0:
         wait = (
             min(left, next_bookmark - time.monotonic()) if options.bookmarks else left
         )
-        event = None
+        event: StoredEvent | None | bool = False
         with contextlib.suppress(TimeoutError):
             event = await asyncio.wait_for(queue.get(), max(wait, 0.0))
-        if event is not None:
+        if event is None:
+            return  # the server ends its watches
+        if isinstance(event, StoredEvent):
             seen = translate(event, in_scope)
             if seen is not None:
                 await response.write(encoder.event(*seen))
         if options.bookmarks and time.monotonic() >= next_bookmark and queue.empty():
             # Every event up to the current RV of this kind has been consumed.
             await response.write(encoder.bookmark(store.resource_version))
-            next_bookmark = time.monotonic() + BOOKMARK_INTERVAL
+            next_bookmark = time.monotonic() + bookmark_every

@@ -289,7 +289,9 @@ class SignalServer:
             return True
         client.welcomed = False
         try:
-            others = await self.rooms.join(join.room, join.peer, self._deliverer(client))
+            others = await self.rooms.join(
+                join.room, join.peer, self._deliverer(client)
+            )
         except JoinRefused as refused:
             client.welcomed, client.held = True, []
             await self._refuse(client, refused.code)

@@ -267,7 +267,7 @@ class TerminalScreen(pyte.HistoryScreen):
         return _FOCUS_EVENTS in self.mode
 
     def set_cursor_shape(self, shape: int | None = None) -> None:
-        """DECSCUSR: 0/1 blinking block, 2 block, 3/4 underline, 5/6 bar (odd blinks)."""
+        """DECSCUSR: 0/1 blinking block, 2 block, 3/4 underline, 5/6 bar (odd: blink)."""
         self.cursor_shape = shape if shape is not None and 0 <= shape <= 6 else 0
         self.dirty.add(self.cursor.y)
 
@@ -337,7 +337,7 @@ class TerminalScreen(pyte.HistoryScreen):
                 else:
                     self._leave_alternate(mode)
             elif mode == _DECSCNM:
-                # pyte rewrites every cell's reverse flag: anything kept from cells is stale.
+                # pyte rewrites every cell's reverse flag: what views kept is stale.
                 self.render_generation += 1
                 rest.append(mode)
             elif mode in _MOUSE_TRACKING:
@@ -438,7 +438,7 @@ class TerminalScreen(pyte.HistoryScreen):
         self.dirty.add(self.cursor.y)
 
     def _draw_in_line(self, data: str) -> bool:
-        """Write ASCII text that fits before the right edge; False if it does not fit."""
+        """Write ASCII text that fits before the right edge; False if it does not."""
         cursor = self.cursor
         x = cursor.x
         end = x + len(data)
@@ -716,7 +716,8 @@ class TerminalScreen(pyte.HistoryScreen):
             return
         buffer = self.buffer
         if top == 0 and self._alt is None:
-            self._push_history(buffer.pop(0, None) or self._empty_line())  # type: ignore[arg-type]
+            leaving: Line | None = buffer.pop(0, None)
+            self._push_history(leaving or self._empty_line())
             if self._scroll_offset:
                 self._scroll_offset = min(
                     self._scroll_offset + 1, len(self.history.top)
@@ -890,7 +891,7 @@ class TerminalScreen(pyte.HistoryScreen):
             self._scroll_offset = min(self._scroll_offset + total, len(history))
 
     def _line(self, y: int) -> Line:
-        """Row `y` of the buffer, ready to be written to (every write goes through here)."""
+        """Row `y` of the buffer, ready to be written to (every write comes here)."""
         line = self.buffer[y]
         if isinstance(line, _LazyLine):
             line.materialize()

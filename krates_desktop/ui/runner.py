@@ -20,7 +20,11 @@ from krates_desktop.resources import resource_path
 from krates_desktop.settings import Camera, CameraStore, Dirs, SettingsStore
 from krates_desktop.ui.admin.drawer import KrateRow, UserCard
 from krates_desktop.ui.hud.presence import USER_PALETTE
+from krates_desktop.ui.krate.krate_item import VIEW_LETTERS
+from krates_desktop.yard.doc import YardDoc
+from krates_desktop.yard.errors import YardError
 from krates_desktop.yard.palette import fnv1a32
+from krates_desktop.yard.store import AutoSaver, YardStore
 from krates_desktop.ui import theme
 from krates_desktop.ui.bridge import Dispatcher
 from krates_desktop.ui.cluster_source import ClusterSource
@@ -67,6 +71,10 @@ class Session:
             self.yard, self.window.view, self.source, BindingContext(None, self.source, self.dispatcher)
         )
         self.cameras = CameraStore(self.dirs)
+        self.yards = YardStore(self.dirs.data)
+        self.saver: AutoSaver | None = None
+        self._save_timer = QTimer(self.window, singleShot=True, interval=2000)
+        self._save_timer.timeout.connect(self._flush_yard)
         self._camera_timer = QTimer(self.window, singleShot=True, interval=2000)
         self._camera_timer.timeout.connect(self._save_camera)
         self._typing_timer = QTimer(self.window, singleShot=True, interval=1500)
@@ -140,8 +148,8 @@ class Session:
         for krate in self.yard.krates.values():
             if krate.owner != self.me["userId"]:
                 continue
-            item = self.controller.krate_items.get(krate.id)
-            letters = tuple(item.view_letters()) if item else ()
+            tabs = {w.tab for w in krate.windows.values()}
+            letters = tuple(letter for tab, letter in VIEW_LETTERS if tab in tabs)
             health = self.source.status_of(krate.obj_ref)[1]
             rows.append(KrateRow(krate.id, krate.label, letters, health))
         me = self.me
@@ -184,6 +192,7 @@ class Session:
         self.window.top_bar.set_cluster(info.cluster, info.name)
         self.window.top_bar.set_health("warn")
         self.controller.ctx.api_client = connection.api_client
+        self._open_saved_yard(info.cluster, connection.fingerprint)
         self._restore_camera()
         self.cache = ClusterCache(
             connection.api_client,
@@ -194,6 +203,34 @@ class Session:
         self.cache.start()
         self._health_timer.start()
         self._check_health()
+
+    def _open_saved_yard(self, name: str, fingerprint: str) -> None:
+        """Reopen this cluster's yard from disk, or start a new one for it."""
+        if not fingerprint:
+            return
+        doc = None
+        yard_id = self.yards.yard_for_cluster(fingerprint)
+        try:
+            doc = self.yards.load(yard_id) if yard_id else None
+        except YardError as exc:
+            self.window.toasts.show(f"The saved yard could not be opened: {exc}")
+        if doc is None:
+            doc = YardDoc.new(name=name, cluster=fingerprint)
+            self.yards.set_cluster_yard(fingerprint, doc.meta.yard_id)  # type: ignore[union-attr]
+        self.yard = Yard(self.me["userId"], doc)
+        self.yard.subscribe(self._on_yard_changed)
+        self.saver = AutoSaver(self.yards, doc)
+        self.controller.set_yard(self.yard)
+        self.window.minimap.marks_changed()
+
+    def _on_yard_changed(self, _event: str, _kid: str) -> None:
+        self._save_timer.start()
+        self.window.minimap.marks_changed()
+        self._refresh_presence()
+
+    def _flush_yard(self) -> None:
+        if self.saver is not None:
+            self.saver.flush()
 
     def _restore_camera(self) -> None:
         if self.connection is None or not self.connection.fingerprint:
@@ -293,6 +330,10 @@ class Session:
         if self._camera_timer.isActive():
             self._camera_timer.stop()
             self._save_camera()
+        self._save_timer.stop()
+        if self.saver is not None:
+            self.saver.close()
+            self.saver = None
         self.controller.stop()
         self._health_timer.stop()
         if self.cache is not None:

@@ -38,7 +38,7 @@ class YardController(QObject):
         self.bindings: dict[str, Binding] = {}
         self.hovered_key: str | None = None
         self.maximizer = Maximizer(view)
-        yard.subscribe(self._on_yard_changed)
+        yard.subscribe(lambda event, kid, y=yard: self._on_yard_changed_in(y, event, kid))
         source.subscribe(self._on_source_changes)
         view.lod_changed.connect(self._on_view_lod_changed)
 
@@ -74,6 +74,21 @@ class YardController(QObject):
             self.yard.move_krate(kid, pos)
             if minimized:
                 self.yard.set_minimized(kid, True)
+
+    def set_yard(self, yard: Yard) -> None:
+        """Show another yard (the one saved for this cluster): rebuild every item."""
+        self.maximizer.restore()
+        for kid in list(self.krate_items):
+            self._remove_krate_item(kid)
+        self.yard = yard
+        yard.subscribe(lambda event, kid, y=yard: self._on_yard_changed_in(y, event, kid))
+        for kid in list(yard.krates):
+            self._sync_krate(kid)
+        self.krate_count_changed.emit(len(yard.krates))
+
+    def _on_yard_changed_in(self, yard: Yard, event: str, kid: str) -> None:
+        if yard is self.yard:
+            self._on_yard_changed(event, kid)
 
     # yard events -----------------------------------------------------------------
 

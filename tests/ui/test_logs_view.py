@@ -46,7 +46,9 @@ def sample_lines(name: str) -> list[str]:
 class Pane:
     """A LogsViewItem at 560x300 in a shown QGraphicsView."""
 
-    def __init__(self, qtbot: QtBot, spill: Path, memory_lines: int | None = None) -> None:
+    def __init__(
+        self, qtbot: QtBot, spill: Path, memory_lines: int | None = None
+    ) -> None:
         self.qtbot = qtbot
         self.scene = QGraphicsScene()
         self.item = LogsViewItem(spill_dir=spill, memory_lines=memory_lines)
@@ -65,7 +67,9 @@ class Pane:
         return self.view.mapFromScene(self.item.mapToScene(pos))
 
     def click(self, pos: QPointF, mods: Qt.KeyboardModifier = Mod.NoModifier) -> None:
-        QTest.mouseClick(self.view.viewport(), Qt.MouseButton.LeftButton, mods, self.point(pos))
+        QTest.mouseClick(
+            self.view.viewport(), Qt.MouseButton.LeftButton, mods, self.point(pos)
+        )
 
     def click_control(self, name: str) -> None:
         self.click(self.item._control_rects()[name].center())
@@ -92,7 +96,9 @@ class Pane:
 
     def render(self) -> QImage:
         rect = self.item.boundingRect()
-        image = QImage(int(rect.width()), int(rect.height()), QImage.Format.Format_RGB32)
+        image = QImage(
+            int(rect.width()), int(rect.height()), QImage.Format.Format_RGB32
+        )
         image.fill(QColor("#000000"))
         painter = QPainter(image)
         self.scene.render(painter, QRectF(image.rect()), self.item.mapRectToScene(rect))
@@ -128,7 +134,9 @@ def test_long_lines_wrap_and_cut_without_changing_the_text(pane: Pane) -> None:
 
 
 @pytest.mark.parametrize("ending", [b"\r\n", b"\r", b"\n"])
-def test_crlf_cr_only_and_lf_samples_show_their_lines(pane: Pane, ending: bytes) -> None:
+def test_crlf_cr_only_and_lf_samples_show_their_lines(
+    pane: Pane, ending: bytes
+) -> None:
     """A real sample with CRLF, CR-only or LF line ends shows 2,000 clean lines."""
     data = (LOGS / "Spark_2k.log").read_bytes().replace(b"\r\n", ending)
     assembler = LineAssembler()
@@ -255,7 +263,10 @@ def test_timestamps_and_several_containers(pane: Pane) -> None:
     containers carry the container's name."""
     pane.item.append_lines(["from the app"], source="app")
     pane.item.append_lines(["from the sidecar"], source="sidecar")
-    assert pane.item.shown_rows() == ["app     from the app", "sidecar from the sidecar"]
+    assert pane.item.shown_rows() == [
+        "app     from the app",
+        "sidecar from the sidecar",
+    ]
     pane.click_control("time")
     assert pane.item.timestamps
     rows = pane.item.shown_rows()
@@ -414,10 +425,14 @@ def open_logs(qtbot: QtBot, sandbox_kubeconfig: Path) -> Iterator[Any]:
     view.show()
 
     def opener(pod: str) -> LogsBinding:
-        window = DetailWindowItem("w1", "Pod", pod, "logs", ("yaml", "describe", "logs"))
+        window = DetailWindowItem(
+            "w1", "Pod", pod, "logs", ("yaml", "describe", "logs")
+        )
         scene.addItem(window)
         ref = ObjRef("Pod", "", "v1", "payments", pod)
-        binding = LogsBinding(window, ref, BindingContext(api, SandboxPods(api), dispatcher))
+        binding = LogsBinding(
+            window, ref, BindingContext(api, SandboxPods(api), dispatcher)
+        )
         binding.start()
         bindings.append(binding)
         return binding
@@ -472,9 +487,13 @@ def test_save_button_asks_for_a_file_and_writes_the_log(
     held = binding.view.plain_lines()
     dialog.selectFile(str(target))
     dialog.accept()
-    qtbot.waitUntil(lambda: binding.view.status_text().startswith("Saved"), timeout=5000)
+    qtbot.waitUntil(
+        lambda: binding.view.status_text().startswith("Saved"), timeout=5000
+    )
     written = target.read_text().splitlines()
-    assert written[: len(held)] == [line for line in held if line != "— stream ended, reconnecting —"]
+    assert written[: len(held)] == [
+        line for line in held if line != "— stream ended, reconnecting —"
+    ]
     assert all(display_text(line) == line for line in written)
     assert binding.save_dialog is None
     assert math.isfinite(time.time())

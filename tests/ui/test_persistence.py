@@ -33,3 +33,22 @@ def test_camera_is_restored_after_restart(qtbot, sandbox_kubeconfig: Path, tmp_p
     view = second.window.view
     assert (view.cam_x, view.cam_y, view.zoom) == pytest.approx(expected)
     second.shutdown()
+
+
+def test_krates_come_back_after_restart(qtbot, sandbox_kubeconfig: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Krates and their windows are saved per cluster and reopened with the yard."""
+    from tests.ui.conftest import POD_REF, SERVICE_REF
+
+    first = _session(qtbot, sandbox_kubeconfig, tmp_path)
+    first.controller.open_view(POD_REF, "logs")
+    first.controller.open_view(POD_REF, "yaml")
+    first.controller.open_view(SERVICE_REF, "describe")
+    saved = {k.label: sorted(w.tab for w in k.windows.values()) for k in first.yard.krates.values()}
+    first.window.close()
+
+    second = _session(qtbot, sandbox_kubeconfig, tmp_path)
+    again = {k.label: sorted(w.tab for w in k.windows.values()) for k in second.yard.krates.values()}
+    assert again == saved
+    assert second.window.top_bar.krate_count.text() == "2 krates"
+    assert len(second.controller.krate_items) == 2
+    second.shutdown()

@@ -106,6 +106,6 @@ def test_container_without_a_shell_is_named(session, qtbot, sandbox_kubeconfig: 
         qtbot.waitUntil(lambda: session.source.status_of(ref)[0] == "Running", timeout=15000)
         shell = _shell(session, qtbot, ref)
         qtbot.waitUntil(lambda: shell.state == "failed", timeout=15000)
-        assert shell.window.message == "no shell found in container app"
+        assert shell.window.message.startswith("no shell found in container app")
     finally:
         api.delete_namespaced_pod(name, "default")

@@ -672,7 +672,9 @@ def open_shell(qtbot: QtBot, sandbox_kubeconfig: Path) -> Iterator[Any]:
         window = DetailWindowItem("w1", "Pod", pod, "shell", ("yaml", "logs", "shell"))
         scene.addItem(window)
         ref = ObjRef("Pod", "", "v1", namespace, pod)
-        binding = ShellBinding(window, ref, BindingContext(api, SandboxPods(api), dispatcher))
+        binding = ShellBinding(
+            window, ref, BindingContext(api, SandboxPods(api), dispatcher)
+        )
         binding.start()
         bindings.append(binding)
         return binding
@@ -695,17 +697,11 @@ def test_c22_resizing_the_terminal_resizes_the_remote_tty(
     qtbot.waitUntil(lambda: terminal.grid_size() == (50, 12), timeout=2000)
     qtbot.wait(150)
     terminal.input_ready.emit(b"stty size\r")  # as typed
-    qtbot.waitUntil(lambda: "12 50" in terminal.screen_text().split("\n"), timeout=10000)
+    qtbot.waitUntil(
+        lambda: "12 50" in terminal.screen_text().split("\n"), timeout=10000
+    )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "with tty=True ExecSession reports Exited(126) after bash instead of trying "
-        "sh, ash and /busybox/sh and failing with 'no shell found', so ShellBinding "
-        "shows 'shell exited with status 126' (cluster/exec_session.py)"
-    ),
-)
 def test_c23_a_pod_without_a_shell_says_so(
     open_shell: Any, qtbot: QtBot, sandbox_kubeconfig: Path
 ) -> None:
@@ -715,14 +711,18 @@ def test_c23_a_pod_without_a_shell_says_so(
     body = {
         "metadata": {"name": "no-shell-term"},
         "spec": {
-            "containers": [{"name": "app", "image": "gcr.io/distroless/static-debian12"}]
+            "containers": [
+                {"name": "app", "image": "gcr.io/distroless/static-debian12"}
+            ]
         },
     }
     core.create_namespaced_pod("default", body)
     try:
         qtbot.waitUntil(
-            lambda: core.read_namespaced_pod("no-shell-term", "default").status.phase
-            == "Running",
+            lambda: (
+                core.read_namespaced_pod("no-shell-term", "default").status.phase
+                == "Running"
+            ),
             timeout=10000,
         )
         binding = open_shell("no-shell-term", "default")
@@ -743,5 +743,7 @@ def test_c24_invalid_bytes_from_the_pod_do_not_break_the_shell(
     qtbot.waitUntil(lambda: binding.state == "connected", timeout=15000)
     terminal = binding.terminal
     terminal.input_ready.emit(b"printf 'a\\324b\\n'; echo still-here\r")  # as typed
-    qtbot.waitUntil(lambda: "still-here" in terminal.screen_text().split("\n"), timeout=10000)
+    qtbot.waitUntil(
+        lambda: "still-here" in terminal.screen_text().split("\n"), timeout=10000
+    )
     assert "a\ufffdb" in terminal.screen_text().split("\n")

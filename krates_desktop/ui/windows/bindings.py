@@ -253,6 +253,9 @@ class ShellBinding(Binding):
             self.terminal.takes_keyboard = True
             self.terminal.setFocus()
             self.terminal.fit_now()
+            if self.session is not None:
+                # The first fit may have run while connecting: tell the pod its size now.
+                self.session.resize(*self.terminal.grid_size())
         elif name == "Exited":
             self.state = "exited"
             self.terminal.takes_keyboard = False
@@ -271,8 +274,8 @@ class ShellBinding(Binding):
 
     def _on_terminal_size_changed(self, cols: int, rows: int) -> None:
         self._size = (cols, rows)
-        if self.session is not None and self.state == "connected":
-            self.session.resize(cols, rows)
+        if self.session is not None:
+            self.session.resize(cols, rows)  # queued by the session until it is live
 
     def _on_window_action_requested(self, _wid: str) -> None:
         self.stop()

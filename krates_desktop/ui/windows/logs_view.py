@@ -33,7 +33,7 @@ import time
 from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
@@ -139,7 +139,6 @@ class _Field:
     text: str = ""
     caret: int = 0
     all_selected: bool = False
-    history: list[str] = field(default_factory=list)
 
     def insert(self, typed: str) -> None:
         if self.all_selected:
@@ -211,8 +210,6 @@ class LogsViewItem(QGraphicsObject):
 
     def _init_fonts(self) -> None:
         self._font = theme.mono(12)
-        self._bold = QFont(self._font)
-        self._bold.setBold(True)
         self._ui_font = theme.mono(11)
         self._fonts: dict[tuple[bool, bool, bool, bool], QFont] = {}
         metrics = QFontMetricsF(self._font)
@@ -319,7 +316,7 @@ class LogsViewItem(QGraphicsObject):
         return seen
 
     def _row_range(self, layout: _Layout, shown: _Shown, row: int) -> tuple[int, int]:
-        """The characters of a row that are on view (cut lines show a window of them)."""
+        """The characters of a row on view (a cut line shows a window of them)."""
         start, end = layout.rows[row]
         if self._wrap:
             return start, end
@@ -427,7 +424,7 @@ class LogsViewItem(QGraphicsObject):
         return out
 
     def _bottom_anchor(self, rows: int) -> tuple[int, int]:
-        """The top (view index, row) that puts the last line's last row at the bottom."""
+        """The top (view index, row) that puts the last row at the bottom."""
         k = self._view_count() - 1
         left = rows
         while k >= 0:
@@ -518,7 +515,7 @@ class LogsViewItem(QGraphicsObject):
         return self._wrap
 
     def set_wrap(self, on: bool) -> None:
-        """Wrap long lines at the edge, or cut them (Shift+wheel then scrolls sideways)."""
+        """Wrap long lines, or cut them at the edge (Shift+wheel scrolls sideways)."""
         self._wrap, self._x_columns = on, 0
         self._keep_top_line(lambda: None)
 
@@ -592,7 +589,7 @@ class LogsViewItem(QGraphicsObject):
         self.update()
 
     def finish_search(self) -> None:
-        """Run a pending search to the end now (the pane otherwise searches in slices)."""
+        """Run a pending search to the end now (otherwise it runs in slices)."""
         if self._search_timer.isActive():
             self._search_timer.stop()
             self._start_search()
@@ -767,7 +764,9 @@ class LogsViewItem(QGraphicsObject):
     ) -> None:
         start, end = self._row_range(layout, shown, row)
         x0 = PAD_X + len(shown.prefix) * self._cw
-        base = layout.column(layout.rows[row][0]) + (0 if self._wrap else self._x_columns)
+        base = layout.column(layout.rows[row][0]) + (
+            0 if self._wrap else self._x_columns
+        )
 
         def x_of(index: int) -> float:
             return x0 + (layout.column(index) - base) * self._cw

@@ -24,7 +24,7 @@ import logging
 import math
 import sys
 import time
-from collections import deque
+from collections import OrderedDict, deque
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -149,8 +149,13 @@ class TerminalItem(QGraphicsObject):
         self._screen = TerminalScreen(80, 24)
         self._init_fonts()
         self._colors: dict[str, QColor] = {}
-        self._static_texts: dict[tuple[str, tuple[bool, ...]], QStaticText] = {}
-        self._runs_cache: dict[int, tuple[object, tuple[int, int, int], list[Run]]] = {}
+        self._static_texts: OrderedDict[tuple[str, tuple[bool, ...]], QStaticText] = (
+            OrderedDict()
+        )
+        self._runs_cache: OrderedDict[
+            int, tuple[object, tuple[int, int, int], list[Run]]
+        ]
+        self._runs_cache = OrderedDict()
         self._selection_color = QColor(*palette.SELECTION_RGBA[:3])
         self._selection_color.setAlphaF(palette.SELECTION_RGBA[3])
         self._width = 80 * self._cell_w
@@ -491,7 +496,7 @@ class TerminalItem(QGraphicsObject):
     def _paint_row(self, painter: QPainter, row: int) -> None:
         """Draw one view row: background runs first, then the text over them."""
         top = row * self._cell_h
-        runs = self._row_runs(row)
+        runs, streamed = self._row_runs(row)
         texts = []
         for run in runs:
             fg, bg = palette.cell_colors(run.style)
@@ -508,27 +513,42 @@ class TerminalItem(QGraphicsObject):
                 texts.append((run, fg))
         baseline = top + self._ascent
         for run, fg in texts:
-            self._draw_text(painter, run.column, baseline, run.text, run.style, fg)
+            self._draw_text(
+                painter,
+                run.column,
+                baseline,
+                run.text,
+                run.style,
+                fg,
+                keep=not streamed,
+            )
 
-    def _row_runs(self, row: int) -> list[Run]:
-        """The runs of view row `row`, kept per row object until the row changes."""
+    def _row_runs(self, row: int) -> tuple[list[Run], bool]:
+        """The runs of view row `row`, and whether the row came from streamed output.
+
+        Runs are kept per row object until the row changes (the least recently
+        drawn are let go first).
+        """
         screen = self._screen
         line = screen.view_line(row)
-        stamp = (line.version, screen.columns, screen.render_generation)
-        entry = self._runs_cache.get(id(line))
-        if entry is not None and entry[0] is line and entry[1] == stamp:
-            return entry[2]
-        if len(self._runs_cache) > _RUNS_CACHE:
-            self._runs_cache.clear()
         segments = pending_segments(line)
         if segments is not None:
             # A row written by streamed output: its ASCII segments are its runs.
-            runs = [Run(x, len(text), text, cells[" "]) for x, text, cells in segments]
-        else:
-            runs = row_runs(map(line.__getitem__, range(screen.columns)))
+            return [
+                Run(x, len(text), text, cells[" "]) for x, text, cells in segments
+            ], True
+        stamp = (line.version, screen.columns, screen.render_generation)
+        cache = self._runs_cache
+        entry = cache.get(id(line))
+        if entry is not None and entry[0] is line and entry[1] == stamp:
+            cache.move_to_end(id(line))
+            return entry[2], False
+        runs = row_runs(map(line.__getitem__, range(screen.columns)))
         # The entry holds the row, so its id is not reused while it is cached.
-        self._runs_cache[id(line)] = (line, stamp, runs)
-        return runs
+        cache[id(line)] = (line, stamp, runs)
+        if len(cache) > _RUNS_CACHE:
+            cache.popitem(last=False)
+        return runs, False
 
     def _draw_text(
         self,
@@ -538,7 +558,10 @@ class TerminalItem(QGraphicsObject):
         text: str,
         style: Cell,
         fg: str,
+        *,
+        keep: bool = True,
     ) -> None:
+        """Draw one run; `keep` keeps its laid-out text for later frames."""
         key = (
             bool(style.bold),
             bool(style.italics),
@@ -548,18 +571,24 @@ class TerminalItem(QGraphicsObject):
         font = self._fonts[key]
         painter.setFont(font)
         painter.setPen(self._color(fg))
-        # Laid-out text is kept: rows scroll past many frames with the same runs.
-        static = self._static_texts.get((text, key))
+        position = QPointF(column * self._cell_w, baseline)
+        if not keep:
+            # Streamed rows rush past: laying them out for later would be wasted.
+            painter.drawText(position, text)
+            return
+        # Laid-out text is kept: full-screen programs redraw the same runs again.
+        texts = self._static_texts
+        static = texts.get((text, key))
         if static is None:
-            if len(self._static_texts) > _STATIC_TEXT_CACHE:
-                self._static_texts.clear()
             static = QStaticText(text)
             static.setTextFormat(Qt.TextFormat.PlainText)
             static.prepare(QTransform(), font)
-            self._static_texts[(text, key)] = static
-        painter.drawStaticText(
-            QPointF(column * self._cell_w, baseline - self._ascent), static
-        )
+            texts[(text, key)] = static
+            if len(texts) > _STATIC_TEXT_CACHE:
+                texts.popitem(last=False)
+        else:
+            texts.move_to_end((text, key))
+        painter.drawStaticText(position - QPointF(0, self._ascent), static)
 
     def _paint_selection(self, painter: QPainter, first: int, last: int) -> None:
         span = self._ordered_selection()

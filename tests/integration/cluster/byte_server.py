@@ -24,7 +24,9 @@ class ByteServer:
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._main, name="byte-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._main, name="byte-server", daemon=True
+        )
 
     @property
     def url(self) -> str:

@@ -21,7 +21,9 @@ def main() -> int:
     runs = state / "runs"
     count = len(runs.read_text().splitlines()) if runs.exists() else 0
     with runs.open("a") as handle:
-        handle.write(f"{info.get('apiVersion')} interactive={info['spec']['interactive']}\n")
+        handle.write(
+            f"{info.get('apiVersion')} interactive={info['spec']['interactive']}\n"
+        )
     token = (state / "token").read_text().strip()
     if (state / "wrong_first").exists() and count == 0:
         token = "a-token-the-cluster-rejects"
@@ -30,7 +32,11 @@ def main() -> int:
     if expires.exists():
         at = datetime.now(UTC) + timedelta(seconds=float(expires.read_text()))
         status["expirationTimestamp"] = at.strftime("%Y-%m-%dT%H:%M:%SZ")
-    answer = {"apiVersion": info.get("apiVersion"), "kind": "ExecCredential", "status": status}
+    answer = {
+        "apiVersion": info.get("apiVersion"),
+        "kind": "ExecCredential",
+        "status": status,
+    }
     print(json.dumps(answer))
     return 0
 

@@ -13,7 +13,11 @@ PLUGIN = Path(__file__).with_name("fake_plugin.py")
 
 def sandbox_cluster(sandbox: Any, **extra: Any) -> dict[str, Any]:
     """The sandbox's cluster entry (server and CA file) plus ``extra`` keys."""
-    return {"server": sandbox.url, "certificate-authority": str(sandbox.ca_file), **extra}
+    return {
+        "server": sandbox.url,
+        "certificate-authority": str(sandbox.ca_file),
+        **extra,
+    }
 
 
 def write_kubeconfig(
@@ -40,7 +44,9 @@ def write_kubeconfig(
     return path
 
 
-def install_plugin(bin_dir: Path, name: str, state: Path, token: str, **files: str) -> Path:
+def install_plugin(
+    bin_dir: Path, name: str, state: Path, token: str, **files: str
+) -> Path:
     """An executable ``name`` in ``bin_dir`` running the test plugin on ``state``."""
     state.mkdir(parents=True, exist_ok=True)
     (state / "token").write_text(token)

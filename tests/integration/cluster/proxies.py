@@ -24,7 +24,9 @@ class _Proxy:
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._server: asyncio.Server | None = None
-        self._thread = threading.Thread(target=self._main, name="test-proxy", daemon=True)
+        self._thread = threading.Thread(
+            target=self._main, name="test-proxy", daemon=True
+        )
 
     def start(self) -> _Proxy:
         self._thread.start()
@@ -53,7 +55,9 @@ class _Proxy:
         self._ready.set()
         self._loop.run_forever()
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _serve(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
         try:
             host, port = await self.handshake(reader, writer)
             if host not in ("127.0.0.1", "localhost"):
@@ -117,7 +121,9 @@ class Socks5Proxy(_Proxy):
         if wanted == 2:
             await reader.readexactly(1)
             user = (await reader.readexactly((await reader.readexactly(1))[0])).decode()
-            password = (await reader.readexactly((await reader.readexactly(1))[0])).decode()
+            password = (
+                await reader.readexactly((await reader.readexactly(1))[0])
+            ).decode()
             ok = (user, password) == (self._username, self._password)
             writer.write(b"\x01\x00" if ok else b"\x01\x01")
             if not ok:

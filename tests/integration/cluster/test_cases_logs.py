@@ -36,10 +36,14 @@ def byte_client(tmp_path: Path, server: ByteServer) -> ApiClient:
     return Kubeconfig.load([path]).api_client()
 
 
-def follow(client: ApiClient, pod: str = "p", container: str | None = "c", **kwargs: Any) -> tuple[LogStream, Collector[str], Collector[StreamStatus]]:
+def follow(
+    client: ApiClient, pod: str = "p", container: str | None = "c", **kwargs: Any
+) -> tuple[LogStream, Collector[str], Collector[StreamStatus]]:
     lines: Collector[str] = Collector()
     statuses: Collector[StreamStatus] = Collector()
-    stream = LogStream(client, "ns", pod, container, lines.extend, statuses.add, **kwargs)
+    stream = LogStream(
+        client, "ns", pod, container, lines.extend, statuses.add, **kwargs
+    )
     stream.start()
     return stream, lines, statuses
 
@@ -62,8 +66,14 @@ def test_latin1_bytes_and_split_characters_survive(tmp_path: Path) -> None:
         stream.stop()
         server.stop()
 
-    assert lines.items[:3] == ["caf\ufffd", "progress ███", "tls \x16\x03\x01\x02\x00 hello"]
-    assert "container=c" in server.requests[0] and "timestamps=true" in server.requests[0]
+    assert lines.items[:3] == [
+        "caf\ufffd",
+        "progress ███",
+        "tls \x16\x03\x01\x02\x00 hello",
+    ]
+    assert (
+        "container=c" in server.requests[0] and "timestamps=true" in server.requests[0]
+    )
 
 
 def test_a_chosen_charset_decodes_latin1_logs(tmp_path: Path) -> None:
@@ -79,29 +89,48 @@ def test_a_chosen_charset_decodes_latin1_logs(tmp_path: Path) -> None:
     assert lines.items == ["café"]
 
 
-def test_containers_are_grouped_and_the_annotation_chooses(sandbox_kubeconfig: Path) -> None:
+def test_containers_are_grouped_and_the_annotation_chooses(
+    sandbox_kubeconfig: Path,
+) -> None:
     """ledger-db's pods default to their annotated container; rapid-io lists its init container (C17)."""
     client = Kubeconfig.load([sandbox_kubeconfig]).api_client()
     ledger = api.get_json(client, "/api/v1/namespaces/payments/pods/ledger-db-0")
-    rapid = api.get_json(client, "/api/v1/namespaces/payments/pods/rapid-io-5b8f7-k3j9d")
+    rapid = api.get_json(
+        client, "/api/v1/namespaces/payments/pods/rapid-io-5b8f7-k3j9d"
+    )
 
     ledger_containers = containers_of(ledger)
     rapid_containers = containers_of(rapid)
 
-    assert ledger_containers.regular == ("db", "metrics") and ledger_containers.default == "db"
-    assert rapid_containers.init == ("migrate",) and rapid_containers.default == "rapid-io"
+    assert (
+        ledger_containers.regular == ("db", "metrics")
+        and ledger_containers.default == "db"
+    )
+    assert (
+        rapid_containers.init == ("migrate",) and rapid_containers.default == "rapid-io"
+    )
     assert rapid_containers.all()[0] == "migrate"
 
 
 def test_previous_only_for_a_container_that_restarted(sandbox_kubeconfig: Path) -> None:
     """The crash-looping pod offers previous and reads it; a healthy one does not, and the server says why (C18)."""
     client = Kubeconfig.load([sandbox_kubeconfig]).api_client()
-    crashing = api.get_json(client, "/api/v1/namespaces/payments/pods/api-server-7c9d5-r5t7w")
-    healthy = api.get_json(client, "/api/v1/namespaces/payments/pods/api-server-7c9d5-x2k4p")
-    assert previous_available(crashing, "api") and not previous_available(healthy, "api")
+    crashing = api.get_json(
+        client, "/api/v1/namespaces/payments/pods/api-server-7c9d5-r5t7w"
+    )
+    healthy = api.get_json(
+        client, "/api/v1/namespaces/payments/pods/api-server-7c9d5-x2k4p"
+    )
+    assert previous_available(crashing, "api") and not previous_available(
+        healthy, "api"
+    )
 
-    old, old_lines, old_statuses = _sandbox_follow(client, "api-server-7c9d5-r5t7w", previous=True)
-    new, _, new_statuses = _sandbox_follow(client, "api-server-7c9d5-x2k4p", previous=True)
+    old, old_lines, old_statuses = _sandbox_follow(
+        client, "api-server-7c9d5-r5t7w", previous=True
+    )
+    new, _, new_statuses = _sandbox_follow(
+        client, "api-server-7c9d5-x2k4p", previous=True
+    )
     try:
         old_statuses.wait_for(lambda got: Ended() in got)
         new_statuses.wait_for(lambda got: any(isinstance(s, Failed) for s in got))
@@ -110,15 +139,21 @@ def test_previous_only_for_a_container_that_restarted(sandbox_kubeconfig: Path) 
         old.stop()
         new.stop()
 
-    assert old_lines.items and old_statuses.items.count(Streaming()) == 1, "no reconnect for a finished run"
+    assert old_lines.items and old_statuses.items.count(Streaming()) == 1, (
+        "no reconnect for a finished run"
+    )
     failed = next(s for s in new_statuses.items if isinstance(s, Failed))
     assert 'previous terminated container "api"' in failed.message
 
 
-def _sandbox_follow(client: ApiClient, pod: str, **kwargs: Any) -> tuple[LogStream, Collector[str], Collector[StreamStatus]]:
+def _sandbox_follow(
+    client: ApiClient, pod: str, **kwargs: Any
+) -> tuple[LogStream, Collector[str], Collector[StreamStatus]]:
     lines: Collector[str] = Collector()
     statuses: Collector[StreamStatus] = Collector()
-    stream = LogStream(client, "payments", pod, "api", lines.extend, statuses.add, **kwargs)
+    stream = LogStream(
+        client, "payments", pod, "api", lines.extend, statuses.add, **kwargs
+    )
     stream.start()
     return stream, lines, statuses
 
@@ -129,14 +164,22 @@ def test_a_reconnect_neither_repeats_nor_loses_lines(
     """Cut mid-stream and restored, the follow resumes where it was: every line once, in order."""
     proxy = TcpProxy(urlsplit(sandbox.url).port).start()
     try:
-        text = sandbox_kubeconfig.read_text().replace(sandbox.url, f"https://127.0.0.1:{proxy.port}")
+        text = sandbox_kubeconfig.read_text().replace(
+            sandbox.url, f"https://127.0.0.1:{proxy.port}"
+        )
         (tmp_path / "config").write_text(text)
         client = Kubeconfig.load([tmp_path / "config"]).api_client()
         lines: Collector[str] = Collector()
         statuses: Collector[StreamStatus] = Collector()
         stream = LogStream(
-            client, "payments", "api-server-7c9d5-x2k4p", None, lines.extend, statuses.add,
-            tail_lines=3, timestamps=True,
+            client,
+            "payments",
+            "api-server-7c9d5-x2k4p",
+            None,
+            lines.extend,
+            statuses.add,
+            tail_lines=3,
+            timestamps=True,
         )
         stream.start()
         lines.wait_for(lambda got: len(got) >= 4)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +41,9 @@ def wait_running(admin: ApiClient, namespace: str, name: str) -> None:
 def test_shell_tries_bash_first(admin: ApiClient) -> None:
     """Without a command the session runs bash when the container has it."""
     statuses: Collector[Any] = Collector()
-    session = ExecSession(admin, "payments", "api-server-7c9d5-x2k4p", None, lambda b: None, statuses.add)
+    session = ExecSession(
+        admin, "payments", "api-server-7c9d5-x2k4p", None, lambda b: None, statuses.add
+    )
     session.start()
     statuses.wait_for(lambda got: Connected() in got)
     session.write(b"exit 4\r")
@@ -59,13 +60,19 @@ def test_a_pod_without_any_shell_says_so_and_how_to_get_one(admin: ApiClient) ->
         "payments",
         {
             "metadata": {"name": name},
-            "spec": {"containers": [{"name": "app", "image": "gcr.io/distroless/static:nonroot"}]},
+            "spec": {
+                "containers": [
+                    {"name": "app", "image": "gcr.io/distroless/static:nonroot"}
+                ]
+            },
         },
     )
     try:
         wait_running(admin, "payments", name)
         statuses: Collector[Any] = Collector()
-        session = ExecSession(admin, "payments", name, None, lambda b: None, statuses.add)
+        session = ExecSession(
+            admin, "payments", name, None, lambda b: None, statuses.add
+        )
         session.start()
         assert session.wait(15)
     finally:
@@ -80,29 +87,15 @@ def test_a_pod_without_any_shell_says_so_and_how_to_get_one(admin: ApiClient) ->
     assert Connected() not in statuses.items
 
 
-def test_a_finished_pod_is_not_exec_ed_into(admin: ApiClient) -> None:
-    """Exec into a pod whose containers have finished says so before dialing."""
-    pods = CoreV1Api(admin).list_pod_for_all_namespaces(field_selector="status.phase=Succeeded").items
-    assert pods, "the seed has a completed Job pod"
-    done = pods[0]
-    statuses: list[Any] = []
-    session = ExecSession(
-        admin, done.metadata.namespace, done.metadata.name, None, lambda b: None, statuses.append
-    )
-    session.start()
-
-    assert session.wait(5)
-    assert statuses[-1] == Failed(
-        f"pod {done.metadata.name} is not running (it has completed): there is nothing to exec into"
-    )
-
-
 def test_binary_and_broken_secret_values_are_bytes_not_text(admin: ApiClient) -> None:
     """The binary keystore stays bytes (hex, never text); a non-base64 value is flagged (C25)."""
     name = f"broken-{uuid.uuid4().hex[:6]}"
     CoreV1Api(admin).create_namespaced_secret(
         "payments",
-        {"metadata": {"name": name}, "data": {"ok": base64.b64encode(b"hunter2").decode()}},
+        {
+            "metadata": {"name": name},
+            "data": {"ok": base64.b64encode(b"hunter2").decode()},
+        },
     )
     try:
         statuses: Collector[Any] = Collector()
@@ -129,71 +122,61 @@ def test_binary_and_broken_secret_values_are_bytes_not_text(admin: ApiClient) ->
     assert shown["ok"] == "hunter2"
     assert shown["typo"].startswith("(not valid base64")
     view.hide()
-    assert "hunter2" not in repr(view) and all("hunter2" not in r.shown for r in view.rows())
-    assert f"binary, {binary.size} bytes: " in SecretView(keystore).rows()[0].shown or any(
-        not row.text for row in SecretView(keystore).rows()
+    assert "hunter2" not in repr(view) and all(
+        "hunter2" not in r.shown for r in view.rows()
     )
-
-
-@pytest.fixture
-def colliding_role_crd(admin: ApiClient) -> Iterator[None]:
-    """A namespaced CRD in group iam.acme.io whose kind is Role, with one instance."""
-    crd = {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": "roles.iam.acme.io"},
-        "spec": {
-            "group": "iam.acme.io",
-            "scope": "Namespaced",
-            "names": {"plural": "roles", "singular": "role", "kind": "Role", "listKind": "RoleList"},
-            "versions": [
-                {"name": "v1", "served": True, "storage": True,
-                 "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}}
-            ],
-        },
-    }  # fmt: skip
-    crd_path = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
-    api.post_json(admin, crd_path, crd)
-    time.sleep(0.3)
-    api.post_json(
-        admin,
-        "/apis/iam.acme.io/v1/namespaces/payments/roles",
-        {"apiVersion": "iam.acme.io/v1", "kind": "Role", "metadata": {"name": "billing-admin"}},
-    )
-    yield
-    api.request(admin, f"{crd_path}/roles.iam.acme.io", method="DELETE").release_conn()
+    assert f"binary, {binary.size} bytes: " in SecretView(keystore).rows()[
+        0
+    ].shown or any(not row.text for row in SecretView(keystore).rows())
 
 
 def test_kinds_are_keyed_by_group_and_cluster_scope_has_no_namespace(
-    admin: ApiClient, colliding_role_crd: None
+    admin: ApiClient,
 ) -> None:
-    """Two Role kinds stay apart, and a cluster-scoped CR ignores the namespace filter (C27)."""
+    """A cluster-scoped Role of iam.example.com stays apart from RBAC's namespaced Role,
+    and cluster-scoped kinds ignore the namespace filter (C27)."""
     discovery = Discovery(admin)
     roles = {k.group: k for k in discovery.by_name("Role")}
     issuer = discovery.by_name("ClusterIssuer")[0]
-    assert set(roles) == {"rbac.authorization.k8s.io", "iam.acme.io"}
+    iam, rbac = roles["iam.example.com"], roles["rbac.authorization.k8s.io"]
+    assert set(roles) == {"rbac.authorization.k8s.io", "iam.example.com"}
+    assert iam.key != rbac.key and not iam.namespaced and rbac.namespaced
     assert issuer.namespaced is False
     assert issuer.collection_path("payments") == "/apis/example.com/v1/clusterissuers"
-    assert issuer in discovery.custom() and roles["iam.acme.io"] in discovery.custom()
+    assert (
+        iam.collection_path("payments") == f"/apis/iam.example.com/{iam.version}/roles"
+    )
+    assert issuer in discovery.custom() and iam in discovery.custom()
 
     statuses: Collector[Any] = Collector()
-    kinds = [issuer, roles["iam.acme.io"], roles["rbac.authorization.k8s.io"]]
-    cache = ClusterCache(admin, kinds=kinds, namespaces=["payments"], on_status=statuses.add)
+    kinds = [issuer, iam, rbac]
+    cache = ClusterCache(
+        admin, kinds=kinds, namespaces=["payments"], on_status=statuses.add
+    )
     cache.start()
     try:
         statuses.wait_for(lambda got: Synced() in got)
         issuers = cache.objects(issuer)
-        acme = cache.objects(roles["iam.acme.io"])
-        rbac = cache.objects(roles["rbac.authorization.k8s.io"])
-        name = issuers[0]["metadata"]["name"]
-        assert cache.get(issuer, "payments", name) is cache.get(issuer, None, name)
+        cloud_roles = cache.objects(iam)
+        rbac_roles = cache.objects(rbac)
+        name = cloud_roles[0]["metadata"]["name"]
+        assert cache.get(iam, "payments", name) is cache.get(iam, None, name)
     finally:
         cache.stop()
         discovery.close()
 
-    assert cache.watched_namespaces(issuer) is None
-    assert cache.watched_namespaces(roles["iam.acme.io"]) == ["payments"]
-    assert [o["metadata"]["name"] for o in acme] == ["billing-admin"]
-    assert all(o["apiVersion"] == "iam.acme.io/v1" for o in acme)
-    assert "billing-admin" not in {o["metadata"]["name"] for o in rbac}
-    assert "namespace" not in issuers[0]["metadata"]
+    served = api.get_json(admin, iam.collection_path())["items"]
+    assert (
+        cache.watched_namespaces(issuer) is None
+        and cache.watched_namespaces(iam) is None
+    )
+    assert cache.watched_namespaces(rbac) == ["payments"]
+    assert issuers and len(cloud_roles) == len(served) >= 2
+    assert all(
+        o["apiVersion"] == iam.api_version and o["kind"] == "Role" for o in cloud_roles
+    )
+    assert {o["metadata"]["name"] for o in cloud_roles}.isdisjoint(
+        {o["metadata"]["name"] for o in rbac_roles}
+    )
+    assert all("namespace" not in o["metadata"] for o in cloud_roles + issuers)
+    assert all(o["metadata"]["namespace"] == "payments" for o in rbac_roles)

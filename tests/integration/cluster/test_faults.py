@@ -14,7 +14,13 @@ import pytest
 from kubernetes.client import ApiClient, CoreV1Api
 
 from krates_desktop.cluster import streams
-from krates_desktop.cluster.cache import CacheStatus, Change, ClusterCache, Degraded, Synced
+from krates_desktop.cluster.cache import (
+    CacheStatus,
+    Change,
+    ClusterCache,
+    Degraded,
+    Synced,
+)
 from krates_desktop.cluster.kinds import CONFIGMAP
 from krates_desktop.cluster.kubeconfig import Kubeconfig
 
@@ -42,7 +48,11 @@ def server_names(admin: ApiClient) -> set[tuple[str, str]]:
 
 def cached_names(cache: ClusterCache) -> set[tuple[str, str]]:
     objects = cache.objects(CONFIGMAP)
-    return {("default", o["metadata"]["name"]) for o in objects if o["metadata"]["namespace"] == "default"}
+    return {
+        ("default", o["metadata"]["name"])
+        for o in objects
+        if o["metadata"]["namespace"] == "default"
+    }
 
 
 def assert_clean_history(changes: list[Change]) -> None:
@@ -70,10 +80,18 @@ def converge(cache: ClusterCache, admin: ApiClient, timeout: float = 15) -> None
     assert cached_names(cache) == server_names(admin)
 
 
-def start(client: ApiClient, **kwargs: Any) -> tuple[ClusterCache, Collector[Change], Collector[CacheStatus]]:
+def start(
+    client: ApiClient, **kwargs: Any
+) -> tuple[ClusterCache, Collector[Change], Collector[CacheStatus]]:
     changes: Collector[Change] = Collector()
     statuses: Collector[CacheStatus] = Collector()
-    cache = ClusterCache(client, kinds=[CONFIGMAP], on_changes=changes.extend, on_status=statuses.add, **kwargs)
+    cache = ClusterCache(
+        client,
+        kinds=[CONFIGMAP],
+        on_changes=changes.extend,
+        on_status=statuses.add,
+        **kwargs,
+    )
     cache.start()
     return cache, changes, statuses
 
@@ -113,7 +131,9 @@ def test_500s_degrade_then_recover(admin: ApiClient, faults: Any) -> None:
     assert_clean_history(changes.items)
 
 
-def test_dropped_watches_reconnect_without_losing_changes(admin: ApiClient, faults: Any) -> None:
+def test_dropped_watches_reconnect_without_losing_changes(
+    admin: ApiClient, faults: Any
+) -> None:
     """Watch reconnects that are dropped still end with every add and delete applied once."""
     cache, changes, statuses = start(admin, watch_timeout=1)
     tag = uuid.uuid4().hex[:6]
@@ -122,7 +142,9 @@ def test_dropped_watches_reconnect_without_losing_changes(admin: ApiClient, faul
         statuses.wait_for(lambda got: Synced() in got)
         faults.drop(count=3, path=PATH)
         for index in range(4):
-            core.create_namespaced_config_map("default", {"metadata": {"name": f"drop-{tag}-{index}"}})
+            core.create_namespaced_config_map(
+                "default", {"metadata": {"name": f"drop-{tag}-{index}"}}
+            )
         core.delete_namespaced_config_map(f"drop-{tag}-0", "default")
         time.sleep(2.5)
         core.delete_namespaced_config_map(f"drop-{tag}-1", "default")
@@ -149,7 +171,9 @@ def test_compaction_while_the_watch_is_down_relists_with_a_diff(
         before = len(changes.items)
         faults.drop(count=2, path=PATH)
         core.delete_namespaced_config_map(f"gone-{tag}", "default")
-        core.create_namespaced_config_map("default", {"metadata": {"name": f"new-{tag}"}})
+        core.create_namespaced_config_map(
+            "default", {"metadata": {"name": f"new-{tag}"}}
+        )
         sandbox.compact()
         converge(cache, admin)
     finally:
@@ -160,5 +184,7 @@ def test_compaction_while_the_watch_is_down_relists_with_a_diff(
         ("DELETED", f"gone-{tag}"),
         ("ADDED", f"new-{tag}"),
     }
-    assert all(c.obj["metadata"]["name"] in (f"gone-{tag}", f"new-{tag}") for c in later)
+    assert all(
+        c.obj["metadata"]["name"] in (f"gone-{tag}", f"new-{tag}") for c in later
+    )
     assert_clean_history(changes.items)

@@ -66,9 +66,15 @@ def test_split_files_with_relative_paths_reach_the_cluster(
         "contexts:\n- name: ctx-a\n  context: {cluster: c, user: u, namespace: payments}\n"
         "current-context: ctx-a\n"
     )
-    (kube / "users.yaml").write_text("users:\n- name: u\n  user: {tokenFile: secrets/token}\n")
+    (kube / "users.yaml").write_text(
+        "users:\n- name: u\n  user: {tokenFile: secrets/token}\n"
+    )
     monkeypatch.chdir("/")
-    env = {"KUBECONFIG": os.pathsep.join(str(kube / f) for f in ("clusters.yaml", "contexts.yaml", "users.yaml"))}
+    env = {
+        "KUBECONFIG": os.pathsep.join(
+            str(kube / f) for f in ("clusters.yaml", "contexts.yaml", "users.yaml")
+        )
+    }
 
     config = Kubeconfig.load(env=env)
     client = config.api_client()
@@ -102,7 +108,9 @@ def test_inline_ca_data_and_client_key_pair(sandbox: Any, tmp_path: Path) -> Non
         assert Path(file).stat().st_mode & 0o077 == 0
 
 
-def test_insecure_with_a_ca_asks_and_both_choices_work(sandbox: Any, tmp_path: Path) -> None:
+def test_insecure_with_a_ca_asks_and_both_choices_work(
+    sandbox: Any, tmp_path: Path
+) -> None:
     """A CA plus insecure-skip-tls-verify is explained, and either choice then connects (C06)."""
     ca = base64.b64encode(Path(sandbox.ca_file).read_bytes()).decode()
     path = tmp_path / "config"
@@ -121,7 +129,9 @@ def test_insecure_with_a_ca_asks_and_both_choices_work(sandbox: Any, tmp_path: P
     with pytest.raises(TlsConflict) as caught:
         config.api_client("k3s")
 
-    assert "insecure-skip-tls-verify and also a certificate authority" in str(caught.value)
+    assert "insecure-skip-tls-verify and also a certificate authority" in str(
+        caught.value
+    )
     assert str(path) in str(caught.value)
     assert config.tls_conflict("k3s") == str(caught.value)
     assert config.tls_conflict("fine") is None
@@ -134,7 +144,9 @@ def test_insecure_with_a_ca_asks_and_both_choices_work(sandbox: Any, tmp_path: P
     assert "payments" in names(verified)
 
 
-def test_empty_user_is_anonymous_and_refused_in_words(sandbox: Any, tmp_path: Path) -> None:
+def test_empty_user_is_anonymous_and_refused_in_words(
+    sandbox: Any, tmp_path: Path
+) -> None:
     """`user: {}` loads as anonymous; the cluster's 401 comes back as a sentence (C07)."""
     path = write_kubeconfig(tmp_path / "config", sandbox_cluster(sandbox), {})
     config = Kubeconfig.load([path])
@@ -147,7 +159,9 @@ def test_empty_user_is_anonymous_and_refused_in_words(sandbox: Any, tmp_path: Pa
         api.get_json(client, "/api/v1/namespaces")
 
 
-def test_plugin_is_found_through_the_login_shell_path(sandbox: Any, tmp_path: Path) -> None:
+def test_plugin_is_found_through_the_login_shell_path(
+    sandbox: Any, tmp_path: Path
+) -> None:
     """A plugin only the login shell's PATH knows (Homebrew) is found and run once (C04)."""
     home = tmp_path / "home"
     brew = home / "homebrew" / "bin"
@@ -155,7 +169,9 @@ def test_plugin_is_found_through_the_login_shell_path(sandbox: Any, tmp_path: Pa
     install_plugin(brew, "kubelogin", state, sandbox.token)
     home.mkdir(parents=True, exist_ok=True)
     (home / ".profile").write_text('export PATH="$HOME/homebrew/bin:$PATH"\n')
-    path = write_kubeconfig(tmp_path / "config", sandbox_cluster(sandbox), exec_user("kubelogin"))
+    path = write_kubeconfig(
+        tmp_path / "config", sandbox_cluster(sandbox), exec_user("kubelogin")
+    )
 
     client = Kubeconfig.load([path], env=plugin_env(home)).api_client()
 
@@ -186,7 +202,9 @@ def test_missing_plugin_names_the_path_and_the_install_hint(
     cache = ClusterCache(client, kinds=[CONFIGMAP], on_status=statuses.add)
     cache.start()
     try:
-        statuses.wait_for(lambda got: any(isinstance(s, Unreachable) for s in got), timeout=5)
+        statuses.wait_for(
+            lambda got: any(isinstance(s, Unreachable) for s in got), timeout=5
+        )
     finally:
         cache.stop()
 
@@ -199,13 +217,20 @@ def test_missing_plugin_names_the_path_and_the_install_hint(
 
 
 def test_token_is_cached_until_expiry_then_refreshed_without_breaking_streams(
-    sandbox: Any, sandbox_kubeconfig: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    sandbox: Any,
+    sandbox_kubeconfig: Path,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The plugin runs again only near expiry; the open watch and log stream go on meanwhile."""
     caplog.set_level(logging.DEBUG, logger="krates_desktop.cluster")
     state = tmp_path / "plugin"
-    program = install_plugin(tmp_path / "bin", "cloud-auth", state, sandbox.token, expires_in="13")
-    path = write_kubeconfig(tmp_path / "config", sandbox_cluster(sandbox), exec_user(str(program)))
+    program = install_plugin(
+        tmp_path / "bin", "cloud-auth", state, sandbox.token, expires_in="13"
+    )
+    path = write_kubeconfig(
+        tmp_path / "config", sandbox_cluster(sandbox), exec_user(str(program))
+    )
     client = Kubeconfig.load([path], env=plugin_env(tmp_path)).api_client()
     credentials = client.configuration.krates_credentials
     assert isinstance(credentials, ExecPlugin)
@@ -213,7 +238,9 @@ def test_token_is_cached_until_expiry_then_refreshed_without_breaking_streams(
     cache = ClusterCache(client, kinds=[CONFIGMAP], on_status=statuses.add)
     lines: Collector[str] = Collector()
     log_statuses: Collector[StreamStatus] = Collector()
-    stream = LogStream(client, "payments", RUNNING_POD, None, lines.extend, log_statuses.add)
+    stream = LogStream(
+        client, "payments", RUNNING_POD, None, lines.extend, log_statuses.add
+    )
     cache.start()
     stream.start()
     try:
@@ -229,9 +256,14 @@ def test_token_is_cached_until_expiry_then_refreshed_without_breaking_streams(
         count = len(lines.items)
         name = f"after-refresh-{uuid.uuid4().hex[:6]}"
         admin = Kubeconfig.load([sandbox_kubeconfig]).api_client()
-        CoreV1Api(admin).create_namespaced_config_map("default", {"metadata": {"name": name}})
+        CoreV1Api(admin).create_namespaced_config_map(
+            "default", {"metadata": {"name": name}}
+        )
         deadline = time.monotonic() + 5
-        while cache.get(CONFIGMAP, "default", name) is None and time.monotonic() < deadline:
+        while (
+            cache.get(CONFIGMAP, "default", name) is None
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.05)
         lines.wait_for(lambda got: len(got) > count, timeout=8)
     finally:
@@ -249,16 +281,25 @@ def test_a_rejected_token_is_refreshed_once_and_the_request_retried(
     """After a 401 the plugin is asked again and the request succeeds with the new token."""
     state = tmp_path / "plugin"
     program = install_plugin(
-        tmp_path / "bin", "cloud-auth", state, sandbox.token, expires_in="3600", wrong_first=""
+        tmp_path / "bin",
+        "cloud-auth",
+        state,
+        sandbox.token,
+        expires_in="3600",
+        wrong_first="",
     )
-    path = write_kubeconfig(tmp_path / "config", sandbox_cluster(sandbox), exec_user(str(program)))
+    path = write_kubeconfig(
+        tmp_path / "config", sandbox_cluster(sandbox), exec_user(str(program))
+    )
     client = Kubeconfig.load([path], env=plugin_env(tmp_path)).api_client()
 
     assert "payments" in names(client)
     assert plugin_runs(state) == 2
 
 
-def test_one_broken_context_leaves_the_others_working(sandbox: Any, tmp_path: Path) -> None:
+def test_one_broken_context_leaves_the_others_working(
+    sandbox: Any, tmp_path: Path
+) -> None:
     """Bad CA data, a missing key and a dead auth-provider each fail alone, in words."""
     path = tmp_path / "config"
     path.write_text(
@@ -277,24 +318,40 @@ def test_one_broken_context_leaves_the_others_working(sandbox: Any, tmp_path: Pa
     )
     config = Kubeconfig.load([path])
 
-    with pytest.raises(KubeconfigError, match="certificate-authority-data for bad-ca that is not valid base64"):
+    with pytest.raises(
+        KubeconfigError,
+        match="certificate-authority-data for bad-ca that is not valid base64",
+    ):
         config.api_client("bad-ca")
-    with pytest.raises(KubeconfigError, match="client certificate that does not exist: /nowhere/cert.pem"):
+    with pytest.raises(
+        KubeconfigError,
+        match="client certificate that does not exist: /nowhere/cert.pem",
+    ):
         config.api_client("half")
-    with pytest.raises(KubeconfigError, match="gcp auth-provider, which kubectl no longer supports"):
+    with pytest.raises(
+        KubeconfigError, match="gcp auth-provider, which kubectl no longer supports"
+    ):
         config.api_client("gcp")
     assert "payments" in names(config.api_client("good"))
 
 
-def test_a_kubeconfig_changed_on_disk_is_picked_up(sandbox: Any, tmp_path: Path) -> None:
+def test_a_kubeconfig_changed_on_disk_is_picked_up(
+    sandbox: Any, tmp_path: Path
+) -> None:
     """Adding a context to the file reaches the watcher's callback with the new config."""
-    path = write_kubeconfig(tmp_path / "config", sandbox_cluster(sandbox), {"token": sandbox.token})
+    path = write_kubeconfig(
+        tmp_path / "config", sandbox_cluster(sandbox), {"token": sandbox.token}
+    )
     config = Kubeconfig.load([path])
     seen: Collector[Any] = Collector()
     watcher = KubeconfigWatcher(config, seen.add, interval=0.1).start()
     try:
         time.sleep(0.2)
-        text = path.read_text().replace("contexts:\n", "contexts:\n- name: second\n  context: {cluster: live, user: live, namespace: ops}\n", 1)
+        text = path.read_text().replace(
+            "contexts:\n",
+            "contexts:\n- name: second\n  context: {cluster: live, user: live, namespace: ops}\n",
+            1,
+        )
         path.write_text(text)
         seen.wait_for(lambda got: bool(got), timeout=5)
     finally:

@@ -10,7 +10,12 @@ from kubernetes.client import ApiClient
 
 from krates_desktop.cluster import streams
 from krates_desktop.cluster.cache import ClusterCache, Synced
-from krates_desktop.cluster.exec_session import Connected, Disconnected, ExecSession, Failed
+from krates_desktop.cluster.exec_session import (
+    Connected,
+    Disconnected,
+    ExecSession,
+    Failed,
+)
 from krates_desktop.cluster.kinds import CONFIGMAP, POD
 from krates_desktop.cluster.kubeconfig import Kubeconfig
 from krates_desktop.cluster.log_stream import Failed as LogFailed
@@ -37,7 +42,9 @@ def small_limits() -> Iterator[streams.Limits]:
 
 def shell(client: ApiClient) -> tuple[ExecSession, Collector[object]]:
     statuses: Collector[object] = Collector()
-    session = ExecSession(client, "payments", POD_NAME, None, lambda b: None, statuses.add)
+    session = ExecSession(
+        client, "payments", POD_NAME, None, lambda b: None, statuses.add
+    )
     session.start()
     return session, statuses
 
@@ -57,8 +64,13 @@ def test_one_shell_past_the_cap_says_which_limit_and_can_close_the_oldest(
         extra, extra_statuses = shell(client)
         refused = extra_statuses.items[-1]
         assert isinstance(refused, Failed) and refused.limit is not None
-        assert refused.message.startswith(f"2 shells are already open on {CONTEXT}, the most allowed")
-        assert "close the oldest (<ExecSession payments/api-server-7c9d5-x2k4p>)" in refused.message
+        assert refused.message.startswith(
+            f"2 shells are already open on {CONTEXT}, the most allowed"
+        )
+        assert (
+            "close the oldest (<ExecSession payments/api-server-7c9d5-x2k4p>)"
+            in refused.message
+        )
 
         refused.limit.close_oldest()
         first_statuses = sessions[0][1]
@@ -74,7 +86,9 @@ def test_one_shell_past_the_cap_says_which_limit_and_can_close_the_oldest(
             session.wait(3)
 
 
-def test_health_figures_count_what_is_open(client: ApiClient, small_limits: streams.Limits) -> None:
+def test_health_figures_count_what_is_open(
+    client: ApiClient, small_limits: streams.Limits
+) -> None:
     """Watches, log streams and shells open now are counted, with latency and the refused one."""
     streams.BOOK.reset()
     statuses: Collector[object] = Collector()

@@ -47,7 +47,9 @@ PROXIES: dict[str, Callable[[Path, Any], tuple[_Proxy, dict[str, Any]]]] = {
     ),
     "socks5h-with-login": lambda tmp, box: (
         (p := Socks5Proxy("me", "pa:ss").start()),
-        sandbox_cluster(box, **{"proxy-url": f"socks5h://me:pa%3Ass@127.0.0.1:{p.port}"}),
+        sandbox_cluster(
+            box, **{"proxy-url": f"socks5h://me:pa%3Ass@127.0.0.1:{p.port}"}
+        ),
     ),
 }
 
@@ -57,7 +59,9 @@ def proxied(
     request: pytest.FixtureRequest, sandbox: Any, tmp_path: Path
 ) -> Iterator[tuple[_Proxy, Kubeconfig]]:
     proxy, cluster = PROXIES[request.param](tmp_path, sandbox)
-    path = write_kubeconfig(tmp_path / "config", cluster, {"token": sandbox.token}, "payments")
+    path = write_kubeconfig(
+        tmp_path / "config", cluster, {"token": sandbox.token}, "payments"
+    )
     try:
         yield proxy, Kubeconfig.load([path])
     finally:
@@ -77,7 +81,13 @@ def test_lists_logs_and_exec_go_through_the_proxy(
     output: Collector[bytes] = Collector()
     exec_statuses: Collector[Any] = Collector()
     session = ExecSession(
-        client, "payments", POD_NAME, None, output.add, exec_statuses.add, ["sh", "-c", "echo via-proxy"]
+        client,
+        "payments",
+        POD_NAME,
+        None,
+        output.add,
+        exec_statuses.add,
+        ["sh", "-c", "echo via-proxy"],
     )
     cache.start()
     stream.start()
@@ -94,4 +104,6 @@ def test_lists_logs_and_exec_go_through_the_proxy(
     assert b"via-proxy" in b"".join(output.items)
     assert exec_statuses.items[-1] == Exited(0)
     port = urlsplit(sandbox.url).port
-    assert len([t for t in proxy.tunnels if t[1] == port]) >= 4, "list, watch, log and exec"
+    assert len([t for t in proxy.tunnels if t[1] == port]) >= 4, (
+        "list, watch, log and exec"
+    )

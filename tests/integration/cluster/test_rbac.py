@@ -38,11 +38,16 @@ def config(sandbox_kubeconfig: Path) -> Kubeconfig:
 def start_cache(config: Kubeconfig) -> Iterator[Start]:
     caches: list[ClusterCache] = []
 
-    def start(context: str, **kwargs: Any) -> tuple[ClusterCache, Collector[Any], Collector[CacheStatus]]:
+    def start(
+        context: str, **kwargs: Any
+    ) -> tuple[ClusterCache, Collector[Any], Collector[CacheStatus]]:
         changes: Collector[Any] = Collector()
         statuses: Collector[CacheStatus] = Collector()
         cache = ClusterCache(
-            config.api_client(context), on_changes=changes.extend, on_status=statuses.add, **kwargs
+            config.api_client(context),
+            on_changes=changes.extend,
+            on_status=statuses.add,
+            **kwargs,
         )
         caches.append(cache)
         cache.start()
@@ -91,12 +96,16 @@ def test_a_namespace_added_by_hand_that_is_forbidden_is_reported_alone(
 
     cache.add_namespaces(["checkout"])
     statuses.wait_for(
-        lambda got: any(isinstance(s, KindDenied) and s.namespace == "checkout" for s in got)
+        lambda got: any(
+            isinstance(s, KindDenied) and s.namespace == "checkout" for s in got
+        )
     )
 
     denied = next(s for s in statuses.items if isinstance(s, KindDenied))
     assert denied.kind == POD
-    assert 'cannot list resource "pods"' in denied.message and "checkout" in denied.message
+    assert (
+        'cannot list resource "pods"' in denied.message and "checkout" in denied.message
+    )
     assert cache.watched_namespaces(POD) == ["payments", "checkout"]
     assert {p["metadata"]["namespace"] for p in cache.objects(POD)} == {"payments"}
     assert cache.denied == {}
@@ -107,7 +116,9 @@ def test_each_context_keeps_its_own_namespace_after_a_switch(
     config: Kubeconfig, start_cache: Start
 ) -> None:
     """Switching from the admin to the team context watches the team's namespace, not the last one (C08)."""
-    admin_cache, _, admin_statuses = start_cache(ADMIN, kinds=[POD], namespaces=["checkout"])
+    admin_cache, _, admin_statuses = start_cache(
+        ADMIN, kinds=[POD], namespaces=["checkout"]
+    )
     admin_statuses.wait_for(lambda got: Synced() in got)
     assert admin_cache.watched_namespaces(POD) == ["checkout"]
 
@@ -122,13 +133,29 @@ def test_viewer_sees_everything_but_secrets_and_gets_a_clear_exec_refusal(
     config: Kubeconfig, start_cache: Start
 ) -> None:
     """The viewer's Secrets are refused (only they), logs stream, and exec says no access."""
-    cache, _, statuses = start_cache(VIEWER, kinds=[k for k in BUILTIN_KINDS if k.kind != "Event"])
+    cache, _, statuses = start_cache(
+        VIEWER, kinds=[k for k in BUILTIN_KINDS if k.kind != "Event"]
+    )
     statuses.wait_for(lambda got: Synced() in got, timeout=10)
     client = config.api_client(VIEWER)
     exec_statuses: list[Any] = []
-    session = ExecSession(client, "payments", "api-server-7c9d5-x2k4p", None, lambda b: None, exec_statuses.append)
+    session = ExecSession(
+        client,
+        "payments",
+        "api-server-7c9d5-x2k4p",
+        None,
+        lambda b: None,
+        exec_statuses.append,
+    )
     log_statuses: Collector[Any] = Collector()
-    stream = LogStream(client, "payments", "api-server-7c9d5-x2k4p", None, lambda lines: None, log_statuses.add)
+    stream = LogStream(
+        client,
+        "payments",
+        "api-server-7c9d5-x2k4p",
+        None,
+        lambda lines: None,
+        log_statuses.add,
+    )
 
     session.start()
     stream.start()

@@ -14,7 +14,6 @@ import subprocess
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -29,29 +28,71 @@ KINDS = {
     "namespaces": ("namespace", "NAME STATUS AGE"),
     "nodes": ("node", "NAME STATUS ROLES AGE VERSION"),
     "pods": ("pod", "NAMESPACE NAME READY STATUS RESTARTS AGE"),
-    "deployments.apps": ("deployment.apps", "NAMESPACE NAME READY UP-TO-DATE AVAILABLE AGE"),
+    "deployments.apps": (
+        "deployment.apps",
+        "NAMESPACE NAME READY UP-TO-DATE AVAILABLE AGE",
+    ),
     "replicasets.apps": ("replicaset.apps", "NAMESPACE NAME DESIRED CURRENT READY AGE"),
     "statefulsets.apps": ("statefulset.apps", "NAMESPACE NAME READY AGE"),
-    "daemonsets.apps": ("daemonset.apps", "NAMESPACE NAME DESIRED CURRENT READY UP-TO-DATE AVAILABLE NODE SELECTOR AGE"),
+    "daemonsets.apps": (
+        "daemonset.apps",
+        "NAMESPACE NAME DESIRED CURRENT READY UP-TO-DATE AVAILABLE NODE SELECTOR AGE",
+    ),
     "jobs.batch": ("job.batch", "NAMESPACE NAME STATUS COMPLETIONS DURATION AGE"),
-    "cronjobs.batch": ("cronjob.batch", "NAMESPACE NAME SCHEDULE TIMEZONE SUSPEND ACTIVE LAST SCHEDULE AGE"),
+    "cronjobs.batch": (
+        "cronjob.batch",
+        "NAMESPACE NAME SCHEDULE TIMEZONE SUSPEND ACTIVE LAST SCHEDULE AGE",
+    ),
     "services": ("service", "NAMESPACE NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE"),
     "endpoints": ("endpoints", "NAMESPACE NAME ENDPOINTS AGE"),
-    "ingresses.networking.k8s.io": ("ingress.networking.k8s.io", "NAMESPACE NAME CLASS HOSTS ADDRESS PORTS AGE"),
-    "ingressclasses.networking.k8s.io": ("ingressclass.networking.k8s.io", "NAME CONTROLLER PARAMETERS AGE"),
+    "ingresses.networking.k8s.io": (
+        "ingress.networking.k8s.io",
+        "NAMESPACE NAME CLASS HOSTS ADDRESS PORTS AGE",
+    ),
+    "ingressclasses.networking.k8s.io": (
+        "ingressclass.networking.k8s.io",
+        "NAME CONTROLLER PARAMETERS AGE",
+    ),
     "configmaps": ("configmap", "NAMESPACE NAME DATA AGE"),
     "secrets": ("secret", "NAMESPACE NAME TYPE DATA AGE"),
-    "persistentvolumeclaims": ("persistentvolumeclaim", "NAMESPACE NAME STATUS VOLUME CAPACITY ACCESS MODES STORAGECLASS VOLUMEATTRIBUTESCLASS AGE"),
-    "persistentvolumes": ("persistentvolume", "NAME CAPACITY ACCESS MODES RECLAIM POLICY STATUS CLAIM STORAGECLASS VOLUMEATTRIBUTESCLASS REASON AGE"),
-    "storageclasses.storage.k8s.io": ("storageclass.storage.k8s.io", "NAME PROVISIONER RECLAIMPOLICY VOLUMEBINDINGMODE ALLOWVOLUMEEXPANSION AGE"),
+    "persistentvolumeclaims": (
+        "persistentvolumeclaim",
+        "NAMESPACE NAME STATUS VOLUME CAPACITY ACCESS MODES STORAGECLASS VOLUMEATTRIBUTESCLASS AGE",
+    ),
+    "persistentvolumes": (
+        "persistentvolume",
+        "NAME CAPACITY ACCESS MODES RECLAIM POLICY STATUS CLAIM STORAGECLASS VOLUMEATTRIBUTESCLASS REASON AGE",
+    ),
+    "storageclasses.storage.k8s.io": (
+        "storageclass.storage.k8s.io",
+        "NAME PROVISIONER RECLAIMPOLICY VOLUMEBINDINGMODE ALLOWVOLUMEEXPANSION AGE",
+    ),
     "events": ("event", "NAMESPACE LAST SEEN TYPE REASON OBJECT MESSAGE"),
     "serviceaccounts": ("serviceaccount", "NAMESPACE NAME SECRETS AGE"),
-    "roles.rbac.authorization.k8s.io": ("role.rbac.authorization.k8s.io", "NAMESPACE NAME CREATED AT"),
-    "rolebindings.rbac.authorization.k8s.io": ("rolebinding.rbac.authorization.k8s.io", "NAMESPACE NAME ROLE AGE"),
-    "clusterroles.rbac.authorization.k8s.io": ("clusterrole.rbac.authorization.k8s.io", "NAME CREATED AT"),
-    "clusterrolebindings.rbac.authorization.k8s.io": ("clusterrolebinding.rbac.authorization.k8s.io", "NAME ROLE AGE"),
-    "customresourcedefinitions.apiextensions.k8s.io": ("customresourcedefinition.apiextensions.k8s.io", "NAME CREATED AT"),
-    "certificates.example.com": ("certificate.example.com", "NAMESPACE NAME READY SECRET AGE"),
+    "roles.rbac.authorization.k8s.io": (
+        "role.rbac.authorization.k8s.io",
+        "NAMESPACE NAME CREATED AT",
+    ),
+    "rolebindings.rbac.authorization.k8s.io": (
+        "rolebinding.rbac.authorization.k8s.io",
+        "NAMESPACE NAME ROLE AGE",
+    ),
+    "clusterroles.rbac.authorization.k8s.io": (
+        "clusterrole.rbac.authorization.k8s.io",
+        "NAME CREATED AT",
+    ),
+    "clusterrolebindings.rbac.authorization.k8s.io": (
+        "clusterrolebinding.rbac.authorization.k8s.io",
+        "NAME ROLE AGE",
+    ),
+    "customresourcedefinitions.apiextensions.k8s.io": (
+        "customresourcedefinition.apiextensions.k8s.io",
+        "NAME CREATED AT",
+    ),
+    "certificates.example.com": (
+        "certificate.example.com",
+        "NAMESPACE NAME READY SECRET AGE",
+    ),
     "clusterissuers.example.com": ("clusterissuer.example.com", "NAME READY AGE"),
     "roles.iam.example.com": ("role.iam.example.com", "NAME PROVIDER AGE"),
 }
@@ -133,35 +174,61 @@ def test_wide_output_adds_the_priority_columns(any_kubectl: Kubectl) -> None:
         "NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE",
         "NOMINATED", "NODE", "READINESS", "GATES",
     ]  # fmt: skip
-    row = next(line.split() for line in pods.stdout.splitlines() if line.startswith("ledger-db-0"))
+    row = next(
+        line.split()
+        for line in pods.stdout.splitlines()
+        if line.startswith("ledger-db-0")
+    )
     assert row[-4:] == ["10.244.1.20", "node-1", "<none>", "<none>"]
     deploy = any_kubectl("get", "deploy", "api-server", "-n", "payments", "-o", "wide")
     assert deploy.stdout.split("\n")[1].split()[-3:] == [
-        "api", "ghcr.io/acme/api-server:1.14.2", "app=api-server"
+        "api",
+        "ghcr.io/acme/api-server:1.14.2",
+        "app=api-server",
     ]
     nodes = any_kubectl("get", "node", "node-2", "-o", "wide")
-    assert nodes.stdout.split("\n")[1].split()[5:8] == ["172.18.0.3", "<none>", "Debian"]
+    assert nodes.stdout.split("\n")[1].split()[5:8] == [
+        "172.18.0.3",
+        "<none>",
+        "Debian",
+    ]
 
 
 def test_json_and_yaml_output(any_kubectl: Kubectl) -> None:
     """-o json lists items with kind and apiVersion; -o yaml of one object round-trips."""
-    listed = json.loads(any_kubectl("get", "secrets", "-n", "payments", "-o", "json").stdout)
+    listed = json.loads(
+        any_kubectl("get", "secrets", "-n", "payments", "-o", "json").stdout
+    )
     assert listed["kind"] == "List"
-    keystore = next(i for i in listed["items"] if i["metadata"]["name"] == "ledger-keystore")
-    assert (keystore["kind"], keystore["apiVersion"], keystore["type"]) == ("Secret", "v1", "Opaque")
-    one = yaml.safe_load(any_kubectl("get", "cert", "api-cert", "-n", "payments", "-o", "yaml").stdout)
+    keystore = next(
+        i for i in listed["items"] if i["metadata"]["name"] == "ledger-keystore"
+    )
+    assert (keystore["kind"], keystore["apiVersion"], keystore["type"]) == (
+        "Secret",
+        "v1",
+        "Opaque",
+    )
+    one = yaml.safe_load(
+        any_kubectl("get", "cert", "api-cert", "-n", "payments", "-o", "yaml").stdout
+    )
     assert (one["apiVersion"], one["kind"], one["spec"]["secretName"]) == (
-        "example.com/v1", "Certificate", "api-tls"
+        "example.com/v1",
+        "Certificate",
+        "api-tls",
     )
 
 
 def test_selectors_and_chunks(kubectl: Kubectl) -> None:
     """-l and --field-selector filter server-side; --chunk-size pages with continue tokens."""
-    labelled = kubectl("get", "pods", "-A", "-l", "app in (ledger-db, rapid-io)", "-o", "name")
+    labelled = kubectl(
+        "get", "pods", "-A", "-l", "app in (ledger-db, rapid-io)", "-o", "name"
+    )
     assert sorted(labelled.stdout.split()) == [
         "pod/ledger-db-0", "pod/ledger-db-1", "pod/ledger-db-2", "pod/rapid-io-5b8f7-k3j9d"
     ]  # fmt: skip
-    pending = kubectl("get", "pods", "-A", "--field-selector=status.phase=Pending", "-o", "name")
+    pending = kubectl(
+        "get", "pods", "-A", "--field-selector=status.phase=Pending", "-o", "name"
+    )
     assert "pod/ledger-db-2" in pending.stdout.split()
     bad = kubectl("get", "pods", "--field-selector=spec.colour=blue")
     assert "field label not supported: spec.colour" in bad.stderr
@@ -180,10 +247,19 @@ def test_watch_with_output_watch_events(
     name = f"watched-{uuid.uuid4().hex[:6]}"
     watch = kubectl_stream("get", "cm", "-n", "default", "-w", "--output-watch-events")
     watch.wait_for(lambda line: line.split()[:2] == ["EVENT", "NAME"])
-    assert kubectl("create", "configmap", name, "-n", "default", "--from-literal=a=1").returncode == 0
+    assert (
+        kubectl(
+            "create", "configmap", name, "-n", "default", "--from-literal=a=1"
+        ).returncode
+        == 0
+    )
     assert watch.wait_for(lambda line: name in line).split()[:3] == ["ADDED", name, "1"]
     kubectl("patch", "configmap", name, "-n", "default", "-p", '{"data":{"b":"2"}}')
-    assert watch.wait_for(lambda line: name in line).split()[:3] == ["MODIFIED", name, "2"]
+    assert watch.wait_for(lambda line: name in line).split()[:3] == [
+        "MODIFIED",
+        name,
+        "2",
+    ]
     kubectl("delete", "configmap", name, "-n", "default")
     assert watch.wait_for(lambda line: name in line).split()[0] == "DELETED"
 
@@ -192,14 +268,27 @@ def test_api_resources_list_every_kind(any_kubectl: Kubectl) -> None:
     """api-resources names each built-in and custom kind with kubectl's columns, no warnings."""
     result = any_kubectl("api-resources")
     assert result.returncode == 0 and "warning" not in result.stderr.lower()
-    rows = {tuple(r[:1] + r[-3:]) for r in (line.split() for line in result.stdout.splitlines()[1:])}
+    rows = {
+        tuple(r[:1] + r[-3:])
+        for r in (line.split() for line in result.stdout.splitlines()[1:])
+    }
     for expected in [
         ("persistentvolumes", "v1", "false", "PersistentVolume"),
         ("storageclasses", "storage.k8s.io/v1", "false", "StorageClass"),
-        ("clusterrolebindings", "rbac.authorization.k8s.io/v1", "false", "ClusterRoleBinding"),
+        (
+            "clusterrolebindings",
+            "rbac.authorization.k8s.io/v1",
+            "false",
+            "ClusterRoleBinding",
+        ),
         ("roles", "rbac.authorization.k8s.io/v1", "true", "Role"),
         ("roles", "iam.example.com/v1alpha1", "false", "Role"),
-        ("selfsubjectreviews", "authentication.k8s.io/v1", "false", "SelfSubjectReview"),
+        (
+            "selfsubjectreviews",
+            "authentication.k8s.io/v1",
+            "false",
+            "SelfSubjectReview",
+        ),
         ("clusterissuers", "example.com/v1", "false", "ClusterIssuer"),
     ]:
         assert expected in rows, expected
@@ -208,10 +297,13 @@ def test_api_resources_list_every_kind(any_kubectl: Kubectl) -> None:
 def test_kind_collision_is_told_apart(kubectl: Kubectl) -> None:
     """`get roles` is the built-in namespaced Role; `roles.iam.example.com` the cluster CRD's."""
     builtin = kubectl("get", "roles", "-A", "-o", "name")
-    assert builtin.stdout.split() == ["role.rbac.authorization.k8s.io/api-server-reader"]
+    assert builtin.stdout.split() == [
+        "role.rbac.authorization.k8s.io/api-server-reader"
+    ]
     custom = kubectl("get", "roles.iam.example.com", "-o", "name")
     assert custom.stdout.split() == [
-        "role.iam.example.com/ledger-backup", "role.iam.example.com/platform-admin"
+        "role.iam.example.com/ledger-backup",
+        "role.iam.example.com/platform-admin",
     ]
 
 
@@ -237,7 +329,10 @@ def test_crd_lifecycle_drives_discovery(kubectl: Kubectl, tmp_path: Path) -> Non
     (tmp_path / "crd.yaml").write_text(yaml.safe_dump(crd))
     (tmp_path / "gadget.yaml").write_text(yaml.safe_dump(gadget))
     defined = kubectl("apply", "--validate=false", "-f", str(tmp_path / "crd.yaml"))
-    assert defined.stdout == f"customresourcedefinition.apiextensions.k8s.io/gadgets.{group} created\n"
+    assert (
+        defined.stdout
+        == f"customresourcedefinition.apiextensions.k8s.io/gadgets.{group} created\n"
+    )
     applied = kubectl("apply", "--validate=false", "-f", str(tmp_path / "gadget.yaml"))
     assert applied.stdout == f"gadget.{group}/blue-one created\n", applied.stderr
     listed = kubectl("get", f"gd{suffix}", "-n", "default")
@@ -249,7 +344,9 @@ def test_crd_lifecycle_drives_discovery(kubectl: Kubectl, tmp_path: Path) -> Non
     assert gone.returncode == 1
 
 
-def test_apply_label_and_delete_a_multi_document_file(kubectl: Kubectl, tmp_path: Path) -> None:
+def test_apply_label_and_delete_a_multi_document_file(
+    kubectl: Kubectl, tmp_path: Path
+) -> None:
     """apply -f of several documents creates them in order; label and delete work on them."""
     ns = f"apply-{uuid.uuid4().hex[:6]}"
     documents = [
@@ -265,7 +362,9 @@ def test_apply_label_and_delete_a_multi_document_file(kubectl: Kubectl, tmp_path
     manifest.write_text(yaml.safe_dump_all(documents))
     created = kubectl("apply", "--validate=false", "-f", str(manifest))
     assert created.stdout.splitlines() == [
-        f"namespace/{ns} created", "configmap/settings created", "deployment.apps/web created"
+        f"namespace/{ns} created",
+        "configmap/settings created",
+        "deployment.apps/web created",
     ], created.stderr
     again = kubectl("apply", "--validate=false", "-f", str(manifest))
     assert again.stdout.splitlines()[-1] == "deployment.apps/web unchanged"
@@ -278,8 +377,12 @@ def test_apply_label_and_delete_a_multi_document_file(kubectl: Kubectl, tmp_path
 def test_unvalidated_apply_needs_no_openapi(kubectl: Kubectl, tmp_path: Path) -> None:
     """Strict validation fails as documented (no OpenAPI served); --validate=false works."""
     manifest = tmp_path / "cm.yaml"
-    manifest.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: strict-check\n")
+    manifest.write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: strict-check\n"
+    )
     strict = kubectl("apply", "-n", "default", "-f", str(manifest))
     assert "failed to download openapi" in strict.stderr
     assert os.environ.get("KUBECTL_NO_OPENAPI", "") == ""
-    kubectl("delete", "configmap", "strict-check", "-n", "default", "--ignore-not-found")
+    kubectl(
+        "delete", "configmap", "strict-check", "-n", "default", "--ignore-not-found"
+    )

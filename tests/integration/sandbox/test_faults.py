@@ -70,7 +70,9 @@ def test_admin_api_arms_faults_for_the_admin_only(make_sandbox: MakeSandbox) -> 
     assert admin.delete(f"{box.url}/sandbox/faults").json()["pending"] == []
 
 
-def test_kubectl_retries_after_a_throttle(make_sandbox: MakeSandbox, tmp_path: Any) -> None:
+def test_kubectl_retries_after_a_throttle(
+    make_sandbox: MakeSandbox, tmp_path: Any
+) -> None:
     """kubectl honours Retry-After on 429 and succeeds once the throttle passes."""
     box = make_sandbox()
     box.faults.throttle(1, retry_after=1, path="/api/v1/namespaces/payments/pods")
@@ -106,7 +108,9 @@ def test_compact_makes_old_resource_versions_expire(make_sandbox: MakeSandbox) -
     url = f"{box.url}/api/v1/namespaces/default/configmaps"
     rv = http.get(url).json()["metadata"]["resourceVersion"]
     http.post(url, json={"metadata": {"name": "before-compaction"}})
-    replay = http.get(url, params={"watch": "true", "resourceVersion": rv, "timeoutSeconds": "1"})
+    replay = http.get(
+        url, params={"watch": "true", "resourceVersion": rv, "timeoutSeconds": "1"}
+    )
     assert json.loads(replay.text.splitlines()[0])["type"] == "ADDED"
     compacted = box.compact()
     assert compacted >= int(rv) + 1
@@ -117,7 +121,9 @@ def test_compact_makes_old_resource_versions_expire(make_sandbox: MakeSandbox) -
     assert via_http.json() == {"compactedTo": compacted}
 
 
-def test_python_client_recovers_from_a_dropped_connection(make_sandbox: MakeSandbox) -> None:
+def test_python_client_recovers_from_a_dropped_connection(
+    make_sandbox: MakeSandbox,
+) -> None:
     """urllib3 retries a dropped list; a watch from the list's RV then sees later changes."""
     box = make_sandbox(pace=0)
     api = config.new_client_from_config(str(box.state_dir / "kubeconfig"))

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 import ssl
 import time
+import uuid
 from typing import Any
 
 import requests
 import websocket
+
+STABLE_POD = "api-server-7c9d5-x2k4p"
 
 
 def _exec_url(sandbox: Any, command: list[str]) -> str:
@@ -128,3 +132,94 @@ def test_distroless_container_has_no_shell(
     assert 'exec: "sh": executable file not found in $PATH' in resp.read_stdout()
     assert resp.returncode == 126
     http.delete(f"{base}/{name}", params={"gracePeriodSeconds": "0"})
+
+
+def test_log_options_are_validated_like_pod_log_options(
+    http: requests.Session, sandbox: Any
+) -> None:
+    """Negative tailLines, limitBytes 0 and both since* options give the server's 422s."""
+    url = f"{sandbox.url}/api/v1/namespaces/payments/pods/{STABLE_POD}/log"
+    cases = {
+        "tailLines=-2": "tailLines: Invalid value: -2: must be greater than or equal to 0",
+        "limitBytes=0": "limitBytes: Invalid value: 0: must be greater than 0",
+        "sinceSeconds=0": "sinceSeconds: Invalid value: 0: must be greater than 0",
+        "sinceSeconds=5&sinceTime=2026-01-01T00:00:00Z": "at most one of `sinceTime` or "
+        "`sinceSeconds` may be specified",
+    }
+    for query, message in cases.items():
+        response = http.get(f"{url}?{query}")
+        assert response.status_code == 422, query
+        body = response.json()
+        assert body["reason"] == "Invalid"
+        assert body["message"].startswith(f'PodLogOptions "{STABLE_POD}" is invalid: ')
+        assert message in body["message"]
+    future = http.get(url, params={"sinceTime": "2099-01-01T00:00:00Z"})
+    assert future.status_code == 200 and future.text == ""
+
+
+def test_kubectl_log_flags(kubectl: Any) -> None:
+    """--tail, --timestamps, --since, --since-time, --limit-bytes and --previous shape kubectl logs."""
+    base = ("logs", "-n", "payments", STABLE_POD)
+    stamped = kubectl(*base, "--tail=2", "--timestamps").stdout.splitlines()
+    assert len(stamped) == 2 and all(
+        line[:2] == "20" and line[29] == "Z" for line in stamped
+    )
+    recent = kubectl(*base, "--since=90s").stdout.splitlines()
+    everything = kubectl(*base, "--since-time=2000-01-01T00:00:00Z").stdout.splitlines()
+    assert 0 < len(recent) < len(everything)
+    assert kubectl(*base, "--limit-bytes=12").stdout == "starting api"
+    previous = kubectl(*base, "--previous")
+    assert previous.returncode == 1
+    assert (
+        f'previous terminated container "api" in pod "{STABLE_POD}" not found'
+        in previous.stderr
+    )
+    crashed = kubectl(
+        "logs", "-n", "platform", "audit-forwarder-6f9c8-zq4vw", "--tail=1"
+    )
+    assert "AUDIT_SINK_URL is not set" in crashed.stdout
+
+
+def test_kubectl_run_attaches_to_the_container(kubectl: Any) -> None:
+    """`kubectl run -i --rm` attaches to the container's real process, relays its
+    output and reports its exit code, then deletes the pod."""
+    name = f"attach-{uuid.uuid4().hex[:6]}"
+    result = kubectl(
+        "run", name, "-i", "--rm", "--restart=Never", "--image=busybox:1.37",
+        "-n", "default", "--", "sh", stdin="echo attached-ok\nexit 3\n", timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 3, result.stderr
+    assert "attached-ok" in result.stdout
+    assert f"pod default/{name} terminated (Error)" in result.stderr
+    assert "couldn't attach" not in result.stderr
+
+
+def test_attach_to_a_server_container_streams_its_output(sandbox: Any) -> None:
+    """Attaching to a non-interactive container relays what it writes from then on."""
+    url = (
+        sandbox.url.replace("https://", "wss://")
+        + f"/api/v1/namespaces/payments/pods/{STABLE_POD}/attach?stdout=true&stderr=true"
+    )
+    ws = websocket.create_connection(
+        url,
+        header=[f"Authorization: Bearer {sandbox.token}"],
+        subprotocols=["v5.channel.k8s.io"],
+        sslopt={"ca_certs": str(sandbox.ca_file), "cert_reqs": ssl.CERT_REQUIRED},
+        timeout=15,
+    )
+    opcode, data = ws.recv_data()
+    ws.close()
+    assert opcode == websocket.ABNF.OPCODE_BINARY and data.endswith(b"\n")
+    # A line of the Go API server: a timestamp, a JSON record or a stack frame.
+    assert re.match(rb"\x01(\d{4}-\d\d-\d\dT|\{|goroutine |\t|[a-z]+[./])", data), data
+
+
+def test_attach_needs_create_on_pods_attach(as_user: Any, sandbox: Any) -> None:
+    """The viewer may not attach: 403 for create on pods/attach."""
+    viewer = as_user("sandbox-viewer")
+    response = viewer.post(
+        f"{sandbox.url}/api/v1/namespaces/payments/pods/{STABLE_POD}/attach",
+        params={"stdout": "true"},
+    )
+    assert response.status_code == 403
+    assert 'cannot create resource "pods/attach"' in response.json()["message"]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
+from typing import Any
 
 import pytest
-from kubernetes import client, watch
+from kubernetes import client, config, watch
 from kubernetes.client.rest import ApiException
 from kubernetes.stream import stream
 
@@ -169,3 +171,89 @@ def test_create_read_and_delete_configmap(core_v1: client.CoreV1Api) -> None:
     with pytest.raises(ApiException) as gone:
         core_v1.read_namespaced_config_map(name, "default")
     assert gone.value.status == 404
+
+
+def test_watch_bookmarks_carry_the_resource_version(make_sandbox: Any) -> None:
+    """With allow_watch_bookmarks the client receives BOOKMARKs and keeps their RV."""
+    box = make_sandbox(pace=10)
+    api = config.new_client_from_config(str(box.state_dir / "kubeconfig"))
+    core = client.CoreV1Api(api)
+    rv = core.list_namespaced_secret("payments").metadata.resource_version
+    stream_watch = watch.Watch()
+    kinds = []
+    for event in stream_watch.stream(
+        core.list_namespaced_secret, "payments", resource_version=rv,
+        allow_watch_bookmarks=True, timeout_seconds=5,
+    ):  # fmt: skip
+        kinds.append(event["type"])
+        if event["type"] == "BOOKMARK":
+            stream_watch.stop()
+    assert kinds == ["BOOKMARK"]
+    assert int(stream_watch.resource_version) >= int(rv)
+    api.close()
+
+
+def test_watch_with_initial_events_then_changes(core_v1: client.CoreV1Api) -> None:
+    """sendInitialEvents streams every namespace, the initial-events-end BOOKMARK, then changes."""
+    stream_watch = watch.Watch()
+    added, bookmark = set(), None
+    for event in stream_watch.stream(
+        core_v1.list_namespace, send_initial_events=True,
+        resource_version_match="NotOlderThan", allow_watch_bookmarks=True,
+        timeout_seconds=10,
+    ):  # fmt: skip
+        if event["type"] == "ADDED":
+            added.add(event["object"].metadata.name)
+        if event["type"] == "BOOKMARK":
+            bookmark = event["raw_object"]
+            stream_watch.stop()
+    assert {"payments", "checkout", "platform", "kube-system"} <= added
+    assert bookmark["metadata"]["annotations"] == {"k8s.io/initial-events-end": "true"}
+
+
+def test_watch_reconnects_when_the_server_ends_it(make_sandbox: Any) -> None:
+    """When the server closes a watch, Watch().stream resumes from its RV and misses nothing."""
+    box = make_sandbox(pace=0)
+    api = config.new_client_from_config(str(box.state_dir / "kubeconfig"))
+    core = client.CoreV1Api(api)
+    rv = core.list_namespaced_config_map("default").metadata.resource_version
+    seen: list[str] = []
+    stream_watch = watch.Watch()
+
+    def changes() -> None:
+        core.create_namespaced_config_map("default", {"metadata": {"name": "one"}})
+        for _ in range(50):
+            if box.end_watches():
+                break
+        core.create_namespaced_config_map("default", {"metadata": {"name": "two"}})
+
+    worker = threading.Timer(0.3, changes)
+    worker.start()
+    for event in stream_watch.stream(
+        core.list_namespaced_config_map,
+        "default",
+        resource_version=rv,
+        _request_timeout=10,
+    ):
+        seen.append(event["object"].metadata.name)
+        if len(seen) == 2:
+            stream_watch.stop()
+    worker.join()
+    assert seen == ["one", "two"]
+    api.close()
+
+
+def test_log_follow_yields_lines_as_written(core_v1: client.CoreV1Api) -> None:
+    """Watch().stream over read_namespaced_pod_log(follow=True) yields new lines one by one."""
+    stream_watch = watch.Watch()
+    lines = []
+    started = time.monotonic()
+    for line in stream_watch.stream(
+        core_v1.read_namespaced_pod_log, STABLE_POD, "payments", tail_lines=1,
+        follow=True, _request_timeout=20,
+    ):  # fmt: skip
+        lines.append(line)
+        if len(lines) == 3:
+            stream_watch.stop()
+    assert len(lines) == 3 and all(isinstance(line, str) for line in lines)
+    assert time.monotonic() - started > 0.3

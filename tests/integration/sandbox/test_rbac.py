@@ -37,13 +37,19 @@ def test_kubeconfig_has_a_context_and_token_per_user(sandbox_kubeconfig: Path) -
     assert contexts == {
         "krates-sandbox": {"cluster": "demo-cluster", "user": "sandbox-admin"},
         VIEWER: {"cluster": "demo-cluster", "user": "sandbox-viewer"},
-        DEV: {"cluster": "demo-cluster", "user": "payments-dev", "namespace": "payments"},
+        DEV: {
+            "cluster": "demo-cluster",
+            "user": "payments-dev",
+            "namespace": "payments",
+        },
     }
     tokens = [u["user"]["token"] for u in document["users"]]
     assert len(set(tokens)) == 3 and all(len(t) > 30 for t in tokens)
 
 
-def test_viewer_reads_but_is_refused_secrets_and_writes(as_user: Users, sandbox: Any) -> None:
+def test_viewer_reads_but_is_refused_secrets_and_writes(
+    as_user: Users, sandbox: Any
+) -> None:
     """The viewer lists pods and reads logs; secrets and writes get the RBAC 403 messages."""
     viewer = as_user("sandbox-viewer")
     base = f"{sandbox.url}/api/v1/namespaces/payments"
@@ -68,7 +74,9 @@ def test_viewer_reads_but_is_refused_secrets_and_writes(as_user: Users, sandbox:
     )
 
 
-def test_namespace_user_is_confined_to_its_namespace(as_user: Users, sandbox: Any) -> None:
+def test_namespace_user_is_confined_to_its_namespace(
+    as_user: Users, sandbox: Any
+) -> None:
     """payments-dev works in payments, reads that namespace, but cannot list namespaces."""
     dev = as_user("payments-dev")
     api = f"{sandbox.url}/api/v1"
@@ -82,14 +90,16 @@ def test_namespace_user_is_confined_to_its_namespace(as_user: Users, sandbox: An
         'pods is forbidden: User "payments-dev" cannot watch resource "pods" in API '
         'group "" at the cluster scope'
     )
-    assert "in the namespace \"checkout\"" in _forbidden(
+    assert 'in the namespace "checkout"' in _forbidden(
         dev.get(f"{api}/namespaces/checkout/pods")
     )
 
 
 def test_exec_needs_create_on_pods_exec(kubectl: Kubectl) -> None:
     """kubectl exec as the viewer fails the upgrade with the API server's 403; the developer's works."""
-    refused = kubectl("--context", VIEWER, "exec", "-n", "payments", STABLE_POD, "--", "true")
+    refused = kubectl(
+        "--context", VIEWER, "exec", "-n", "payments", STABLE_POD, "--", "true"
+    )
     assert refused.returncode == 1
     assert refused.stderr.strip().endswith(
         f'pods "{STABLE_POD}" is forbidden: User "sandbox-viewer" cannot create '
@@ -123,7 +133,14 @@ def test_auth_can_i_answers_per_user(
 
 def _rules(output: str) -> dict[str, list[str]]:
     lines = output.strip().splitlines()
-    assert lines[0].split() == ["Resources", "Non-Resource", "URLs", "Resource", "Names", "Verbs"]
+    assert lines[0].split() == [
+        "Resources",
+        "Non-Resource",
+        "URLs",
+        "Resource",
+        "Names",
+        "Verbs",
+    ]
     rows: dict[str, list[str]] = {}
     for line in lines[1:]:
         parts = line.split()
@@ -136,7 +153,11 @@ def test_auth_can_i_list_as_each_user(kubectl: Kubectl) -> None:
     """`auth can-i --list` prints each user's rules as kubectl renders a real server's."""
     admin = _rules(kubectl("auth", "can-i", "--list", "-n", "payments").stdout)
     assert admin["*.*"] == ["[]", "[]", "[*]"]
-    assert admin["selfsubjectaccessreviews.authorization.k8s.io"] == ["[]", "[]", "[create]"]
+    assert admin["selfsubjectaccessreviews.authorization.k8s.io"] == [
+        "[]",
+        "[]",
+        "[create]",
+    ]
     viewer = _rules(kubectl("--context", VIEWER, "auth", "can-i", "--list").stdout)
     assert viewer["pods"] == ["[]", "[]", "[get", "list", "watch]"]
     assert viewer["deployments.apps"] == ["[]", "[]", "[get", "list", "watch]"]
@@ -207,7 +228,9 @@ def test_python_client_access_review_per_user(sandbox_kubeconfig: Path) -> None:
     assert answers == {"krates-sandbox": True, VIEWER: False}
 
 
-def test_rbac_objects_take_effect_at_once(sandbox: Any, http: requests.Session, as_user: Users) -> None:
+def test_rbac_objects_take_effect_at_once(
+    sandbox: Any, http: requests.Session, as_user: Users
+) -> None:
     """A RoleBinding created through the API grants the viewer writes in default; deleting it revokes them."""
     viewer = as_user("sandbox-viewer")
     name = f"viewer-edit-{uuid.uuid4().hex[:6]}"
@@ -229,12 +252,17 @@ def test_rbac_objects_take_effect_at_once(sandbox: Any, http: requests.Session, 
     assert viewer.delete(f"{configmaps}/{name}").status_code == 403
 
 
-def test_aggregated_cluster_roles_follow_their_sources(make_sandbox: Callable[..., Any]) -> None:
+def test_aggregated_cluster_roles_follow_their_sources(
+    make_sandbox: Callable[..., Any],
+) -> None:
     """A ClusterRole labelled aggregate-to-view adds its rules to `view` and so to the viewer."""
     from tests.integration.sandbox.conftest import session_for
 
     box = make_sandbox()
-    admin, viewer = session_for(box, box.token), session_for(box, box.token_for("sandbox-viewer"))
+    admin, viewer = (
+        session_for(box, box.token),
+        session_for(box, box.token_for("sandbox-viewer")),
+    )
     roles = f"{box.url}/apis/rbac.authorization.k8s.io/v1/clusterroles"
     secrets = f"{box.url}/api/v1/namespaces/payments/secrets"
     assert viewer.get(secrets).status_code == 403
@@ -245,7 +273,9 @@ def test_aggregated_cluster_roles_follow_their_sources(make_sandbox: Callable[..
     }  # fmt: skip
     assert admin.post(roles, json=role).status_code == 201
     view = admin.get(f"{roles}/view").json()
-    assert {"apiGroups": [""], "resources": ["secrets"], "verbs": ["list"]} in view["rules"]
+    assert {"apiGroups": [""], "resources": ["secrets"], "verbs": ["list"]} in view[
+        "rules"
+    ]
     assert viewer.get(secrets).status_code == 200
     admin.delete(f"{roles}/secret-reader")
     assert viewer.get(secrets).status_code == 403

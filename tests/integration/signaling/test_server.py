@@ -285,7 +285,9 @@ def test_a_joiner_hears_welcome_before_anything_else() -> None:
     async def scenario() -> list[str]:
         server = await serve()
         try:
-            clients = await asyncio.gather(*(Client.connect(server.url) for _ in range(12)))
+            clients = await asyncio.gather(
+                *(Client.connect(server.url) for _ in range(12))
+            )
             answers = await asyncio.gather(
                 *(c.join(f"peer-{i:04d}") for i, c in enumerate(clients))
             )

@@ -12,7 +12,13 @@ from krates_desktop.logs.search import Query, QueryError, Search
 from krates_desktop.logs.store import LogStore
 from tests.unit.logs.conftest import sample_lines
 
-NAMES = ["HDFS_2k.log", "Hadoop_2k.log", "OpenSSH_2k.log", "Spark_2k.log", "Linux_2k.log"]
+NAMES = [
+    "HDFS_2k.log",
+    "Hadoop_2k.log",
+    "OpenSSH_2k.log",
+    "Spark_2k.log",
+    "Linux_2k.log",
+]
 
 
 @pytest.fixture
@@ -55,6 +61,9 @@ def naive(lines: list[str], query: Query) -> tuple[int, list[int]]:
         Query(r"^\d{6} \d{6}", regex=True),
         Query(r"(?:failure|failed)\b", regex=True),
         Query(r"\bport \d+$", regex=True),
+        Query(r"(ERROR|WARN|FATAL)\b.*\d{3,}", regex=True),
+        Query(r"error|warn", regex=True),
+        Query(r"(?:a|b)\d", regex=True),
         Query("zz-no-such-text"),
     ],
     ids=lambda q: q.text,

@@ -37,7 +37,10 @@ def test_every_line_is_kept_and_reads_back(lines: list[str], spill_dir: Path) ->
     for index in rng.sample(range(len(lines)), 300) + [0, store.disk_count - 1]:
         assert store.line(index) == lines[index]
     boundary = store.disk_count
-    assert store.lines(boundary - 700, boundary + 700) == lines[boundary - 700 : boundary + 700]
+    assert (
+        store.lines(boundary - 700, boundary + 700)
+        == lines[boundary - 700 : boundary + 700]
+    )
     assert store.lines(0, len(lines)) == lines
     store.close()
 
@@ -60,7 +63,13 @@ def test_times_sources_and_markers(spill_dir: Path) -> None:
     store.append(["s1"], source="sidecar", at=101.5)
     marker = store.append_marker("— stream ended, reconnecting —", at=102.0)
     store.append(["a3"], source="app", at=103.0)
-    assert [store.source_of(i) for i in range(5)] == ["app", "app", "sidecar", "", "app"]
+    assert [store.source_of(i) for i in range(5)] == [
+        "app",
+        "app",
+        "sidecar",
+        "",
+        "app",
+    ]
     assert [store.time_of(i) for i in range(5)] == [100.0, 100.0, 101.5, 102.0, 103.0]
     assert store.sources == ["app", "sidecar"]
     assert [store.is_marker(i) for i in range(5)] == [False, False, False, True, False]
@@ -74,7 +83,9 @@ def test_embedded_newlines_split_lines(spill_dir: Path) -> None:
     assert store.lines(0, 3) == ["one", "two", "three"]
 
 
-def test_snapshot_saves_everything_but_markers(lines: list[str], spill_dir: Path) -> None:
+def test_snapshot_saves_everything_but_markers(
+    lines: list[str], spill_dir: Path
+) -> None:
     """Saving writes every line from disk and memory as shown; markers are left out."""
     store = filled(lines[:3000], spill_dir, memory_lines=1024)
     store.append_marker("— stream ended, reconnecting —")
