@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := libglib2.0-0 libgl1 libegl1 libfontconfig1 libxkbcommon0 libdbus-1-3 \
 	xvfb xauth libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
 	libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 \
-	imagemagick procps vim-tiny python3-venv \
+	imagemagick procps vim-tiny vim python3-venv \
 	redis-server gnome-keyring dbus-daemon dbus-bin nodejs \
 	xdg-utils desktop-file-utils appstream zstd
 

@@ -44,20 +44,23 @@ def build_baseline(work: Path) -> tuple[Path, float]:
         [*common, "--name", "krates", str(ENTRIES / "krates.py")], work / "app"
     )
     signal, more = _pyinstaller(
-        [*common, "--name", "krates-signal", str(ENTRIES / "krates_signal.py")], work / "signal"
+        [*common, "--name", "krates-signal", str(ENTRIES / "krates_signal.py")], work / "signal",
+        name="krates-signal",
     )
     shutil.copytree(signal, folder, dirs_exist_ok=True)
     return folder, seconds + more
 
 
-def _pyinstaller(args: list[str], work: Path, spec_given: bool = False) -> tuple[Path, float]:
+def _pyinstaller(
+    args: list[str], work: Path, spec_given: bool = False, name: str = "krates"
+) -> tuple[Path, float]:
     started = time.monotonic()
     command = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "ERROR",
                "--distpath", str(work / "dist"), "--workpath", str(work / "build")]
     if not spec_given:
         command += ["--specpath", str(work)]
     subprocess.run([*command, *args], cwd=REPO, check=True)
-    return work / "dist" / "krates", time.monotonic() - started
+    return work / "dist" / name, time.monotonic() - started
 
 
 def disk_bytes(folder: Path) -> int:

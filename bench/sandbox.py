@@ -23,7 +23,10 @@ from pathlib import Path
 
 import orjson
 
+from krates_desktop.sandbox.bulk import fill
+from krates_desktop.sandbox.seed import seed
 from krates_desktop.sandbox.server import Sandbox
+from krates_desktop.sandbox.state import SandboxState
 
 KUBECTL = Path(sys.executable).with_name("kubectl")
 
@@ -72,10 +75,6 @@ def _encode_all(box: Sandbox) -> float:
 
 def memory_per_pod(count: int) -> float:
     """Bytes of Python heap per benchmark pod (tracemalloc, fill only)."""
-    from krates_desktop.sandbox.bulk import fill
-    from krates_desktop.sandbox.seed import seed
-    from krates_desktop.sandbox.state import SandboxState
-
     home = Path(tempfile.mkdtemp(prefix="krates-bench-"))
     state = SandboxState.create(home)
     seed(state.store, state.registry)

@@ -16,6 +16,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 from krates_desktop.sandbox import clock
 from krates_desktop.sandbox.defaults import default_pod_spec, qos_class
 from krates_desktop.sandbox.kinds import ResourceKind
@@ -70,7 +72,8 @@ def template_hash(template: Json) -> str:
     labels.pop(TEMPLATE_HASH, None)
     meta["labels"] = labels
     bare["metadata"] = meta
-    text = "".join(SAFE[int(c, 16) % len(SAFE)] for c in digest(repr(bare))[:10])
+    canonical = orjson.dumps(bare, option=orjson.OPT_SORT_KEYS).decode()
+    text = "".join(SAFE[int(c, 16) % len(SAFE)] for c in digest(canonical)[:10])
     if len(_HASHES) > 20_000:
         _HASHES.clear()
     _HASHES[id(template)] = (template, text)
@@ -294,8 +297,13 @@ class Deployments:
             None,
         )
         old = [rs for rs in sets if rs is not current]
+        newest_old = max([self._revision(rs) for rs in old] + [0])
         if current is None:
             current = self._new_replicaset(deploy, old)
+        elif self._revision(current) <= newest_old:
+            # An older template came back (rollout undo): its ReplicaSet becomes
+            # the newest revision again.
+            current = self._bump_revision(deploy, current, newest_old + 1)
         elif current["metadata"].get("annotations", {}).get(REVISION) != (
             deploy["metadata"].get("annotations") or {}
         ).get(REVISION):
@@ -343,6 +351,14 @@ class Deployments:
         )
         self._mark_revision(deploy, rs)
         return rs
+
+    def _bump_revision(self, deploy: Json, rs: Json, revision: int) -> Json:
+        def annotate(obj: Json) -> None:
+            obj["metadata"].setdefault("annotations", {})[REVISION] = str(revision)
+
+        updated = self.ctx.set_spec_field(REPLICASETS, rs, annotate)
+        self._mark_revision(deploy, updated)
+        return updated
 
     def _mark_revision(self, deploy: Json, rs: Json) -> None:
         revision = (rs["metadata"].get("annotations") or {}).get(REVISION, "1")

@@ -300,13 +300,39 @@ class Resources:
         """DELETE one object; pods and namespaces go through a short termination."""
         kind, ns, name = target.kind, target.namespace or "", target.name or ""
         obj = self.store.require(kind, ns, name)
+        options = await _delete_options(request)
         grace = _int_param(request.query, "gracePeriodSeconds")
+        if grace is None and isinstance(options.get("gracePeriodSeconds"), int):
+            grace = options["gracePeriodSeconds"]
+        policy = request.query.get("propagationPolicy") or options.get(
+            "propagationPolicy"
+        )
+        if policy == "Orphan":
+            self._orphan_dependents(obj)
         if kind.key == ("", "pods") and grace != 0:
             return respond(self._terminate_pod(obj))
         if kind.key == ("", "namespaces"):
             return respond(self._terminate_namespace(obj))
         self.store.delete(kind, ns, name)
         return respond(success(kind.plural, kind.group, name, obj["metadata"]["uid"]))
+
+    def _orphan_dependents(self, owner: Json) -> None:
+        """Drop the ownerReferences to `owner`, so its dependents outlive it."""
+        uid = owner["metadata"]["uid"]
+        for key, namespace, name in sorted(self.state.owners.dependents(uid)):
+            kind = self.state.registry.by_key(key)
+            if kind is None or self.store.get(kind, namespace, name) is None:
+                continue
+
+            def release(obj: Json) -> None:
+                refs = obj["metadata"].get("ownerReferences") or []
+                kept = [r for r in refs if r.get("uid") != uid]
+                if kept:
+                    obj["metadata"]["ownerReferences"] = kept
+                else:
+                    obj["metadata"].pop("ownerReferences", None)
+
+            self.store.mutate(kind, namespace, name, release)
 
     async def delete_collection(
         self, request: web.Request, target: Target
@@ -418,6 +444,20 @@ class Resources:
             obj["spec"]["replicas"] = replicas
 
         return respond(_scale_of(self.store.mutate(kind, ns, name, scale)))
+
+
+async def _delete_options(request: web.Request) -> Json:
+    """The DeleteOptions body kubectl may send with a DELETE (empty when none)."""
+    if not request.can_read_body:
+        return {}
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def _int_param(query: Mapping[str, str], name: str) -> int | None:

@@ -2,8 +2,8 @@
 merge patch.
 
 Limitations: a strategic merge patch is applied as a plain merge patch, so lists
-are replaced rather than merged by key, and `$patch`/`$retainKeys` directives
-are dropped.
+are replaced rather than merged by key; of its directives only `$patch: replace`
+and `$patch: delete` on maps are honoured, the others are dropped.
 """
 
 from __future__ import annotations
@@ -19,19 +19,38 @@ JSON_PATCH = "application/json-patch+json"
 APPLY = "application/apply-patch+yaml"
 
 
-def merge_patch(target: Any, patch: Any) -> Any:
-    """Apply an RFC 7386 merge patch; `null` removes a key."""
+def merge_patch(target: Any, patch: Any, strategic: bool = False) -> Any:
+    """Apply an RFC 7386 merge patch; `null` removes a key. As a strategic merge
+    patch, a map with `$patch: replace` replaces the target and `$patch: delete`
+    removes it; other directives are dropped."""
     if not isinstance(patch, dict):
         return copy.deepcopy(patch)
+    directive = patch.get("$patch") if strategic else None
+    if directive == "replace":
+        return _without_directives(patch)
     result = dict(target) if isinstance(target, dict) else {}
     for key, value in patch.items():
         if isinstance(key, str) and key.startswith("$"):
             continue
-        if value is None:
+        if value is None or (
+            strategic and isinstance(value, dict) and value.get("$patch") == "delete"
+        ):
             result.pop(key, None)
         else:
-            result[key] = merge_patch(result.get(key), value)
+            result[key] = merge_patch(result.get(key), value, strategic)
     return result
+
+
+def _without_directives(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: _without_directives(v)
+            for k, v in value.items()
+            if not (isinstance(k, str) and k.startswith("$"))
+        }
+    if isinstance(value, list):
+        return [_without_directives(v) for v in value]
+    return copy.deepcopy(value)
 
 
 def _pointer(path: str) -> list[str]:
@@ -131,7 +150,7 @@ def apply(content_type: str, target: dict[str, Any], body: Any) -> dict[str, Any
     """Apply a PATCH body of the given media type to `target`."""
     media = content_type.split(";")[0].strip().lower()
     if media in (MERGE, STRATEGIC):
-        result = merge_patch(target, body)
+        result = merge_patch(target, body, strategic=media == STRATEGIC)
     elif media == JSON_PATCH:
         result = json_patch(target, body)
     else:

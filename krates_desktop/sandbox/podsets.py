@@ -38,6 +38,23 @@ class StatefulSets:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        # uid -> (template hash, revision name): a new revision only when the
+        # template changes (scaling bumps the generation too).
+        self._revisions: dict[str, tuple[str, str]] = {}
+
+    def _revision(self, sts: Json) -> str:
+        template_key = template_hash(sts["spec"].get("template") or {})
+        uid = sts["metadata"]["uid"]
+        known = self._revisions.get(uid)
+        if known is not None and known[0] == template_key:
+            return known[1]
+        status = sts.get("status") or {}
+        if known is None and status.get("updateRevision"):
+            revision = str(status["updateRevision"])
+        else:
+            revision = f"{sts['metadata']['name']}-{template_key[:9]}"
+        self._revisions[uid] = (template_key, revision)
+        return revision
 
     def reconcile(self, sts: Json) -> None:
         """Create, retire or update one pod (or all at once when Parallel)."""
@@ -45,7 +62,7 @@ class StatefulSets:
         spec = sts["spec"]
         wanted = int(spec.get("replicas", 1))
         ordered = spec.get("podManagementPolicy", "OrderedReady") == "OrderedReady"
-        revision = _revision(sts)
+        revision = self._revision(sts)
         pods = {_ordinal(p, name): p for p in self.ctx.owned(sts, ("", "pods"))}
         if not self._create(sts, pods, wanted, ordered, revision):
             if not self._retire(sts, pods, wanted, ordered):
@@ -193,17 +210,6 @@ class StatefulSets:
             status["readyReplicas"] = ready
             status["availableReplicas"] = ready
         self.ctx.set_status(STATEFULSETS, sts, status)
-
-
-def _revision(sts: Json) -> str:
-    """The update revision: kept while the template is unchanged (the generation
-    was observed), a new hash of the template once it changes."""
-    status = sts.get("status") or {}
-    generation = sts["metadata"].get("generation", 1)
-    if status.get("updateRevision") and status.get("observedGeneration") == generation:
-        return str(status["updateRevision"])
-    template = sts["spec"].get("template") or {}
-    return f"{sts['metadata']['name']}-{template_hash(template)[:9]}"
 
 
 class DaemonSets:

@@ -45,7 +45,7 @@ from typing import Any
 
 import pyte
 from pyte import modes as mo
-from pyte.screens import Margins, StaticDefaultDict, wcwidth
+from pyte.screens import Margins, wcwidth
 
 from krates_desktop.terminal.cell import BLANK, REVERSE_BLANK, Cell
 from krates_desktop.terminal.stream import TerminalStream
@@ -101,14 +101,24 @@ _SGR_COLOURS: dict[int, tuple[str, str]] = {
 }
 
 
-class Row(StaticDefaultDict[int, Cell]):
-    """One line of cells by column; a missing column is a blank cell.
+class Row(dict[int, Cell]):
+    """One line of cells by column; a missing column is the blank `default` cell.
 
     `version` grows each time the screen is about to write to the row, so a view
-    can keep what it computed from a row (its runs) until the row changes.
+    can keep what it computed from a row (its runs) until the row changes. Slots,
+    not an attribute dict per row: thousands of rows stay cheap for memory and for
+    the garbage collector.
     """
 
-    version = 0
+    __slots__ = ("default", "version")
+
+    def __init__(self, default: Cell) -> None:
+        super().__init__()
+        self.default = default
+        self.version = 0
+
+    def __missing__(self, key: int) -> Cell:
+        return self.default
 
 
 Line = Row
@@ -139,6 +149,8 @@ class _LazyLine(Row):
     scroll-back unseen, so building their cells is put off until a view or a
     selection reads one, or the screen writes to it (through `TerminalScreen._line`).
     """
+
+    __slots__ = ("_segments",)
 
     def __init__(self, default: Cell, segments: list[Segment]) -> None:
         super().__init__(default)

@@ -4,6 +4,8 @@ count restarts, Events are recorded; all at the pace the sandbox was given."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -11,7 +13,7 @@ from typing import Any
 
 import requests
 
-from tests.integration.sandbox.conftest import session_for
+from tests.integration.sandbox.conftest import KUBECTL, session_for
 
 MakeSandbox = Callable[..., Any]
 APPS = "/apis/apps/v1/namespaces/default"
@@ -312,3 +314,63 @@ def test_service_endpoints_follow_their_pods(make_sandbox: MakeSandbox) -> None:
     assert subset["ports"] == [{"name": "http", "port": 8080, "protocol": "TCP"}]
     ips = {p["status"]["podIP"] for p in _pods(http, box, "app=shop")}
     assert {a["ip"] for a in subset["addresses"]} == ips
+
+
+def test_orphan_deletion_keeps_the_dependents(make_sandbox: MakeSandbox) -> None:
+    """Deleting a Deployment with propagationPolicy=Orphan leaves its ReplicaSet, unowned;
+    a plain delete of the ReplicaSet then takes its pods with it."""
+    box = make_sandbox(pace=10)
+    http = session_for(box, box.token)
+    url = f"{box.url}{APPS}/deployments"
+    assert http.post(url, json=_deployment("keep", "nginx:1.27", 1)).status_code == 201
+    _until(lambda: _live_pods(http, box, "app=keep"))
+    options = {
+        "kind": "DeleteOptions",
+        "apiVersion": "v1",
+        "propagationPolicy": "Orphan",
+    }
+    assert http.delete(f"{url}/keep", json=options).status_code == 200
+    time.sleep(0.3)
+    sets = http.get(f"{box.url}{APPS}/replicasets").json()["items"]
+    assert len(sets) == 1 and "ownerReferences" not in sets[0]["metadata"]
+    http.delete(f"{box.url}{APPS}/replicasets/{sets[0]['metadata']['name']}")
+    _until(lambda: not _pods(http, box, "app=keep"))
+
+
+def test_kubectl_rollout_restart_undo_and_history(
+    make_sandbox: MakeSandbox, tmp_path: Any
+) -> None:
+    """`rollout restart`, `status` and `undo` behave as on a cluster: undo brings the
+    old ReplicaSet back as the newest revision."""
+    box = make_sandbox(pace=10)
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path),
+           "KUBECONFIG": str(box.state_dir / "kubeconfig")}  # fmt: skip
+
+    def kubectl(*args: str) -> str:
+        done = subprocess.run(
+            [KUBECTL, "-n", "platform", *args], env=env, capture_output=True,
+            text=True, timeout=60, check=True,
+        )  # fmt: skip
+        return done.stdout
+
+    deploy = "deploy/metrics-gateway"
+    assert (
+        kubectl("rollout", "restart", deploy)
+        == "deployment.apps/metrics-gateway restarted\n"
+    )
+    status = kubectl("rollout", "status", deploy, "--timeout=30s")
+    assert (
+        status.splitlines()[-1]
+        == 'deployment "metrics-gateway" successfully rolled out'
+    )
+    assert (
+        kubectl("rollout", "undo", deploy)
+        == "deployment.apps/metrics-gateway rolled back\n"
+    )
+    kubectl("rollout", "status", deploy, "--timeout=30s")
+    history = kubectl("rollout", "history", deploy).split()
+    assert history[-6:] == ["REVISION", "CHANGE-CAUSE", "2", "<none>", "3", "<none>"]
+    sets = kubectl(
+        "get", "rs", "-l", "app=metrics-gateway", "--no-headers"
+    ).splitlines()
+    assert any(line.split()[:2] == ["metrics-gateway-84d7c", "1"] for line in sets)

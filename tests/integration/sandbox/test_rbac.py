@@ -15,6 +15,8 @@ import requests
 import yaml
 from kubernetes import client, config
 
+from tests.integration.sandbox.conftest import session_for
+
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]
 Users = Callable[[str], requests.Session]
 VIEWER, DEV = "krates-sandbox-viewer", "krates-sandbox-payments"
@@ -256,8 +258,6 @@ def test_aggregated_cluster_roles_follow_their_sources(
     make_sandbox: Callable[..., Any],
 ) -> None:
     """A ClusterRole labelled aggregate-to-view adds its rules to `view` and so to the viewer."""
-    from tests.integration.sandbox.conftest import session_for
-
     box = make_sandbox()
     admin, viewer = (
         session_for(box, box.token),

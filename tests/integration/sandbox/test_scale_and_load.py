@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kubernetes import client, config
 
 from krates_desktop.sandbox.server import Sandbox, SandboxError
 from tests.conftest import SHARED
@@ -111,8 +112,6 @@ def test_cli_serves_benchmark_pods(tmp_path: Path) -> None:
         assert process.stdout.readline().startswith(
             "sandbox listening on https://127.0.0.1:"
         )
-        from kubernetes import client, config
-
         api = config.new_client_from_config(str(tmp_path / "kc"))
         pods = client.CoreV1Api(api).list_namespaced_pod("bench-01")
         assert len(pods.items) == 40
