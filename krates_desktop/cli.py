@@ -39,6 +39,18 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox = commands.add_parser("sandbox", help="serve the sandbox Kubernetes API on 127.0.0.1")
     sandbox.add_argument("--port", type=int, default=0, help="port to listen on (0 picks a free one)")
     sandbox.add_argument(
+        "--pods", type=int, default=0, help="add N generated running pods (up to 50,000) for benchmarks"
+    )
+    sandbox.add_argument("--events", type=int, default=0, help="add N generated events")
+    sandbox.add_argument(
+        "--load", type=Path, action="append", default=[], metavar="PATH",
+        help="create the objects of these manifest files or folders at start (repeatable; CRDs first)",
+    )
+    sandbox.add_argument(
+        "--pace", type=float, default=1.0,
+        help="how fast the cluster moves (2 = twice as fast, 0 = frozen)",
+    )
+    sandbox.add_argument(
         "--kubeconfig",
         dest="sandbox_kubeconfig",
         type=Path,
@@ -71,7 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "sandbox":
         from krates_desktop.sandbox.cli import run
 
-        return run(args.port, args.sandbox_kubeconfig)
+        return run(
+            args.port, args.sandbox_kubeconfig,
+            pods=args.pods, events=args.events, load=args.load, pace=args.pace,
+        )
 
     from krates_desktop.app import Options
 

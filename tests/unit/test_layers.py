@@ -47,7 +47,14 @@ def test_sandbox_and_cluster_share_no_code() -> None:
 
 def test_plain_layers_do_not_reach_up() -> None:
     """The terminal model and the yard model know nothing of Qt, clusters or the app."""
-    for sub in ("terminal", "yard"):
+    for sub in ("terminal", "yard", "logs", "sync"):
         assert _offenders(
             _modules(sub), ("krates_desktop.ui", "krates_desktop.app", "krates_desktop.sandbox")
         ) == []
+
+
+def test_signaling_server_knows_nothing_of_the_yard() -> None:
+    """The signaling server never imports the yard model, the sync layer or the UI."""
+    assert _offenders(
+        _modules("signaling"), ("krates_desktop.yard", "krates_desktop.sync", "krates_desktop.ui")
+    ) == []
