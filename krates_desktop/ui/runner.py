@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import logging
 import sys
@@ -9,6 +10,7 @@ import time
 import uuid
 from typing import Any
 
+import qasync
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
@@ -18,22 +20,22 @@ from krates_desktop.cluster.cache import ClusterCache
 from krates_desktop.cluster.health import probe_health
 from krates_desktop.resources import resource_path
 from krates_desktop.settings import Camera, CameraStore, Dirs, SettingsStore
-from krates_desktop.ui.admin.drawer import KrateRow, UserCard
-from krates_desktop.ui.hud.presence import USER_PALETTE
-from krates_desktop.ui.krate.krate_item import VIEW_LETTERS
-from krates_desktop.yard.doc import YardDoc
-from krates_desktop.yard.errors import YardError
-from krates_desktop.yard.palette import fnv1a32
-from krates_desktop.yard.store import AutoSaver, YardStore
 from krates_desktop.ui import theme
+from krates_desktop.ui.admin.drawer import KrateRow, UserCard
 from krates_desktop.ui.bridge import Dispatcher
 from krates_desktop.ui.cluster_source import ClusterSource
+from krates_desktop.ui.hud.presence import USER_PALETTE
+from krates_desktop.ui.krate.krate_item import VIEW_LETTERS
 from krates_desktop.ui.main_window import MainWindow
 from krates_desktop.ui.single_instance import claim, present_link
 from krates_desktop.ui.spotlight.fuzzy import Candidate
 from krates_desktop.ui.windows.bindings import BindingContext
 from krates_desktop.ui.yard_controller import YardController
+from krates_desktop.yard.doc import YardDoc
+from krates_desktop.yard.errors import YardError
 from krates_desktop.yard.model import ObjRef, Yard, default_tab
+from krates_desktop.yard.palette import fnv1a32
+from krates_desktop.yard.store import AutoSaver, YardStore
 
 log = logging.getLogger(__name__)
 
@@ -377,9 +379,24 @@ def run_gui(options: Options, link: str = "") -> int:
 
         smoke = SmokeTest(session)
         smoke.start()
-        app.exec()
+        run_event_loop(app)
         session.shutdown()
         return smoke.exit_code
-    code = app.exec()
+    code = run_event_loop(app)
     session.shutdown()
     return code
+
+
+def run_event_loop(app: QApplication) -> int:
+    """Run Qt's event loop with one asyncio loop on it (qasync), until the app quits.
+
+    The asyncio loop is what the yard's peer connections and signaling run on.
+    """
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        with loop:
+            loop.run_forever()
+    finally:
+        asyncio.set_event_loop(None)
+    return 0
