@@ -129,10 +129,11 @@ def ask() -> str:
 # -- the two clients ------------------------------------------------------------------
 
 
-def run_krates(kubeconfig: Path, churn: int) -> dict[str, Any]:
+def run_krates(kubeconfig: Path, churn: int, live: bool) -> dict[str, Any]:
     import logging
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    from krates_desktop.cluster import informer as informer_module
     from krates_desktop.cluster.cache import ClusterCache, Synced
     from krates_desktop.cluster.kinds import POD
     from krates_desktop.cluster.kubeconfig import Kubeconfig
@@ -153,6 +154,9 @@ def run_krates(kubeconfig: Path, churn: int) -> dict[str, Any]:
     cache = ClusterCache(
         client, kinds=[POD], on_changes=on_changes, on_status=on_status
     )
+    # Coalescing folds several changes of one pod into one: count the events the
+    # informer applies instead of the changes delivered.
+    counter = _count_applied(informer_module)
     with GuiProbe() as list_probe:
         started = time.perf_counter()
         cache.start()
@@ -165,15 +169,12 @@ def run_krates(kubeconfig: Path, churn: int) -> dict[str, Any]:
     count = len(index)
     gc.collect()
     after = rss_mb()
-    # Coalescing folds several changes of one pod into one: count the events the
-    # informer applied instead of the changes delivered.
-    from krates_desktop.cluster import informer as informer_module
-
-    counter = _count_applied(informer_module)
     batches[0] = 0
     with GuiProbe() as watch_probe:
-        tell("listed")
-        assert ask().startswith("churned")
+        if live:
+            counter.value = 0
+            tell("listed")
+            assert ask().startswith("churned")
         deadline = time.monotonic() + 120
         while counter.value < churn and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -217,7 +218,7 @@ def _count_applied(informer_module: Any) -> _Counter:
     return counter
 
 
-def run_client(kubeconfig: Path, churn: int) -> dict[str, Any]:
+def run_client(kubeconfig: Path, churn: int, live: bool) -> dict[str, Any]:
     from kubernetes import client as k8s
     from kubernetes import config, watch
 
@@ -264,9 +265,10 @@ def run_client(kubeconfig: Path, churn: int) -> dict[str, Any]:
     with GuiProbe() as watch_probe:
         thread = threading.Thread(target=follow, daemon=True)
         thread.start()
-        time.sleep(0.5)
-        tell("listed")
-        assert ask().startswith("churned")
+        if live:
+            time.sleep(0.5)
+            tell("listed")
+            assert ask().startswith("churned")
         thread.join(300)
     result.update(
         ready_s=ready,
@@ -338,6 +340,119 @@ def measure(
     return result
 
 
+def measure_replay(directory: Path, source: Path, churn: int) -> dict[str, Any]:
+    """Run both clients against a replay of the sandbox's list and a watch burst."""
+    kubeconfig = directory / "replay-kubeconfig"
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--replay", "--kubeconfig", str(kubeconfig),
+         "--source", str(source), "--churn", str(churn)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    assert server.stdout is not None
+    assert server.stdout.readline().strip() == "ready"
+    results = {}
+    for name in ("krates", "client"):
+        child = subprocess.run(
+            [sys.executable, __file__, "--child", f"{name}-replay",
+             "--kubeconfig", str(kubeconfig), "--churn", str(churn)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )  # fmt: skip
+        results[name] = json.loads(child.stdout.strip().splitlines()[-1])
+    server.terminate()
+    server.wait(10)
+    return results
+
+
+def replay(kubeconfig: Path, source: Path, churn: int) -> None:
+    """Serve a recording: the sandbox's pods as one list or pages, then a watch burst."""
+    import http.server
+
+    import orjson
+
+    from krates_desktop.cluster import api
+    from krates_desktop.cluster.kubeconfig import Kubeconfig
+
+    client = Kubeconfig.load([source]).api_client()
+    body = api.get_json(client, "/api/v1/pods", timeout=(10, 600))
+    items = body["items"]
+    version = int(body["metadata"]["resourceVersion"])
+    full = orjson.dumps(body)
+    pages = []
+    for start in range(0, len(items), 500):
+        more = start + 500 < len(items)
+        metadata = {
+            "resourceVersion": str(version),
+            **({"continue": str(start + 500)} if more else {}),
+        }
+        pages.append(
+            orjson.dumps(
+                {
+                    "kind": "PodList",
+                    "apiVersion": "v1",
+                    "metadata": metadata,
+                    "items": items[start : start + 500],
+                }
+            )
+        )
+    lines = []
+    for index in range(churn):
+        pod = dict(items[index % len(items)])
+        pod["metadata"] = {
+            **pod["metadata"],
+            "resourceVersion": str(version + index + 1),
+        }
+        lines.append(orjson.dumps({"type": "MODIFIED", "object": pod}) + b"\n")
+    events = b"".join(lines)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802
+            from urllib.parse import parse_qs, urlsplit
+
+            query = parse_qs(urlsplit(self.path).query)
+            if query.get("watch") == ["true"]:
+                self._stream()
+                return
+            if "limit" in query:
+                start = int((query.get("continue") or ["0"])[0])
+                data = pages[start // 500]
+            else:
+                data = full
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _stream(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for start in range(0, len(events), 65536):
+                chunk = events[start : start + 65536]
+                self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+            self.wfile.flush()
+            time.sleep(120)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    kubeconfig.write_text(
+        "clusters:\n- name: r\n  cluster: {server: 'http://127.0.0.1:%d'}\n"
+        "users:\n- name: r\n  user: {token: replay}\n"
+        "contexts:\n- name: r\n  context: {cluster: r, user: r}\ncurrent-context: r\n"
+        % server.server_address[1]
+    )
+    print("ready", flush=True)
+    server.serve_forever()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pods", type=int, default=20000)
@@ -346,13 +461,20 @@ def main() -> int:
     parser.add_argument("--child")
     parser.add_argument("--serve", action="store_true")
     parser.add_argument("--kubeconfig", type=Path)
+    parser.add_argument("--replay", action="store_true")
+    parser.add_argument("--source", type=Path)
     args = parser.parse_args()
     if args.serve:
         serve(args.kubeconfig, args.pods, args.events, args.churn)
         return 0
     if args.child:
-        runner = run_krates if args.child == "krates" else run_client
-        print(json.dumps(runner(args.kubeconfig, args.churn)), flush=True)
+        which, _, mode = args.child.partition("-")
+        runner = run_krates if which == "krates" else run_client
+        result = runner(args.kubeconfig, args.churn, mode != "replay")
+        print(json.dumps(result), flush=True)
+        return 0
+    if args.replay:
+        replay(args.kubeconfig, args.source, args.churn)
         return 0
 
     import tempfile
@@ -396,7 +518,7 @@ def main() -> int:
     return 0
 
 
-def _print(results: dict[str, dict[str, Any]], kubectl: float) -> None:
+def _print(results: dict[str, dict[str, Any]], live: bool = True) -> None:
     rows = [
         ("time until spotlight can search all pods (s)", "ready_s", "{:.2f}"),
         ("pods cached", "pods", "{:.0f}"),
@@ -409,11 +531,12 @@ def _print(results: dict[str, dict[str, Any]], kubectl: float) -> None:
         ("worst GUI-thread stall while watching (ms)", "gui_worst_ms_watch", "{:.1f}"),
         ("UI callbacks while watching", "batches", "{:.0f}"),
     ]
-    print(f"\n{'':46} {'krates':>12} {'official client':>16}")
+    print(f"{'':46} {'krates':>12} {'official client':>16}")
     for label, key, form in rows:
+        if key == "server_churn_s" and not live:
+            continue
         cells = [form.format(results[name][key]) for name in ("krates", "client")]
         print(f"{label:46} {cells[0]:>12} {cells[1]:>16}")
-    print(f"\nkubectl get pods -A (server-side table): {kubectl:.2f} s")
 
 
 if __name__ == "__main__":

@@ -57,6 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=Path("krates-sandbox.kubeconfig"),
         help="where to write a kubeconfig for it (context krates-sandbox)",
     )
+    invite = commands.add_parser("invite", help="print an invite link to this cluster's yard")
+    invite.add_argument("--signal", required=True, help="signaling server URL (wss://host or ws://host:port)")
+    invite.add_argument(
+        "--secret-file", action="store_true",
+        help="keep the yard secret in a file readable only by you when no keyring is available",
+    )
     join = commands.add_parser("join", help="open an invite link (krates://join?…)")
     join.add_argument("link", help="the invite link")
     return parser
@@ -90,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from krates_desktop.app import Options
 
+    if args.command == "invite":
+        return _invite(args)
     if args.command == "join":
         link = args.link
     if args.smoke_test:
@@ -121,3 +129,18 @@ def _handed_off(profile: Path | None, link: str) -> bool:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _invite(args: argparse.Namespace) -> int:
+    from krates_desktop.sharing import InviteRequest, SharingError, create_invite
+
+    request = InviteRequest(
+        signal=args.signal, kubeconfig=args.kubeconfig, context=args.context,
+        profile=args.profile, allow_secret_file=args.secret_file,
+    )
+    try:
+        print(create_invite(request), flush=True)
+    except SharingError as exc:
+        print(f"krates invite: {exc}", file=sys.stderr)
+        return 2
+    return 0
