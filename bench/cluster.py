@@ -443,11 +443,11 @@ def replay(kubeconfig: Path, source: Path, churn: int) -> None:
             time.sleep(120)
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    port = server.server_address[1]
     kubeconfig.write_text(
-        "clusters:\n- name: r\n  cluster: {server: 'http://127.0.0.1:%d'}\n"
+        f"clusters:\n- name: r\n  cluster: {{server: 'http://127.0.0.1:{port}'}}\n"
         "users:\n- name: r\n  user: {token: replay}\n"
         "contexts:\n- name: r\n  context: {cluster: r, user: r}\ncurrent-context: r\n"
-        % server.server_address[1]
     )
     print("ready", flush=True)
     server.serve_forever()
