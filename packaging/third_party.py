@@ -106,7 +106,7 @@ LEFT_OUT = """\
 ## Left out on purpose
 
 - **PyAV and FFmpeg.** aiortc imports PyAV, whose wheels carry FFmpeg built with
-  x264 and x265 (GPL-2.0-or-later), about 100 MB. Krates uses WebRTC data channels
+  x264 and x265 (GPL-2.0-or-later), about 80 MB. Krates uses WebRTC data channels
   only, so the bundle ships a stand-in `av` package (`packaging/nomedia`, part of
   Krates) that names PyAV's classes and refuses every use of audio or video.
 - **GNU readline** (GPL-3.0): the app has no interactive prompt.

@@ -18,7 +18,9 @@ def probe_health(api_client: ApiClient, timeout: float = 5) -> bool:
     Blocking: call it on a worker thread.
     """
     try:
-        raw = api.request(api_client, "/readyz", accept="text/plain", timeout=timeout)
+        raw = api.request(
+            api_client, "/readyz", accept="text/plain", timeout=timeout, kind="health"
+        )
     except ClusterError as exc:
         log.debug("health probe of %s failed: %s", api.server_of(api_client), exc)
         return False

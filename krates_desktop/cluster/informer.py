@@ -17,6 +17,12 @@ list the objects alive are frozen out of its reach (see :func:`_collector_paused
 
 Secrets are listed and watched as metadata only. Objects that a window follows are
 also kept whole (:meth:`Informer.follow`); for Secrets that copy is read with a GET.
+
+Limitations: each informer has a thread and a connection of its own, so a user
+watching many kinds in many namespaces one by one holds many connections.
+Objects frozen out of the collector's reach after a big list that later become
+part of a reference cycle are not reclaimed (the cache's own records hold no
+cycles).
 """
 
 from __future__ import annotations
@@ -46,7 +52,7 @@ from krates_desktop.cluster.errors import (
     Unauthorized,
 )
 from krates_desktop.cluster.kinds import SECRET, Kind
-from krates_desktop.cluster.records import compact
+from krates_desktop.cluster.records import compact, revive
 from krates_desktop.cluster.transport import new_api_client
 
 log = logging.getLogger(__name__)
@@ -335,20 +341,27 @@ class Informer:
             )
             self._response = raw
             try:
-                body = api.read_json(self._client, raw, path)
+                wire, metadata = self._compact_page(
+                    api.read_json(self._client, raw, path)
+                )
             finally:
                 self._response = None
-            self._take_page(body, items)
-            metadata = body.get("metadata") or {}
+            # The page is gone now: the records are decoded into the space it held.
+            for key, data in wire:
+                items[key] = revive(self.kind.kind, data)
             version = str(metadata.get("resourceVersion") or version)
             token = str(metadata.get("continue") or "")
             if not token or self._stopping.is_set():
                 return version
 
-    def _take_page(self, body: dict[str, Any], items: dict[ObjKey, Obj]) -> None:
+    def _compact_page(
+        self, body: dict[str, Any]
+    ) -> tuple[list[tuple[ObjKey, bytes]], dict[str, Any]]:
+        wire = []
         for item in body.get("items") or []:
             obj = self._normalize(item)
-            items[_obj_key(obj)] = compact(self.kind.kind, obj)
+            wire.append((_obj_key(obj), orjson.dumps(compact(self.kind.kind, obj))))
+        return wire, body.get("metadata") or {}
 
     def _replace(self, items: dict[ObjKey, Obj]) -> None:
         """Swap in a fresh list and emit its difference from what was cached."""

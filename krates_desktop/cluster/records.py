@@ -78,6 +78,36 @@ def compact(kind: str, obj: Mapping[str, Any]) -> Obj:
     return _slim(obj)
 
 
+def revive(kind: str, data: bytes) -> Obj:
+    """A compact record read back from :func:`orjson.dumps` of one, sharing restored.
+
+    Lists compact a whole page while the page's parsed objects are alive, so the
+    records would sit in memory between the page's freed remains. Encoding each
+    record, dropping the page, then decoding the records places them together
+    in memory the page no longer holds (about half the resident memory at scale).
+    """
+    record: Obj = orjson.loads(data)
+    metadata = record.get("metadata")
+    if isinstance(metadata, dict):
+        if type(metadata.get("namespace")) is str:
+            metadata["namespace"] = sys.intern(metadata["namespace"])
+        for key in ("labels", "ownerReferences", "annotations"):
+            if key in metadata:
+                metadata[key] = share(metadata[key])
+    if kind != "Pod":
+        return record
+    record["spec"] = share(record.get("spec") or {})
+    status = record.get("status")
+    if isinstance(status, dict):
+        for key in _INTERNED:
+            if type(status.get(key)) is str:
+                status[key] = sys.intern(status[key])
+        for key in ("conditions", *_STATUS_LISTS):
+            if key in status:
+                status[key] = share(status[key])
+    return record
+
+
 def _slim(obj: Mapping[str, Any]) -> Obj:
     """Any kind: the object without managedFields and the last-applied annotation."""
     metadata = obj.get("metadata")
@@ -164,6 +194,11 @@ def _pod_spec(spec: Mapping[str, Any]) -> Obj:
 
 _STATUS_KEYS = ("phase", "reason", "podIP", "hostIP", "startTime", "qosClass")
 _INTERNED = frozenset({"phase", "reason", "hostIP", "qosClass"})
+_STATUS_LISTS = (
+    "initContainerStatuses",
+    "containerStatuses",
+    "ephemeralContainerStatuses",
+)
 
 
 def _pod_status(status: Mapping[str, Any]) -> Obj:

@@ -20,6 +20,10 @@ from krates_desktop.cluster.cache import ClusterCache
 from krates_desktop.cluster.health import probe_health
 from krates_desktop.resources import resource_path
 from krates_desktop.settings import Camera, CameraStore, Dirs, SettingsStore
+from krates_desktop.sync.invite import make_invite
+from krates_desktop.sync.sealing import YardSecret
+from krates_desktop.sync.secret_store import SecretStore
+from krates_desktop.sync.transport import TransportConfig
 from krates_desktop.ui import theme
 from krates_desktop.ui.admin.drawer import KrateRow, UserCard
 from krates_desktop.ui.bridge import Dispatcher
@@ -27,6 +31,7 @@ from krates_desktop.ui.cluster_source import ClusterSource
 from krates_desktop.ui.hud.presence import USER_PALETTE
 from krates_desktop.ui.krate.krate_item import VIEW_LETTERS
 from krates_desktop.ui.main_window import MainWindow
+from krates_desktop.ui.sharing import Sharing, ensure_task, read_invite
 from krates_desktop.ui.single_instance import claim, present_link
 from krates_desktop.ui.spotlight.fuzzy import Candidate
 from krates_desktop.ui.windows.bindings import BindingContext
@@ -59,7 +64,7 @@ def ensure_application() -> QApplication:
 class Session:
     """One window showing one cluster: the services, the window, and their wiring."""
 
-    def __init__(self, options: Options) -> None:
+    def __init__(self, options: Options, transport: TransportConfig | None = None) -> None:
         self.options = options
         self.window = MainWindow()
         self.dispatcher = Dispatcher(self.window)
@@ -74,6 +79,8 @@ class Session:
         )
         self.cameras = CameraStore(self.dirs)
         self.yards = YardStore(self.dirs.data)
+        self.sharing = Sharing(self.window, transport)
+        self.sharing.on_presence = self._refresh_presence
         self.saver: AutoSaver | None = None
         self._save_timer = QTimer(self.window, singleShot=True, interval=2000)
         self._save_timer.timeout.connect(self._flush_yard)
@@ -91,6 +98,8 @@ class Session:
         self.window.closing.connect(self.shutdown)
         self.controller.krate_count_changed.connect(self.window.top_bar.set_krate_count)
         self.window.view.camera_changed.connect(self._on_view_camera_changed)
+        self.window.view.pointer_moved.connect(self._on_view_pointer_moved)
+        self.window.view.pointer_left.connect(self._on_view_pointer_left)
         self.controller.hover_changed.connect(self.window.set_hover_hint)
         self.controller.krate_closed.connect(self._on_controller_krate_closed)
         self.controller.maximizer.changed.connect(self.window.set_maximized)
@@ -134,6 +143,7 @@ class Session:
         }
 
     def _on_spotlight_query_changed(self, query: str | None) -> None:
+        self.sharing.set_spotlight(query)
         self.me["spotlightQuery"] = query
         self.me["typing"] = query is not None
         self.me["lastActive"] = int(time.time() * 1000)
@@ -160,10 +170,27 @@ class Session:
             me["activeNamespace"], me["spotlightQuery"], bool(me["typing"]), tuple(rows),
         )
 
+    def _card_for(self, presence: dict[str, Any]) -> UserCard:
+        rows = []
+        for krate in self.yard.krates.values():
+            if krate.owner == presence.get("userId"):
+                tabs = {w.tab for w in krate.windows.values()}
+                letters = tuple(letter for tab, letter in VIEW_LETTERS if tab in tabs)
+                rows.append(KrateRow(krate.id, krate.label, letters,
+                                     self.source.status_of(krate.obj_ref)[1]))
+        return UserCard(
+            str(presence.get("userId", "")), str(presence.get("name", "")),
+            str(presence.get("color", theme.MUTED)), False, int(presence.get("lastActive", 0)),
+            presence.get("activeNamespace"), presence.get("spotlightQuery"),
+            bool(presence.get("typing")), tuple(rows),
+        )
+
     def _refresh_presence(self) -> None:
-        self.window.top_bar.roster.set_users(self.me, [])
+        others = self.sharing.others()
+        self.window.top_bar.roster.set_users(self.me, others)
         cluster = self.connection.context.cluster if self.connection else "yard"
-        self.window.drawer.set_cards([self._my_card()], cluster)
+        cards = [self._my_card()] + [self._card_for(p) for p in others]
+        self.window.drawer.set_cards(cards, cluster)
 
     def _on_controller_krate_closed(self, _label: str, snapshot: object) -> None:
         self.window.toasts.show(
@@ -219,11 +246,60 @@ class Session:
         if doc is None:
             doc = YardDoc.new(name=name, cluster=fingerprint)
             self.yards.set_cluster_yard(fingerprint, doc.meta.yard_id)  # type: ignore[union-attr]
+        self._install_yard(doc)
+
+    def _install_yard(self, doc: YardDoc) -> None:
+        if self.saver is not None:
+            self.saver.close()
         self.yard = Yard(self.me["userId"], doc)
         self.yard.subscribe(self._on_yard_changed)
         self.saver = AutoSaver(self.yards, doc)
         self.controller.set_yard(self.yard)
+        self.sharing.attach(self.yard, self.me)
         self.window.minimap.marks_changed()
+
+    # sharing --------------------------------------------------------------------
+
+    def share(self, signal: str, allow_secret_file: bool = False) -> str:
+        """Share this yard through `signal`; return the invite link for the others."""
+        meta = self.yard.doc.meta
+        if meta is None or self.connection is None:
+            raise RuntimeError("there is no yard to share yet")
+        secrets = SecretStore(self.dirs.data, allow_file=allow_secret_file)
+        secret = secrets.load(meta.yard_id)
+        if secret is None:
+            secret = YardSecret.generate()
+            secrets.save(meta.yard_id, secret)
+        invite = make_invite(signal, meta.yard_id, secret, meta.name, self.connection.fingerprint)
+        ensure_task(self.sharing.start(self.yard, invite, self.connection.fingerprint))
+        return invite.to_link()
+
+    def join(self, link: str) -> bool:
+        """Join the yard an invite link names; False (with a toast) when it cannot."""
+        invite = read_invite(link)
+        if isinstance(invite, str):
+            self.window.toasts.show(invite)
+            return False
+        if self.connection is None:
+            self.window.toasts.show("Connect to the yard's cluster first, then open the link.")
+            return False
+        fingerprint = self.connection.fingerprint
+        doc = None
+        try:
+            doc = self.yards.load(invite.yard_id)
+        except YardError as exc:
+            self.window.toasts.show(str(exc))
+            return False
+        self._install_yard(doc if doc is not None else YardDoc())
+        self.yards.set_cluster_yard(fingerprint, invite.yard_id)
+        ensure_task(self.sharing.start(self.yard, invite, fingerprint))
+        return True
+
+    def _on_view_pointer_moved(self, x: float, y: float) -> None:
+        self.sharing.set_cursor((x, y))
+
+    def _on_view_pointer_left(self) -> None:
+        self.sharing.set_cursor(None)
 
     def _on_yard_changed(self, _event: str, _kid: str) -> None:
         self._save_timer.start()
@@ -365,8 +441,10 @@ def run_gui(options: Options, link: str = "") -> int:
     session = Session(options)
     if instance is not None:
         instance.link_received.connect(lambda text: present_link(session.window, text))
+        instance.link_received.connect(lambda text: text and session.join(text))
         if link:
             QTimer.singleShot(0, lambda: present_link(session.window, link))
+            QTimer.singleShot(0, lambda: session.join(link))
     session.window.resize(1440, 900)
     screen = app.primaryScreen()
     if screen is not None:

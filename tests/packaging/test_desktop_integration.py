@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.bundle, pytest.mark.timeout(900)]
 
 SECRET = base64.urlsafe_b64encode(hashlib.sha256(b"desktop test").digest()).rstrip(b"=").decode()
 LINK = (
-    "krates://join?signal=wss%3A%2F%2Fsignal.example.test%3A8443%2Fkrates"
+    "krates://join?signal=ws%3A%2F%2F127.0.0.1%3A9%2Fkrates"
     f"&yard=Qm3v9cZb0kXn2s7RtY4wLg&secret={SECRET}&name=payments-prod&cluster=9a41c07be2d3f118"
 )
 
@@ -101,7 +101,7 @@ def test_xdg_open_hands_an_invite_link_to_the_running_instance(
         opened = run(["xdg-open", LINK], env, timeout=60)
         assert opened.returncode == 0, opened.stderr
         assert "already running" in opened.stderr
-        received = "invite link received: yard payments-prod, signaling server signal.example.test"
+        received = "invite link received: yard payments-prod, signaling server 127.0.0.1"
         _wait(lambda: received in log.read_text(), first, log)
     finally:
         first.terminate()

@@ -25,7 +25,7 @@ from krates_desktop.ui.single_instance import (
 
 SECRET = base64.urlsafe_b64encode(hashlib.sha256(b"instance test").digest()).rstrip(b"=").decode()
 LINK = (
-    "krates://join?signal=wss%3A%2F%2Fsignal.example.test%3A8443%2Fkrates"
+    "krates://join?signal=ws%3A%2F%2F127.0.0.1%3A9%2Fkrates"
     f"&yard=Qm3v9cZb0kXn2s7RtY4wLg&secret={SECRET}&name=payments-prod"
 )
 
@@ -152,7 +152,7 @@ def test_received_invite_is_shown_without_its_secret(qtbot, caplog: pytest.LogCa
     with caplog.at_level(logging.INFO):
         present_link(window, LINK)
     assert window.isVisible()
-    assert window.toasts.shown[-1].label.text() == "Invite received: payments-prod on signal.example.test"
+    assert window.toasts.shown[-1].label.text() == "Invite received: payments-prod on 127.0.0.1"
     assert "invite link received: yard payments-prod" in caplog.text
     assert SECRET not in caplog.text
 
@@ -163,5 +163,5 @@ def test_a_link_that_is_not_an_invite_is_explained(qtbot) -> None:  # type: igno
 
     window = MainWindow()
     qtbot.addWidget(window)
-    present_link(window, "krates://join?signal=wss%3A%2F%2Fh.test&yard=Qm3v9cZb0kXn2s7RtY4wLg")
+    present_link(window, "krates://join?signal=ws%3A%2F%2F127.0.0.1%3A9&yard=Qm3v9cZb0kXn2s7RtY4wLg")
     assert "no secret" in window.toasts.shown[-1].label.text()

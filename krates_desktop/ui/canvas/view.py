@@ -71,6 +71,8 @@ class CanvasView(QGraphicsView):
 
     camera_changed = Signal()
     lod_changed = Signal(bool)
+    pointer_moved = Signal(float, float)  # world coordinates
+    pointer_left = Signal()
     spotlight_requested = Signal(str)
     key_for_canvas = Signal(QKeyEvent)
 
@@ -289,8 +291,15 @@ class CanvasView(QGraphicsView):
             return
         super().mousePressEvent(event)
 
+    def leaveEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        self.pointer_left.emit()
+        super().leaveEvent(event)
+
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         pos = event.position()
+        self.pointer_moved.emit(
+            (pos.x() - self.cam_x) / self.zoom, (pos.y() - self.cam_y) / self.zoom
+        )
         if self.space_panning:
             if self._last_pos is not None:
                 self._space_moved = True

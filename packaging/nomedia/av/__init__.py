@@ -3,7 +3,7 @@
 Krates talks to its peers over WebRTC data channels only. aiortc imports PyAV's
 frame, packet and codec classes when it is imported, and calls into them only to
 send or receive audio and video, which Krates never negotiates. The real PyAV adds
-about 100 MB of FFmpeg to a bundle, GPL-licensed encoders (x264, x265) among it,
+about 80 MB of FFmpeg to a bundle, GPL-licensed encoders (x264, x265) among it,
 and would hand media from a peer to FFmpeg's decoders. This package gives aiortc
 the names it imports; creating any of them raises `MediaUnavailable`, which is an
 `FFmpegError`, so aiortc's media paths fail the way they fail on a broken stream.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
@@ -63,15 +62,9 @@ class Recorder:
 
 
 def compact_history(sandbox: Any) -> None:
-    """Forget the sandbox's event log, as a real API server's compaction would.
+    """Forget the sandbox's event log, as a real API server's compaction would."""
 
-    The store belongs to the sandbox's loop thread, so the call is made there.
-    """
-
-    async def compact() -> None:
-        sandbox.state.store.compact()
-
-    asyncio.run_coroutine_threadsafe(compact(), sandbox._loop).result(5)
+    sandbox.compact()
 
 
 @pytest.fixture
@@ -274,3 +267,59 @@ def test_watch_restarts_resume_without_flicker(
     watches = [r for r in caplog.records if r.getMessage().startswith("GET ")]
     assert len(watches) >= 3, "the list and at least two watches"
     assert recorder.statuses[-1] == Synced()
+
+
+def test_two_windows_share_one_informer_per_kind(
+    client: ApiClient, run_cache: Callable[..., tuple[ClusterCache, Recorder]]
+) -> None:
+    """A second cache on the same context reuses the informers, gets the objects at once,
+    and keeps watching after the first one stops."""
+    from krates_desktop.cluster.informer import shared_count
+
+    before = shared_count()
+    first, first_recorder = run_cache(kinds=[CONFIGMAP])
+    first_recorder.wait_for(first_recorder.synced)
+    second, second_recorder = run_cache(kinds=[CONFIGMAP])
+    second_recorder.wait_for(second_recorder.synced)
+
+    assert shared_count() == before + 1
+    assert {c.obj["metadata"]["name"] for c in second_recorder.changes} == {
+        o["metadata"]["name"] for o in first.objects(CONFIGMAP)
+    }
+    first.stop()
+    name = f"shared-{uuid.uuid4().hex[:6]}"
+    CoreV1Api(client).create_namespaced_config_map(
+        "default", {"metadata": {"name": name}}
+    )
+    second_recorder.wait_for(lambda: second_recorder.change("ADDED", name) is not None)
+    second.stop()
+    assert shared_count() == before
+
+
+def test_a_followed_pod_is_whole_until_let_go(
+    run_cache: Callable[..., tuple[ClusterCache, Recorder]],
+) -> None:
+    """Following a pod (a YAML window) gives its full spec; closing returns it to compact."""
+    cache, recorder = run_cache(kinds=[POD])
+    recorder.wait_for(recorder.synced)
+    compact_pod = cache.get(POD, "payments", "api-server-7c9d5-x2k4p")
+    assert compact_pod is not None and "env" not in compact_pod["spec"]["containers"][0]
+
+    hold = cache.follow(POD, "payments", "api-server-7c9d5-x2k4p")
+    recorder.wait_for(
+        lambda: (
+            "env"
+            in (cache.get(POD, "payments", "api-server-7c9d5-x2k4p") or {})
+            .get("spec", {})
+            .get("containers", [{}])[0]
+        )
+    )
+    full = cache.get(POD, "payments", "api-server-7c9d5-x2k4p")
+    hold.close()
+
+    assert full is not None and full["spec"]["tolerations"]
+    assert any(c.type == "MODIFIED" and c.obj is full for c in recorder.changes), (
+        "the window hears of the whole object"
+    )
+    after = cache.get(POD, "payments", "api-server-7c9d5-x2k4p")
+    assert after is not None and "env" not in after["spec"]["containers"][0]

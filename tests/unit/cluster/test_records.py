@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import pytest
 
-from krates_desktop.cluster.records import clear_shared, compact
+from krates_desktop.cluster.records import clear_shared, compact, revive
 from krates_desktop.cluster.status import object_status
 
 from .test_status import POD_ROWS
@@ -154,3 +154,15 @@ def test_a_cached_pod_costs_under_two_kilobytes() -> None:
     per_pod = (after - before) / len(records)
     assert len(wire[0]) > 3000, "the pods are realistic in size"
     assert 300 < per_pod < 2048, f"{per_pod:.0f} bytes per pod"
+
+
+def test_a_revived_record_equals_the_original_and_shares_again() -> None:
+    """Encoded and decoded again (as lists do), a record is equal and shares its parts."""
+    original = compact("Pod", realistic_pod(9))
+    other = compact("Pod", realistic_pod(12))
+
+    revived = revive("Pod", orjson.dumps(original))
+
+    assert revived == original and revived is not original
+    assert revived["spec"] is other["spec"]
+    assert revived["metadata"]["labels"] is other["metadata"]["labels"]
