@@ -13,7 +13,7 @@ from typing import Any
 import qasync
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QInputDialog, QMenu
 
 from krates_desktop.app import Connection, Options, Problem, connect
 from krates_desktop.cluster.cache import ClusterCache
@@ -81,6 +81,8 @@ class Session:
         self.yards = YardStore(self.dirs.data)
         self.sharing = Sharing(self.window, transport)
         self.sharing.on_presence = self._refresh_presence
+        self.invite_link = ""
+        self.sync_menu: QMenu | None = None
         self.saver: AutoSaver | None = None
         self._save_timer = QTimer(self.window, singleShot=True, interval=2000)
         self._save_timer.timeout.connect(self._flush_yard)
@@ -98,6 +100,7 @@ class Session:
         self.window.closing.connect(self.shutdown)
         self.controller.krate_count_changed.connect(self.window.top_bar.set_krate_count)
         self.window.view.camera_changed.connect(self._on_view_camera_changed)
+        self.window.top_bar.sync.clicked.connect(self._on_sync_pill_clicked)
         self.window.view.pointer_moved.connect(self._on_view_pointer_moved)
         self.window.view.pointer_left.connect(self._on_view_pointer_left)
         self.controller.hover_changed.connect(self.window.set_hover_hint)
@@ -271,6 +274,7 @@ class Session:
             secret = YardSecret.generate()
             secrets.save(meta.yard_id, secret)
         invite = make_invite(signal, meta.yard_id, secret, meta.name, self.connection.fingerprint)
+        self.invite_link = invite.to_link()
         ensure_task(self.sharing.start(self.yard, invite, self.connection.fingerprint))
         return invite.to_link()
 
@@ -294,6 +298,41 @@ class Session:
         self.yards.set_cluster_yard(fingerprint, invite.yard_id)
         ensure_task(self.sharing.start(self.yard, invite, fingerprint))
         return True
+
+    def _on_sync_pill_clicked(self) -> None:
+        menu = QMenu(self.window)
+        if self.sharing.session is None:
+            menu.addAction("Share yard…", self._ask_share)
+            menu.addAction("Join yard…", self._ask_join)
+        else:
+            menu.addAction("Copy invite link", self._copy_invite)
+            menu.addAction("Leave yard", lambda: ensure_task(self.sharing.stop()))
+        pill = self.window.top_bar.sync
+        self.sync_menu = menu
+        menu.popup(pill.mapToGlobal(pill.rect().bottomLeft()))
+
+    def _ask_share(self) -> None:
+        default = SettingsStore(self.dirs).load().signaling_server or "wss://"
+        url, ok = QInputDialog.getText(self.window, "Share yard", "Signaling server:", text=default)
+        if not ok or not url.strip():
+            return
+        try:
+            self.invite_link = self.share(url.strip())
+        except Exception as exc:  # noqa: BLE001 - shown to the user, never silent
+            self.window.toasts.show(f"Could not share the yard: {exc}")
+            return
+        QGuiApplication.clipboard().setText(self.invite_link)
+        self.window.toasts.show("Invite link copied to the clipboard")
+
+    def _ask_join(self) -> None:
+        link, ok = QInputDialog.getText(self.window, "Join yard", "Invite link (krates://join?…):")
+        if ok and link.strip():
+            self.join(link.strip())
+
+    def _copy_invite(self) -> None:
+        if getattr(self, "invite_link", ""):
+            QGuiApplication.clipboard().setText(self.invite_link)
+            self.window.toasts.show("Invite link copied to the clipboard")
 
     def _on_view_pointer_moved(self, x: float, y: float) -> None:
         self.sharing.set_cursor((x, y))

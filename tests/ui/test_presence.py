@@ -74,3 +74,22 @@ def test_my_live_query_shows_on_my_card(session, qtbot) -> None:  # type: ignore
     qtbot.waitUntil(lambda: not session.window.drawer.cards[0].card.typing, timeout=2500)
     qtbot.keyClick(session.window.spotlight.input, Qt.Key.Key_Escape)
     assert session.window.drawer.cards[0].query_text() == ""
+
+
+def test_sync_pill_offers_share_and_join_while_local(session, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A yard never shared reads `local`; clicking the pill offers Share yard… and Join yard…."""
+    pill = session.window.top_bar.sync
+    assert pill.text() == "local"
+    qtbot.mouseClick(pill, Qt.MouseButton.LeftButton)
+    menu = session.sync_menu
+    assert menu is not None and menu.isVisible()
+    assert [a.text() for a in menu.actions()] == ["Share yard…", "Join yard…"]
+    menu.close()
+
+
+def test_a_broken_link_is_explained(session, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Joining with something that is not an invite says so in a toast and changes nothing."""
+    before = session.yard
+    assert not session.join("https://example.invalid/not-an-invite")
+    assert session.yard is before
+    assert "krates://join?" in session.window.toasts.shown[-1].label.text()
