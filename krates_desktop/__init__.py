@@ -5,4 +5,4 @@ from importlib.metadata import PackageNotFoundError, version
 try:
     __version__ = version("krates-desktop")
 except PackageNotFoundError:  # running from a source tree or a frozen bundle
-    __version__ = "0.1.0"
+    __version__ = "0+unknown"

@@ -27,6 +27,8 @@ cycles).
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import hashlib
 import logging
@@ -324,6 +326,7 @@ class Informer:
         return version
 
     def _pages(self, path: str, items: dict[ObjKey, Obj]) -> str:
+        wire: list[bytes] = []
         version = ""
         token = ""
         while True:
@@ -341,27 +344,28 @@ class Informer:
             )
             self._response = raw
             try:
-                wire, metadata = self._compact_page(
-                    api.read_json(self._client, raw, path)
-                )
+                body = api.read_json(self._client, raw, path)
             finally:
                 self._response = None
-            # The page is gone now: the records are decoded into the space it held.
-            for key, data in wire:
-                items[key] = revive(self.kind.kind, data)
+            metadata = self._compact_page(body, wire)
+            del body
             version = str(metadata.get("resourceVersion") or version)
             token = str(metadata.get("continue") or "")
             if not token or self._stopping.is_set():
-                return version
+                break
+        # Every page is gone now: the records are decoded into the space they held.
+        for data in wire:
+            record = revive(self.kind.kind, data)
+            items[_obj_key(record)] = record
+        return version
 
-    def _compact_page(
-        self, body: dict[str, Any]
-    ) -> tuple[list[tuple[ObjKey, bytes]], dict[str, Any]]:
-        wire = []
+    def _compact_page(self, body: dict[str, Any], wire: list[bytes]) -> dict[str, Any]:
+        """Encode the page's compact records into ``wire``; return its metadata."""
         for item in body.get("items") or []:
-            obj = self._normalize(item)
-            wire.append((_obj_key(obj), orjson.dumps(compact(self.kind.kind, obj))))
-        return wire, body.get("metadata") or {}
+            record = compact(self.kind.kind, self._normalize(item), shared=False)
+            wire.append(orjson.dumps(record))
+        metadata: dict[str, Any] = body.get("metadata") or {}
+        return metadata
 
     def _replace(self, items: dict[ObjKey, Obj]) -> None:
         """Swap in a fresh list and emit its difference from what was cached."""
@@ -510,7 +514,17 @@ def _collector_paused(count: Callable[[], int]) -> Iterator[None]:
             if _collector_pauses == 0 and _collector_was_enabled:
                 if count() >= FREEZE_AFTER:
                     gc.freeze()
+                    _return_free_memory()
                 gc.enable()
+
+
+def _return_free_memory() -> None:
+    """Hand the pages freed by a big list back to the system (glibc only)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _watch_error(kind: Kind, status: dict[str, Any]) -> ClusterError:

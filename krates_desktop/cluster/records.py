@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
@@ -40,7 +40,6 @@ _POD_METADATA = (
     "resourceVersion",
     "creationTimestamp",
     "deletionTimestamp",
-    "generateName",
 )
 _KEPT_ANNOTATIONS = (DEFAULT_CONTAINER,)
 _CONTAINER_STATUS = ("name", "ready", "restartCount", "started", "image")
@@ -71,11 +70,20 @@ def share(value: Any) -> Any:
     return found
 
 
-def compact(kind: str, obj: Mapping[str, Any]) -> Obj:
-    """The compact form of ``obj`` (an object of kind ``kind``) for the cache."""
+def compact(kind: str, obj: Mapping[str, Any], *, shared: bool = True) -> Obj:
+    """The compact form of ``obj`` (an object of kind ``kind``) for the cache.
+
+    ``shared=False`` skips pooling equal parts, for a record that is only encoded
+    and then read back with :func:`revive`.
+    """
+    pool = share if shared else _same
     if kind == "Pod":
-        return _compact_pod(obj)
-    return _slim(obj)
+        return _compact_pod(obj, pool)
+    return _slim(obj, pool)
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def revive(kind: str, data: bytes) -> Obj:
@@ -89,8 +97,9 @@ def revive(kind: str, data: bytes) -> Obj:
     record: Obj = orjson.loads(data)
     metadata = record.get("metadata")
     if isinstance(metadata, dict):
-        if type(metadata.get("namespace")) is str:
-            metadata["namespace"] = sys.intern(metadata["namespace"])
+        for key in ("namespace", "creationTimestamp"):
+            if type(metadata.get(key)) is str:
+                metadata[key] = sys.intern(metadata[key])
         for key in ("labels", "ownerReferences", "annotations"):
             if key in metadata:
                 metadata[key] = share(metadata[key])
@@ -108,7 +117,7 @@ def revive(kind: str, data: bytes) -> Obj:
     return record
 
 
-def _slim(obj: Mapping[str, Any]) -> Obj:
+def _slim(obj: Mapping[str, Any], pool: Callable[[Any], Any]) -> Obj:
     """Any kind: the object without managedFields and the last-applied annotation."""
     metadata = obj.get("metadata")
     if not isinstance(metadata, Mapping):
@@ -120,45 +129,47 @@ def _slim(obj: Mapping[str, Any]) -> Obj:
             k: v for k, v in annotations.items() if k != LAST_APPLIED
         }
     if "namespace" in slim_metadata:
-        slim_metadata["namespace"] = share(slim_metadata["namespace"])
+        slim_metadata["namespace"] = pool(slim_metadata["namespace"])
     for key in ("labels", "ownerReferences"):
         if key in slim_metadata:
-            slim_metadata[key] = share(slim_metadata[key])
+            slim_metadata[key] = pool(slim_metadata[key])
     result = dict(obj)
     result["metadata"] = slim_metadata
     return result
 
 
-def _compact_pod(pod: Mapping[str, Any]) -> Obj:
+def _compact_pod(pod: Mapping[str, Any], pool: Callable[[Any], Any]) -> Obj:
     # The hot path of watches on big clusters: plain dict work, no helpers per field.
     metadata = pod.get("metadata") or {}
     status = pod.get("status")
     result: Obj = {
         "kind": "Pod",
         "apiVersion": pod.get("apiVersion", "v1"),
-        "metadata": _pod_metadata(metadata),
-        "spec": _pod_spec(pod.get("spec") or {}),
+        "metadata": _pod_metadata(metadata, pool),
+        "spec": pool(_pod_spec(pod.get("spec") or {})),
     }
     if status:
-        result["status"] = _pod_status(status)
+        result["status"] = _pod_status(status, pool)
     return result
 
 
-def _pod_metadata(metadata: Mapping[str, Any]) -> Obj:
+def _pod_metadata(metadata: Mapping[str, Any], pool: Callable[[Any], Any]) -> Obj:
     kept: Obj = {}
     for key in _POD_METADATA:
         value = metadata.get(key)
         if value is not None:
             kept[key] = value
-    if "namespace" in kept:
-        kept["namespace"] = sys.intern(kept["namespace"])
+    # Pods of one rollout share namespace and creation second: one string each.
+    for key in ("namespace", "creationTimestamp"):
+        if key in kept:
+            kept[key] = sys.intern(kept[key])
     for key in ("labels", "ownerReferences"):
         value = metadata.get(key)
         if value:
-            kept[key] = share(value)
+            kept[key] = pool(value)
     annotations = metadata.get("annotations")
     if annotations and DEFAULT_CONTAINER in annotations:
-        kept["annotations"] = share({DEFAULT_CONTAINER: annotations[DEFAULT_CONTAINER]})
+        kept["annotations"] = pool({DEFAULT_CONTAINER: annotations[DEFAULT_CONTAINER]})
     return kept
 
 
@@ -189,11 +200,11 @@ def _pod_spec(spec: Mapping[str, Any]) -> Obj:
         value = spec.get(key)
         if value:
             kept[key] = value
-    return share(kept)  # type: ignore[no-any-return]
+    return kept
 
 
-_STATUS_KEYS = ("phase", "reason", "podIP", "hostIP", "startTime", "qosClass")
-_INTERNED = frozenset({"phase", "reason", "hostIP", "qosClass"})
+_STATUS_KEYS = ("phase", "reason", "podIP")
+_INTERNED = frozenset({"phase", "reason"})
 _STATUS_LISTS = (
     "initContainerStatuses",
     "containerStatuses",
@@ -201,7 +212,7 @@ _STATUS_LISTS = (
 )
 
 
-def _pod_status(status: Mapping[str, Any]) -> Obj:
+def _pod_status(status: Mapping[str, Any], pool: Callable[[Any], Any]) -> Obj:
     kept: Obj = {}
     for key in _STATUS_KEYS:
         value = status.get(key)
@@ -209,7 +220,7 @@ def _pod_status(status: Mapping[str, Any]) -> Obj:
             kept[key] = sys.intern(value) if key in _INTERNED else value
     conditions = status.get("conditions")
     if conditions:
-        kept["conditions"] = share(
+        kept["conditions"] = pool(
             [
                 {k: c[k] for k in ("type", "status", "reason") if k in c}
                 for c in conditions
@@ -222,7 +233,7 @@ def _pod_status(status: Mapping[str, Any]) -> Obj:
     ):
         items = status.get(key)
         if items:
-            kept[key] = share([_container_status(c) for c in items])
+            kept[key] = pool([_container_status(c) for c in items])
     return kept
 
 

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from krates_desktop import __version__
 from krates_desktop.signaling.resp import RedisError
 from krates_desktop.signaling.server import ServerConfig, SignalServer
 
@@ -40,6 +41,7 @@ def parser() -> argparse.ArgumentParser:
         prog="krates-signal",
         description="Introduce the peers of Krates yards to each other (stores nothing).",
     )
+    p.add_argument("--version", action="version", version=f"krates-signal {__version__}")
     p.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
     )

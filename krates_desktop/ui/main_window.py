@@ -197,6 +197,12 @@ class MainWindow(QWidget):
         if any(handler(event) for handler in self.key_handlers):
             event.accept()
             return
+        if event.key() == Qt.Key.Key_F1:
+            from krates_desktop.ui.about import show_about
+
+            show_about(self)
+            event.accept()
+            return
         if event.key() == Qt.Key.Key_Slash and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
             self.spotlight.open_with("")
         elif event.key() != Qt.Key.Key_Space and is_printable(event):

@@ -67,8 +67,11 @@ def no_python_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def bare_env(no_python_bin: Path, tmp_path: Path) -> Iterator[dict[str, str]]:
-    """What a user's login gives a program: an empty HOME, no Python, no D-Bus or keyring."""
+    """A login of its own: an empty HOME and runtime folder, no Python, no D-Bus or keyring."""
     home = tmp_path / "home"
     home.mkdir()
-    yield {"PATH": str(no_python_bin), "HOME": str(home), "LANG": "C.UTF-8"}
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    yield {"PATH": str(no_python_bin), "HOME": str(home), "LANG": "C.UTF-8",
+           "XDG_RUNTIME_DIR": str(runtime)}
 

@@ -145,7 +145,7 @@ def test_credential_plugins_see_the_users_library_path(
     try:
         _wait_for(seen, app)
     finally:
-        app.kill()
+        app.terminate()
         app.wait(timeout=10)
     assert seen.read_text().strip() == "LD_LIBRARY_PATH=[/opt/user-libs]"
 

@@ -25,17 +25,14 @@ LINK = (
 
 
 @pytest.fixture
-def desktop_env(bare_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
-    """A session of its own: HOME, XDG folders and a private runtime folder under tmp_path."""
+def desktop_env(bare_env: dict[str, str]) -> dict[str, str]:
+    """A desktop session of its own: HOME and every XDG folder under tmp_path."""
     home = Path(bare_env["HOME"])
-    runtime = tmp_path / "run"
-    runtime.mkdir(mode=0o700)
     return {
         **bare_env,
         "XDG_DATA_HOME": str(home / ".local" / "share"),
         "XDG_CONFIG_HOME": str(home / ".config"),
         "XDG_CACHE_HOME": str(home / ".cache"),
-        "XDG_RUNTIME_DIR": str(runtime),
     }
 
 

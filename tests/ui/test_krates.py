@@ -26,7 +26,7 @@ def _wheel_zoom(view, notches: int) -> None:  # type: ignore[no-untyped-def]
 def _open(session, qtbot, ref, tabs):  # type: ignore[no-untyped-def]
     for tab in tabs:
         kid, _wid = session.controller.open_view(ref, tab)
-    qtbot.waitUntil(lambda: not session.window.view.flying, timeout=2000)
+    qtbot.waitUntil(lambda: not session.window.view.flying, timeout=5000)
     return kid
 
 
