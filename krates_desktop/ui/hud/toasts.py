@@ -64,7 +64,10 @@ class Toasts:
         self.shown.append(toast)
         while len(self.shown) > MAX_TOASTS:
             self.dismiss(self.shown[0])
-        QTimer.singleShot(UNDO_MS if undo else PLAIN_MS, lambda: self.dismiss(toast))
+        # The toast owns its timer: a toast destroyed with its window never fires it.
+        timer = QTimer(toast, singleShot=True, interval=UNDO_MS if undo else PLAIN_MS)
+        timer.timeout.connect(lambda: self.dismiss(toast))
+        timer.start()
         toast.show()
         self.layout()
         return toast
