@@ -57,6 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=Path("krates-sandbox.kubeconfig"),
         help="where to write a kubeconfig for it (context krates-sandbox)",
     )
+    doctor = commands.add_parser("doctor", help="check every kubeconfig context: server, auth, access")
+    doctor.add_argument("--kubeconfig", dest="doctor_kubeconfig", type=Path,
+                        help="kubeconfig file (default: KUBECONFIG or ~/.kube/config)")
+    doctor.add_argument("--context", dest="doctor_context",
+                        help="the context whose health sets the exit status")
+    doctor.add_argument("--stats", type=Path, metavar="LOGFILE",
+                        help="print the health figures a running Krates wrote to LOGFILE")
     invite = commands.add_parser("invite", help="print an invite link to this cluster's yard")
     invite.add_argument("--signal", required=True, help="signaling server URL (wss://host or ws://host:port)")
     invite.add_argument(
@@ -86,6 +93,14 @@ def main(argv: list[str] | None = None) -> int:
     rest, link = _take_link(list(sys.argv[1:] if argv is None else argv))
     args = build_parser().parse_args(rest)
     _configure_logging(args.verbose)
+    if args.command == "doctor":
+        from krates_desktop.cluster import doctor as doctor_check
+
+        if args.stats:
+            return doctor_check.run_stats(args.stats)
+        return doctor_check.run(
+            args.doctor_kubeconfig or args.kubeconfig, args.doctor_context or args.context
+        )
     if args.command == "sandbox":
         from krates_desktop.sandbox.cli import run
 

@@ -204,7 +204,8 @@ def read_json(
 ) -> dict[str, Any]:
     """Read and parse the JSON body of a response from :func:`request`."""
     try:
-        data = raw.data
+        # read() rather than .data: the response keeps no copy of a big body.
+        data = raw.read()
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         raise connection_error(api_client, exc) from exc
     finally:

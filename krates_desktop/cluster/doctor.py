@@ -17,6 +17,7 @@ few seconds, not a minute.
 
 from __future__ import annotations
 
+import copy
 import logging
 import ssl
 import sys
@@ -40,6 +41,7 @@ from krates_desktop.cluster.errors import (
 )
 from krates_desktop.cluster.kubeconfig import ContextInfo, Kubeconfig, TlsConflict
 from krates_desktop.cluster.streams import STATS_MARKER
+from krates_desktop.cluster.transport import new_api_client
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,7 @@ class Report:
 
     info: ContextInfo
     auth: str = ""
+    checked: bool = False
     answers: bool = False
     version: str = ""
     latency_ms: float = 0.0
@@ -121,6 +124,7 @@ def check(config: Kubeconfig, name: str) -> Report:
         report.problems.append(f"{exc}; try: {_kubeconfig_hint(str(exc))}")
         return report
     client.configuration.retries = 0
+    report.checked = True
     try:
         _probe_version(client, report)
         if report.answers:
@@ -131,16 +135,24 @@ def check(config: Kubeconfig, name: str) -> Report:
 
 
 def _probe_version(client: Any, report: Report) -> None:
+    # /version needs no credentials: ask without them, so a broken plugin does
+    # not hide whether the server answers.
+    anonymous = copy.copy(client.configuration)
+    anonymous.api_key = {}
+    anonymous.refresh_api_key_hook = None
+    probe = new_api_client(anonymous)
     started = time.monotonic()
     try:
         body = api.get_json(
-            client, "/version", timeout=(TIMEOUT, TIMEOUT), kind="version"
+            probe, "/version", timeout=(TIMEOUT, TIMEOUT), kind="version"
         )
     except AccessDenied:
         body = {}
     except ClusterError as exc:
         report.problems.append(f"{exc}; try: {_connection_hint(exc)}")
         return
+    finally:
+        probe.close()
     report.answers = True
     report.latency_ms = (time.monotonic() - started) * 1000
     report.version = str(body.get("gitVersion") or "")
@@ -222,6 +234,8 @@ def _print_report(report: Report, chosen: bool, out: TextIO) -> None:
 
 
 def _answer_text(report: Report) -> str:
+    if not report.checked:
+        return "not asked (the kubeconfig entry cannot be used as it is)"
     if not report.answers:
         return "no"
     version = f", Kubernetes {report.version}" if report.version else ""
@@ -257,8 +271,7 @@ def _kubeconfig_hint(message: str) -> str:
 
 def _credential_hint(exc: CredentialError) -> str:
     if isinstance(exc, PluginMissing):
-        hint = exc.install_hint or f"install {exc.command}"
-        return f"{hint.rstrip('.')}, or add its folder to KRATES_PLUGIN_PATH"
+        return f"install {exc.command}, or add its folder to KRATES_PLUGIN_PATH"
     return "run the plugin by hand (kubectl get ns) to see what it needs"
 
 

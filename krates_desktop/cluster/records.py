@@ -86,7 +86,7 @@ def _same(value: Any) -> Any:
     return value
 
 
-def revive(kind: str, data: bytes) -> Obj:
+def revive(kind: str, data: bytes | memoryview) -> Obj:
     """A compact record read back from :func:`orjson.dumps` of one, sharing restored.
 
     Lists compact a whole page while the page's parsed objects are alive, so the

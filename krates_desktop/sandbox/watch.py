@@ -208,8 +208,12 @@ async def _follow(
             min(left, next_bookmark - time.monotonic()) if options.bookmarks else left
         )
         event: StoredEvent | None | bool = False
-        with contextlib.suppress(TimeoutError):
-            event = await asyncio.wait_for(queue.get(), max(wait, 0.0))
+        if not queue.empty():
+            # wait_for with a zero timeout would cancel the get every time.
+            event = queue.get_nowait()
+        else:
+            with contextlib.suppress(TimeoutError):
+                event = await asyncio.wait_for(queue.get(), max(wait, 0.0))
         if event is None:
             return  # the server ends its watches
         if isinstance(event, StoredEvent):

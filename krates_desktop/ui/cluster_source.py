@@ -98,6 +98,15 @@ class ClusterSource:
             return None
         return self.cache.get(self.kinds[ref.kind], ref.namespace, ref.name)
 
+    def follow(self, ref: ObjRef) -> Any:
+        """Keep the whole object (not the compact record) cached while a view shows it.
+
+        Returns a hold with `close()`, or None when there is no cache.
+        """
+        if self.cache is None or ref.kind not in self.kinds:
+            return None
+        return self.cache.follow(self.kinds[ref.kind], ref.namespace, ref.name)
+
     def events_for(self, obj: dict[str, Any]) -> list[dict[str, Any]]:
         """The cached events about an object, oldest first."""
         return self.cache.events_for(obj) if self.cache is not None else []

@@ -91,6 +91,9 @@ def test_yaml_follows_the_live_object(session, qtbot, sandbox_kubeconfig: Path) 
     session.controller.open_view(candidate.payload, "yaml")
     yaml_binding = _binding(session, RenderedBinding)
     qtbot.waitUntil(lambda: any(POD in line for line in yaml_binding.view.plain_lines()), timeout=5000)
+    # The YAML shows the whole object, not the cache's compact record.
+    qtbot.waitUntil(lambda: any(line.strip() in ("env:", "volumes:")
+                                for line in yaml_binding.view.plain_lines()), timeout=10000)
 
     api = Kubeconfig.load([sandbox_kubeconfig]).api_client("krates-sandbox")
     k8s.CoreV1Api(api).patch_namespaced_pod(

@@ -352,7 +352,7 @@ def test_repaint_loop_keeps_none_alive(term: Harness) -> None:
     QApplication.processEvents()
     gc.collect()
     # The broken PySide6 drops one reference per paint call: thousands, not a few.
-    assert sys.getrefcount(None) >= before - 50
+    assert sys.getrefcount(None) >= before - 500  # other threads move it by tens
     assert term.item.screen_text().split("\n") == ["2999", ""]
 
 

@@ -44,6 +44,8 @@ class ObjectSource(Protocol):
 
     def pods_in(self, namespace: str | None) -> list[dict[str, Any]]: ...
 
+    def follow(self, ref: ObjRef) -> Any: ...
+
     def counts_in(self, namespace: str) -> dict[str, int]: ...
 
 
@@ -84,7 +86,13 @@ class RenderedBinding(Binding):
 
     def start(self) -> None:
         self.window.set_content(self.view)
+        self._hold = self.ctx.source.follow(self.ref)
         self.object_changed(self.ctx.source.get_object(self.ref))
+
+    def stop(self) -> None:
+        hold, self._hold = getattr(self, "_hold", None), None
+        if hold is not None:
+            hold.close()
 
     def object_changed(self, obj: dict[str, Any] | None) -> None:
         if obj is None:

@@ -83,7 +83,7 @@ def test_each_problem_gets_one_line_with_what_to_try(
         in problems[0]
     )
     assert (
-        "Get it from the cloud CLI, or add its folder to KRATES_PLUGIN_PATH"
+        "Get it from the cloud CLI; try: install no-such-auth-plugin, or add its folder"
         in problems[1]
     )
     assert "connection refused; try: check that the cluster is running" in problems[2]
