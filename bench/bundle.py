@@ -38,13 +38,22 @@ def build_spec(work: Path) -> tuple[Path, float]:
 
 def build_baseline(work: Path) -> tuple[Path, float]:
     """Both programs with PyInstaller's defaults, into one folder (`--contents-directory`)."""
-    common = ["--paths", str(REPO), "--hidden-import", "aiortc", "--hidden-import", "qasync",
-              "--add-data", f"{REPO / 'resources'}:resources"]
+    common = [
+        "--paths",
+        str(REPO),
+        "--hidden-import",
+        "aiortc",
+        "--hidden-import",
+        "qasync",
+        "--add-data",
+        f"{REPO / 'resources'}:resources",
+    ]
     folder, seconds = _pyinstaller(
         [*common, "--name", "krates", str(ENTRIES / "krates.py")], work / "app"
     )
     signal, more = _pyinstaller(
-        [*common, "--name", "krates-signal", str(ENTRIES / "krates_signal.py")], work / "signal",
+        [*common, "--name", "krates-signal", str(ENTRIES / "krates_signal.py")],
+        work / "signal",
         name="krates-signal",
     )
     shutil.copytree(signal, folder, dirs_exist_ok=True)
@@ -55,8 +64,18 @@ def _pyinstaller(
     args: list[str], work: Path, spec_given: bool = False, name: str = "krates"
 ) -> tuple[Path, float]:
     started = time.monotonic()
-    command = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "ERROR",
-               "--distpath", str(work / "dist"), "--workpath", str(work / "build")]
+    command = [
+        sys.executable,
+        "-m",
+        "PyInstaller",
+        "--noconfirm",
+        "--log-level",
+        "ERROR",
+        "--distpath",
+        str(work / "dist"),
+        "--workpath",
+        str(work / "build"),
+    ]
     if not spec_given:
         command += ["--specpath", str(work)]
     subprocess.run([*command, *args], cwd=REPO, check=True)
@@ -65,16 +84,24 @@ def _pyinstaller(
 
 def disk_bytes(folder: Path) -> int:
     """Bytes of the files in `folder`, links not followed (what `du --apparent-size` says)."""
-    return sum(p.lstat().st_size for p in folder.rglob("*") if p.is_file() or p.is_symlink())
+    return sum(
+        p.lstat().st_size for p in folder.rglob("*") if p.is_file() or p.is_symlink()
+    )
 
 
 def compressed_bytes(folder: Path, level: int) -> tuple[int, float]:
     """Size of `tar | zstd -<level> -T0` of the folder, and the seconds it took."""
     started = time.monotonic()
-    tar = subprocess.Popen(["tar", "-C", str(folder.parent), "-cf", "-", folder.name],
-                           stdout=subprocess.PIPE)
-    packed = subprocess.run(["zstd", f"-{level}", "-T0", "-q", "-c"], stdin=tar.stdout,
-                            capture_output=True, check=True)
+    tar = subprocess.Popen(
+        ["tar", "-C", str(folder.parent), "-cf", "-", folder.name],
+        stdout=subprocess.PIPE,
+    )
+    packed = subprocess.run(
+        ["zstd", f"-{level}", "-T0", "-q", "-c"],
+        stdin=tar.stdout,
+        capture_output=True,
+        check=True,
+    )
     tar.wait()
     return len(packed.stdout), time.monotonic() - started
 
@@ -90,7 +117,9 @@ def largest_parts(folder: Path, count: int = 8) -> list[tuple[str, int]]:
     return sorted(parts, key=lambda part: -part[1])[:count]
 
 
-def report(name: str, folder: Path, seconds: float | None, level: int) -> tuple[int, int]:
+def report(
+    name: str, folder: Path, seconds: float | None, level: int
+) -> tuple[int, int]:
     """Print one bundle's figures; returns (disk, compressed) bytes."""
     disk = disk_bytes(folder)
     packed, pack_seconds = compressed_bytes(folder, level)
@@ -98,8 +127,10 @@ def report(name: str, folder: Path, seconds: float | None, level: int) -> tuple[
     print(f"\n{name}: {folder}")
     print(f"  build time          {built}")
     print(f"  on disk             {disk / MB:7.1f} MB")
-    print(f"  tar.zst -{level:<2}         {packed / MB:7.1f} MB  ({packed / 2**20:.1f} MiB, "
-          f"packed in {pack_seconds:.0f} s)")
+    print(
+        f"  tar.zst -{level:<2}         {packed / MB:7.1f} MB  ({packed / 2**20:.1f} MiB, "
+        f"packed in {pack_seconds:.0f} s)"
+    )
     for part, size in largest_parts(folder):
         print(f"    {size / MB:7.1f} MB  {part}")
     return disk, packed
@@ -108,12 +139,19 @@ def report(name: str, folder: Path, seconds: float | None, level: int) -> tuple[
 def main(argv: list[str] | None = None) -> int:
     """Build, measure and compare; exit 1 when the spec's bundle misses a goal."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dist", type=Path, help="measure this built bundle instead of building")
-    parser.add_argument("--no-baseline", action="store_true", help="skip the defaults build")
+    parser.add_argument(
+        "--dist", type=Path, help="measure this built bundle instead of building"
+    )
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="skip the defaults build"
+    )
     parser.add_argument("--level", type=int, default=19, help="zstd level (default 19)")
     args = parser.parse_args(argv)
     if shutil.which("zstd") is None:
-        print("bench/bundle.py needs the zstd command (Debian package zstd)", file=sys.stderr)
+        print(
+            "bench/bundle.py needs the zstd command (Debian package zstd)",
+            file=sys.stderr,
+        )
         return 2
     with tempfile.TemporaryDirectory(prefix="krates-bench-") as scratch:
         work = Path(scratch)
@@ -121,13 +159,18 @@ def main(argv: list[str] | None = None) -> int:
         disk, packed = report("packaging/krates.spec", folder, seconds, args.level)
         if not args.no_baseline:
             base_folder, base_seconds = build_baseline(work / "baseline")
-            base_disk, base_packed = report("PyInstaller defaults (baseline)", base_folder,
-                                            base_seconds, args.level)
-            print(f"\nthe spec saves {(base_disk - disk) / MB:.1f} MB on disk and "
-                  f"{(base_packed - packed) / MB:.1f} MB compressed")
+            base_disk, base_packed = report(
+                "PyInstaller defaults (baseline)", base_folder, base_seconds, args.level
+            )
+            print(
+                f"\nthe spec saves {(base_disk - disk) / MB:.1f} MB on disk and "
+                f"{(base_packed - packed) / MB:.1f} MB compressed"
+            )
     ok = disk < GOAL_DISK_MB * MB and packed < GOAL_COMPRESSED_MB * MB
-    print(f"goals (< {GOAL_DISK_MB} MB on disk, < {GOAL_COMPRESSED_MB} MB compressed): "
-          f"{'met' if ok else 'MISSED'}")
+    print(
+        f"goals (< {GOAL_DISK_MB} MB on disk, < {GOAL_COMPRESSED_MB} MB compressed): "
+        f"{'met' if ok else 'MISSED'}"
+    )
     return 0 if ok else 1
 
 

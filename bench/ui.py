@@ -47,7 +47,10 @@ def frame_times(app, session: Session, frames: int = 240) -> list[float]:  # typ
         if i % 40 < 20:
             view.pan_by(12.0, 7.0 if i % 2 else -7.0)
         else:
-            view.zoom_at(view.viewport().rect().center().toPointF(), 1.03 if i % 80 < 60 else 0.97)
+            view.zoom_at(
+                view.viewport().rect().center().toPointF(),
+                1.03 if i % 80 < 60 else 0.97,
+            )
         start = time.perf_counter()
         view.viewport().repaint()
         times.append((time.perf_counter() - start) * 1000)
@@ -58,7 +61,15 @@ def frame_times(app, session: Session, frames: int = 240) -> list[float]:  # typ
 def open_yard(app, session: Session) -> int:  # type: ignore[no-untyped-def]
     """Open 30 krates with 100 windows: at most 10 Logs and 10 Shells among them."""
     refs = []
-    for kind in ("Pod", "Deployment", "StatefulSet", "DaemonSet", "Service", "ConfigMap", "Secret"):
+    for kind in (
+        "Pod",
+        "Deployment",
+        "StatefulSet",
+        "DaemonSet",
+        "Service",
+        "ConfigMap",
+        "Secret",
+    ):
         for obj in session.source.objects(kind):
             meta = obj["metadata"]
             group = "apps" if kind in ("Deployment", "StatefulSet", "DaemonSet") else ""
@@ -72,7 +83,9 @@ def open_yard(app, session: Session) -> int:  # type: ignore[no-untyped-def]
                 continue
             if tab_round in ("logs", "shell") and opened[tab_round] >= 10:
                 continue
-            session.window.view.center_on(1500 + (index % 6) * 1700, 1200 + (index // 6) * 1500)
+            session.window.view.center_on(
+                1500 + (index % 6) * 1700, 1200 + (index // 6) * 1500
+            )
             session.controller.open_view(ref, tab_round)
             opened[tab_round] = opened.get(tab_round, 0) + 1
             windows += 1
@@ -97,10 +110,17 @@ def bench_canvas() -> None:
     session.window.view.center_on(4000, 2500, 0.6)
     pump(app, 2.0)
     loaded = frame_times(app, session)
-    print(f"canvas: {len(session.yard.krates)} krates, {count} windows, 10 log windows streaming")
-    for name, values in (("empty canvas (baseline)", baseline), ("loaded yard", loaded)):
-        print(f"  {name:24s} median {statistics.median(values):6.2f} ms   "
-              f"p99 {percentile(values, 99):6.2f} ms")
+    print(
+        f"canvas: {len(session.yard.krates)} krates, {count} windows, 10 log windows streaming"
+    )
+    for name, values in (
+        ("empty canvas (baseline)", baseline),
+        ("loaded yard", loaded),
+    ):
+        print(
+            f"  {name:24s} median {statistics.median(values):6.2f} ms   "
+            f"p99 {percentile(values, 99):6.2f} ms"
+        )
     ratio = statistics.median(loaded) / max(1e-6, statistics.median(baseline))
     print(f"  ratio loaded/baseline (median): {ratio:.1f}x")
     session.shutdown()
@@ -108,15 +128,38 @@ def bench_canvas() -> None:
 
 def bench_spotlight() -> None:
     random.seed(7)
-    words = ["ledger", "worker", "api", "server", "cart", "payments", "checkout", "gateway",
-             "metrics", "redis", "kafka", "web", "billing", "auth", "search", "queue"]
+    words = [
+        "ledger",
+        "worker",
+        "api",
+        "server",
+        "cart",
+        "payments",
+        "checkout",
+        "gateway",
+        "metrics",
+        "redis",
+        "kafka",
+        "web",
+        "billing",
+        "auth",
+        "search",
+        "queue",
+    ]
     kinds = ["Pod"] * 8 + ["Deployment", "Service", "ConfigMap", "Secret"]
 
     def suffix(n: int) -> str:
-        return "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(n))
+        return "".join(
+            random.choice(string.ascii_lowercase + string.digits) for _ in range(n)
+        )
 
-    cands = [Candidate(random.choice(kinds), f"{random.choice(words)}-{random.choice(words)}-"
-                       f"{suffix(5)}-{suffix(5)}") for _ in range(50_000)]
+    cands = [
+        Candidate(
+            random.choice(kinds),
+            f"{random.choice(words)}-{random.choice(words)}-{suffix(5)}-{suffix(5)}",
+        )
+        for _ in range(50_000)
+    ]
     fuzzy, scan = [], []
     for query in ("ledger-wor", "api-serv", "cartx", "pay"):
         for i in range(1, len(query) + 1):
@@ -128,11 +171,17 @@ def bench_spotlight() -> None:
             [c for c in cands if q in c.name][:8]
             scan.append((time.perf_counter() - start) * 1000)
     print(f"spotlight over {len(cands)} objects, {len(fuzzy)} keystrokes:")
-    print(f"  fuzzy rank            median {statistics.median(fuzzy):7.1f} ms   "
-          f"p99 {percentile(fuzzy, 99):7.1f} ms")
-    print(f"  substring scan (base) median {statistics.median(scan):7.1f} ms   "
-          f"p99 {percentile(scan, 99):7.1f} ms")
-    print(f"  ratio fuzzy/scan (median): {statistics.median(fuzzy) / statistics.median(scan):.1f}x")
+    print(
+        f"  fuzzy rank            median {statistics.median(fuzzy):7.1f} ms   "
+        f"p99 {percentile(fuzzy, 99):7.1f} ms"
+    )
+    print(
+        f"  substring scan (base) median {statistics.median(scan):7.1f} ms   "
+        f"p99 {percentile(scan, 99):7.1f} ms"
+    )
+    print(
+        f"  ratio fuzzy/scan (median): {statistics.median(fuzzy) / statistics.median(scan):.1f}x"
+    )
 
 
 if __name__ == "__main__":

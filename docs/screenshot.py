@@ -38,7 +38,9 @@ def main(out: Path) -> int:
     ref = next(c.payload for c in session.source.candidates() if c.name == POD)
     for tab in ("logs", "shell", "yaml", "describe"):
         session.controller.open_view(ref, tab)
-    shell = next(b for b in session.controller.bindings.values() if b.window.tab == "shell")
+    shell = next(
+        b for b in session.controller.bindings.values() if b.window.tab == "shell"
+    )
     wait(lambda: shell.state == "connected")
     time.sleep(0.5)
     app.processEvents()

@@ -81,7 +81,9 @@ def connect(options: Options) -> Connection | Problem:
         paths = [path]
     try:
         config = Kubeconfig.load(paths)
-        name = options.context or ("krates-sandbox" if options.demo else config.current_context)
+        name = options.context or (
+            "krates-sandbox" if options.demo else config.current_context
+        )
         if name is None:
             names = ", ".join(c.name for c in config.contexts)
             return Problem(
@@ -99,7 +101,11 @@ def connect(options: Options) -> Connection | Problem:
             shutil.rmtree(sandbox.state_dir, ignore_errors=True)
         return _problem_for(exc, paths)
     return Connection(
-        info, client, sandbox=sandbox, kubeconfig_path=(paths or [None])[0], fingerprint=fingerprint
+        info,
+        client,
+        sandbox=sandbox,
+        kubeconfig_path=(paths or [None])[0],
+        fingerprint=fingerprint,
     )
 
 
@@ -109,7 +115,11 @@ def _files(config: Kubeconfig) -> str:
 
 def _problem_for(exc: ClusterError, paths: list[Path] | None) -> Problem:
     message = str(exc)
-    if paths is None and not os.environ.get("KUBECONFIG") and "does not exist" in message:
+    if (
+        paths is None
+        and not os.environ.get("KUBECONFIG")
+        and "does not exist" in message
+    ):
         return Problem(
             "No kubeconfig found",
             f"{message}. Point KUBECONFIG or --kubeconfig at your cluster's kubeconfig, "

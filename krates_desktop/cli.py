@@ -25,29 +25,54 @@ def build_parser() -> argparse.ArgumentParser:
         description="Krates Desktop: a keyboard-first Kubernetes navigator.",
     )
     parser.add_argument("--version", action="version", version=f"krates {__version__}")
-    parser.add_argument("--kubeconfig", type=Path, help="kubeconfig file (default: KUBECONFIG or ~/.kube/config)")
-    parser.add_argument("--context", help="kubeconfig context to open (default: the current one)")
-    parser.add_argument("--demo", action="store_true", help="run against the built-in sandbox cluster")
+    parser.add_argument(
+        "--kubeconfig",
+        type=Path,
+        help="kubeconfig file (default: KUBECONFIG or ~/.kube/config)",
+    )
+    parser.add_argument(
+        "--context", help="kubeconfig context to open (default: the current one)"
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="run against the built-in sandbox cluster"
+    )
     parser.add_argument(
         "--smoke-test",
         action="store_true",
         help="start the sandbox, open a pod's Logs and Shell offscreen, exit 0 if both work",
     )
-    parser.add_argument("--profile", type=Path, help="keep settings and yards in this folder")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    parser.add_argument(
+        "--profile", type=Path, help="keep settings and yards in this folder"
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more log output"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sandbox = commands.add_parser("sandbox", help="serve the sandbox Kubernetes API on 127.0.0.1")
-    sandbox.add_argument("--port", type=int, default=0, help="port to listen on (0 picks a free one)")
+    sandbox = commands.add_parser(
+        "sandbox", help="serve the sandbox Kubernetes API on 127.0.0.1"
+    )
     sandbox.add_argument(
-        "--pods", type=int, default=0, help="add N generated running pods (up to 50,000) for benchmarks"
+        "--port", type=int, default=0, help="port to listen on (0 picks a free one)"
+    )
+    sandbox.add_argument(
+        "--pods",
+        type=int,
+        default=0,
+        help="add N generated running pods (up to 50,000) for benchmarks",
     )
     sandbox.add_argument("--events", type=int, default=0, help="add N generated events")
     sandbox.add_argument(
-        "--load", type=Path, action="append", default=[], metavar="PATH",
+        "--load",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PATH",
         help="create the objects of these manifest files or folders at start (repeatable; CRDs first)",
     )
     sandbox.add_argument(
-        "--pace", type=float, default=1.0,
+        "--pace",
+        type=float,
+        default=1.0,
         help="how fast the cluster moves (2 = twice as fast, 0 = frozen)",
     )
     sandbox.add_argument(
@@ -57,17 +82,37 @@ def build_parser() -> argparse.ArgumentParser:
         default=Path("krates-sandbox.kubeconfig"),
         help="where to write a kubeconfig for it (context krates-sandbox)",
     )
-    doctor = commands.add_parser("doctor", help="check every kubeconfig context: server, auth, access")
-    doctor.add_argument("--kubeconfig", dest="doctor_kubeconfig", type=Path,
-                        help="kubeconfig file (default: KUBECONFIG or ~/.kube/config)")
-    doctor.add_argument("--context", dest="doctor_context",
-                        help="the context whose health sets the exit status")
-    doctor.add_argument("--stats", type=Path, metavar="LOGFILE",
-                        help="print the health figures a running Krates wrote to LOGFILE")
-    invite = commands.add_parser("invite", help="print an invite link to this cluster's yard")
-    invite.add_argument("--signal", required=True, help="signaling server URL (wss://host or ws://host:port)")
+    doctor = commands.add_parser(
+        "doctor", help="check every kubeconfig context: server, auth, access"
+    )
+    doctor.add_argument(
+        "--kubeconfig",
+        dest="doctor_kubeconfig",
+        type=Path,
+        help="kubeconfig file (default: KUBECONFIG or ~/.kube/config)",
+    )
+    doctor.add_argument(
+        "--context",
+        dest="doctor_context",
+        help="the context whose health sets the exit status",
+    )
+    doctor.add_argument(
+        "--stats",
+        type=Path,
+        metavar="LOGFILE",
+        help="print the health figures a running Krates wrote to LOGFILE",
+    )
+    invite = commands.add_parser(
+        "invite", help="print an invite link to this cluster's yard"
+    )
     invite.add_argument(
-        "--secret-file", action="store_true",
+        "--signal",
+        required=True,
+        help="signaling server URL (wss://host or ws://host:port)",
+    )
+    invite.add_argument(
+        "--secret-file",
+        action="store_true",
         help="keep the yard secret in a file readable only by you when no keyring is available",
     )
     join = commands.add_parser("join", help="open an invite link (krates://join?…)")
@@ -85,7 +130,9 @@ def _take_link(argv: list[str]) -> tuple[list[str], str]:
 
 def _configure_logging(verbosity: int) -> None:
     level = logging.WARNING - 10 * min(verbosity, 2)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,14 +146,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.stats:
             return doctor_check.run_stats(args.stats)
         return doctor_check.run(
-            args.doctor_kubeconfig or args.kubeconfig, args.doctor_context or args.context
+            args.doctor_kubeconfig or args.kubeconfig,
+            args.doctor_context or args.context,
         )
     if args.command == "sandbox":
         from krates_desktop.sandbox.cli import run
 
         return run(
-            args.port, args.sandbox_kubeconfig,
-            pods=args.pods, events=args.events, load=args.load, pace=args.pace,
+            args.port,
+            args.sandbox_kubeconfig,
+            pods=args.pods,
+            events=args.events,
+            load=args.load,
+            pace=args.pace,
         )
 
     from krates_desktop.app import Options
@@ -150,8 +202,11 @@ def _invite(args: argparse.Namespace) -> int:
     from krates_desktop.sharing import InviteRequest, SharingError, create_invite
 
     request = InviteRequest(
-        signal=args.signal, kubeconfig=args.kubeconfig, context=args.context,
-        profile=args.profile, allow_secret_file=args.secret_file,
+        signal=args.signal,
+        kubeconfig=args.kubeconfig,
+        context=args.context,
+        profile=args.profile,
+        allow_secret_file=args.secret_file,
     )
     try:
         print(create_invite(request), flush=True)

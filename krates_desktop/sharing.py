@@ -57,7 +57,9 @@ def create_invite(request: InviteRequest) -> str:
         config = Kubeconfig.load([request.kubeconfig] if request.kubeconfig else None)
         name = request.context or config.current_context
         if name is None:
-            raise SharingError("The kubeconfig sets no current context: pass --context NAME.")
+            raise SharingError(
+                "The kubeconfig sets no current context: pass --context NAME."
+            )
         info = config.context(name)
         fingerprint = config.fingerprint(name)
     except ClusterError as exc:
@@ -73,7 +75,9 @@ def create_invite(request: InviteRequest) -> str:
             secret = YardSecret.generate()
             where = secrets.save(meta.yard_id, secret)
             log.info("new secret for yard %s kept in %s", meta.yard_id, where)
-        invite = make_invite(request.signal, meta.yard_id, secret, meta.name, fingerprint)
+        invite = make_invite(
+            request.signal, meta.yard_id, secret, meta.name, fingerprint
+        )
     except (YardError, SyncError, InviteError) as exc:
         raise SharingError(str(exc)) from exc
     return invite.to_link()

@@ -200,8 +200,14 @@ def _archive_modules(program: Path) -> set[str]:
 
 
 # The first bytes of ELF, PE and Mach-O (both byte orders, 32 and 64 bits) programs.
-PROGRAM_MAGIC = (b"\x7fELF", b"MZ", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe",
-                 b"\xfe\xed\xfa\xcf", b"\xca\xfe\xba\xbe")
+PROGRAM_MAGIC = (
+    b"\x7fELF",
+    b"MZ",
+    b"\xcf\xfa\xed\xfe",
+    b"\xce\xfa\xed\xfe",
+    b"\xfe\xed\xfa\xcf",
+    b"\xca\xfe\xba\xbe",
+)
 
 
 def _programs(bundle: Path) -> list[Path]:
@@ -224,8 +230,10 @@ def bundled_modules(bundle: Path) -> set[str]:
     for path in internal.iterdir():
         if path.is_dir() and (path / "__init__.py").exists() or _is_extension(path):
             names.add(path.name.split(".")[0])
-        elif path.is_dir() and path.name.isidentifier() and any(
-            _is_extension(p) for p in path.rglob("*.so")
+        elif (
+            path.is_dir()
+            and path.name.isidentifier()
+            and any(_is_extension(p) for p in path.rglob("*.so"))
         ):
             names.add(path.name)
     return names
@@ -243,12 +251,17 @@ def _licence_of(dist: metadata.Distribution) -> str:
     text = str((meta.get_all("License") or [""])[0]).strip()
     if text and "\n" not in text and len(text) < 60:
         return LICENCE_WORDS.get(text, text)
-    classifiers = [c.split("::")[-1].strip() for c in meta.get_all("Classifier") or []
-                   if c.startswith("License ::")]
+    classifiers = [
+        c.split("::")[-1].strip()
+        for c in meta.get_all("Classifier") or []
+        if c.startswith("License ::")
+    ]
     words = [LICENCE_WORDS.get(c, c) for c in classifiers if c != "OSI Approved"]
     if words:
         return " OR ".join(words)
-    raise LicenceError(f"{meta['Name']} {dist.version} states no licence: review it by hand")
+    raise LicenceError(
+        f"{meta['Name']} {dist.version} states no licence: review it by hand"
+    )
 
 
 def python_packages(bundle: Path) -> tuple[list[Entry], set[str]]:
@@ -262,15 +275,22 @@ def python_packages(bundle: Path) -> tuple[list[Entry], set[str]]:
             continue
         dists = owners.get(module)
         if not dists:
-            raise LicenceError(f"no installed package provides the bundled module {module!r}")
+            raise LicenceError(
+                f"no installed package provides the bundled module {module!r}"
+            )
         for owner in dists:
             found.setdefault(owner, set()).add(module)
     entries = []
     for name, modules in sorted(found.items(), key=lambda item: item[0].lower()):
         dist = metadata.distribution(name)
         entries.append(
-            Entry("python", dist.metadata["Name"], dist.version, _licence_of(dist),
-                  ", ".join(sorted(modules)))
+            Entry(
+                "python",
+                dist.metadata["Name"],
+                dist.version,
+                _licence_of(dist),
+                ", ".join(sorted(modules)),
+            )
         )
     return entries, set(found)
 
@@ -285,8 +305,11 @@ def compiled_in(dist_names: Iterable[str]) -> list[Entry]:
             if "sboms/" in str(file) and str(file).endswith(".json"):
                 entries += _sbom_entries(owner, Path(str(dist.locate_file(file))))
         named = {e.name for e in entries if e.where == f"inside {owner}"}
-        entries += [Entry("compiled", lib, "", licence, f"inside {owner}")
-                    for lib, licence in STATIC.get(owner, []) if lib not in named]
+        entries += [
+            Entry("compiled", lib, "", licence, f"inside {owner}")
+            for lib, licence in STATIC.get(owner, [])
+            if lib not in named
+        ]
     return entries
 
 
@@ -301,9 +324,18 @@ def _sbom_entries(owner: str, sbom: Path) -> list[Entry]:
             item.get("expression") or item.get("license", {}).get("id") or ""
             for item in component.get("licenses") or []
         ]
-        licence = " AND ".join(filter(None, licences)) or _static_licence(owner, component)
-        entries.append(Entry("compiled", component["name"], component.get("version", ""),
-                             licence, f"inside {owner}"))
+        licence = " AND ".join(filter(None, licences)) or _static_licence(
+            owner, component
+        )
+        entries.append(
+            Entry(
+                "compiled",
+                component["name"],
+                component.get("version", ""),
+                licence,
+                f"inside {owner}",
+            )
+        )
     return entries
 
 
@@ -324,7 +356,10 @@ def _native_files(bundle: Path) -> Iterator[Path]:
     for path in sorted((bundle / INTERNAL).rglob("*")):
         if path.is_symlink() or not path.is_file() or _is_extension(path):
             continue
-        if re.search(r"\.(so(\.[\d.]+)?|dll|dylib)$", path.name) and "plugins" not in path.parts:
+        if (
+            re.search(r"\.(so(\.[\d.]+)?|dll|dylib)$", path.name)
+            and "plugins" not in path.parts
+        ):
             yield path
 
 
@@ -341,7 +376,11 @@ def _lookup_native(stem: str) -> tuple[str, str] | None:
 
 def _debian_package(filename: str) -> str:
     """The Debian package that installs a library of this name on the build machine."""
-    for folder in ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib"):
+    for folder in (
+        "/usr/lib/x86_64-linux-gnu",
+        "/usr/lib/aarch64-linux-gnu",
+        "/usr/lib",
+    ):
         candidate = Path(folder) / filename
         if not candidate.exists():
             continue
@@ -349,8 +388,9 @@ def _debian_package(filename: str) -> str:
         # With a merged /usr, dpkg may know the file under /lib instead of /usr/lib.
         for path in (str(real), str(real).removeprefix("/usr")):
             try:
-                found = subprocess.run(["dpkg", "-S", path], capture_output=True, text=True,
-                                       check=False)
+                found = subprocess.run(
+                    ["dpkg", "-S", path], capture_output=True, text=True, check=False
+                )
             except OSError:
                 return ""
             if found.returncode == 0:
@@ -381,15 +421,26 @@ def native_libraries(bundle: Path) -> list[Entry]:
             )
         upstream, licence = known
         relative = path.relative_to(bundle / INTERNAL)
-        entries.append(Entry("native", path.name, upstream, licence,
-                             f"{relative} (from {_origin(bundle, path)})"))
+        entries.append(
+            Entry(
+                "native",
+                path.name,
+                upstream,
+                licence,
+                f"{relative} (from {_origin(bundle, path)})",
+            )
+        )
     return entries
 
 
 def qt_plugins(bundle: Path) -> list[Entry]:
     """The Qt plugins kept in the bundle, as one entry."""
     plugins = sorted((bundle / INTERNAL).rglob("plugins/*/*"))
-    names = [f"{p.parent.name}/{_stem(p).removeprefix('lib')}" for p in plugins if p.is_file()]
+    names = [
+        f"{p.parent.name}/{_stem(p).removeprefix('lib')}"
+        for p in plugins
+        if p.is_file()
+    ]
     if not names:
         return []
     return [Entry("native", "Qt plugins", "Qt", NATIVE["libQt6*"][1], ", ".join(names))]
@@ -401,11 +452,25 @@ def resources(bundle: Path) -> list[Entry]:
     fonts = sorted((bundle / INTERNAL / "resources" / "fonts").glob("IBMPlex*"))
     if fonts:
         families = sorted({re.sub(r"-.*", "", f.name) for f in fonts})
-        entries.append(Entry("resource", "IBM Plex", "", "OFL-1.1",
-                             ", ".join(families) + " (resources/fonts, with OFL.txt)"))
+        entries.append(
+            Entry(
+                "resource",
+                "IBM Plex",
+                "",
+                "OFL-1.1",
+                ", ".join(families) + " (resources/fonts, with OFL.txt)",
+            )
+        )
     if (bundle / INTERNAL / "certifi").exists():
-        entries.append(Entry("resource", "Mozilla CA certificates", "", "MPL-2.0",
-                             "certifi/cacert.pem"))
+        entries.append(
+            Entry(
+                "resource",
+                "Mozilla CA certificates",
+                "",
+                "MPL-2.0",
+                "certifi/cacert.pem",
+            )
+        )
     return entries
 
 
@@ -414,11 +479,20 @@ def runtime(bundle: Path) -> list[Entry]:
     import PyInstaller  # type: ignore[import-untyped]
 
     return [
-        Entry("runtime", "Python standard library", sys.version.split()[0], "PSF-2.0",
-              "base_library.zip, python3.*/lib-dynload, the programs' archives"),
-        Entry("runtime", "PyInstaller bootloader and runtime", PyInstaller.__version__,
-              "GPL-2.0-or-later WITH Bootloader-exception",
-              ", ".join(p.name for p in _programs(bundle) if _archive_modules(p))),
+        Entry(
+            "runtime",
+            "Python standard library",
+            sys.version.split()[0],
+            "PSF-2.0",
+            "base_library.zip, python3.*/lib-dynload, the programs' archives",
+        ),
+        Entry(
+            "runtime",
+            "PyInstaller bootloader and runtime",
+            PyInstaller.__version__,
+            "GPL-2.0-or-later WITH Bootloader-exception",
+            ", ".join(p.name for p in _programs(bundle) if _archive_modules(p)),
+        ),
     ]
 
 
@@ -428,20 +502,35 @@ def runtime(bundle: Path) -> list[Entry]:
 def inventory(bundle: Path) -> list[Entry]:
     """Every library in the bundle; raises LicenceError for one the app cannot ship."""
     python, dists = python_packages(bundle)
-    entries = (runtime(bundle) + python + compiled_in(dists) + native_libraries(bundle)
-               + qt_plugins(bundle) + resources(bundle))
+    entries = (
+        runtime(bundle)
+        + python
+        + compiled_in(dists)
+        + native_libraries(bundle)
+        + qt_plugins(bundle)
+        + resources(bundle)
+    )
     refused = [e for e in entries if not redistributable(e.licence)]
     if refused:
         names = ", ".join(f"{e.name} ({e.licence})" for e in refused)
-        raise LicenceError(f"the bundle holds GPL-only code the app cannot ship: {names}")
+        raise LicenceError(
+            f"the bundle holds GPL-only code the app cannot ship: {names}"
+        )
     return entries
 
 
 SECTIONS = (
-    ("runtime", "Python and PyInstaller", ("component", "version", "licence", "in the bundle")),
+    (
+        "runtime",
+        "Python and PyInstaller",
+        ("component", "version", "licence", "in the bundle"),
+    ),
     ("python", "Python packages", ("package", "version", "licence", "modules")),
-    ("compiled", "Libraries compiled into Python packages",
-     ("library", "version", "licence", "where")),
+    (
+        "compiled",
+        "Libraries compiled into Python packages",
+        ("library", "version", "licence", "where"),
+    ),
     ("native", "Native libraries", ("file", "project", "licence", "where")),
     ("resource", "Fonts and data", ("name", "version", "licence", "where")),
 )
@@ -465,8 +554,12 @@ def render(bundle: Path) -> str:
         rows = [e for e in entries if e.section == section]
         if not rows:
             continue
-        lines += [f"## {title}", "", "| " + " | ".join(headers) + " |",
-                  "|" + "---|" * len(headers)]
+        lines += [
+            f"## {title}",
+            "",
+            "| " + " | ".join(headers) + " |",
+            "|" + "---|" * len(headers),
+        ]
         lines += [f"| {e.name} | {e.version} | {e.licence} | {e.where} |" for e in rows]
         lines.append("")
     return "\n".join(lines) + "\n" + LEFT_OUT

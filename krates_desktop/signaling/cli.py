@@ -41,7 +41,9 @@ def parser() -> argparse.ArgumentParser:
         prog="krates-signal",
         description="Introduce the peers of Krates yards to each other (stores nothing).",
     )
-    p.add_argument("--version", action="version", version=f"krates-signal {__version__}")
+    p.add_argument(
+        "--version", action="version", version=f"krates-signal {__version__}"
+    )
     p.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
     )

@@ -41,7 +41,9 @@ def _selector_matches(selector: dict[str, str], labels: dict[str, str]) -> bool:
 
 def _pod_ready(pod: dict[str, Any]) -> bool:
     conditions = pod.get("status", {}).get("conditions") or []
-    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+    return any(
+        c.get("type") == "Ready" and c.get("status") == "True" for c in conditions
+    )
 
 
 def default_container(pod: dict[str, Any]) -> str | None:
@@ -142,15 +144,22 @@ class ClusterSource:
 
     def pods_in(self, namespace: str | None) -> list[dict[str, Any]]:
         """The cached pods of one namespace."""
-        return [p for p in self.objects("Pod") if p["metadata"].get("namespace") == namespace]
+        return [
+            p
+            for p in self.objects("Pod")
+            if p["metadata"].get("namespace") == namespace
+        ]
 
     def counts_in(self, namespace: str) -> dict[str, int]:
         """How many cached objects of each namespaced kind live in `namespace`."""
         counts: dict[str, int] = {}
         for kind in self.kinds.values():
             if kind.namespaced and kind.kind != "Event":
-                found = [o for o in self.objects(kind.kind)
-                         if o["metadata"].get("namespace") == namespace]
+                found = [
+                    o
+                    for o in self.objects(kind.kind)
+                    if o["metadata"].get("namespace") == namespace
+                ]
                 if found:
                     counts[kind.kind] = len(found)
         return counts

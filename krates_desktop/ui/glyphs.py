@@ -75,8 +75,12 @@ def _paint_hollow(painter: QPainter, shape: str, qcolor: QColor, box: QRectF) ->
         c = inner.center()
         painter.drawPolygon(
             _polygon(
-                [(c.x(), inner.top()), (inner.right(), c.y()), (c.x(), inner.bottom()),
-                 (inner.left(), c.y())]
+                [
+                    (c.x(), inner.top()),
+                    (inner.right(), c.y()),
+                    (c.x(), inner.bottom()),
+                    (inner.left(), c.y()),
+                ]
             )
         )
 
@@ -99,7 +103,9 @@ def paint_diamond(painter: QPainter, box: QRectF, fill: str) -> None:
     painter.restore()
 
 
-def paint_dot(painter: QPainter, center: QPointF, fill: str, glow: bool = False) -> None:
+def paint_dot(
+    painter: QPainter, center: QPointF, fill: str, glow: bool = False
+) -> None:
     """Paint an 8 px status dot, optionally with an 8 px radial halo."""
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)

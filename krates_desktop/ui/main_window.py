@@ -27,7 +27,9 @@ from krates_desktop.ui.spotlight.spotlight import Spotlight
 log = logging.getLogger(__name__)
 
 PRIMARY = "⌘" if sys.platform == "darwin" else "Ctrl"
-HINT_CANVAS = f"click or type to search · / search · space+drag pan · {PRIMARY} wheel zoom"
+HINT_CANVAS = (
+    f"click or type to search · / search · space+drag pan · {PRIMARY} wheel zoom"
+)
 HINTS = {
     "detail": f"z maximize · type to search · space+drag pan · {PRIMARY} wheel zoom",
     "shell": f"keys go to the shell · space+drag pan · {PRIMARY} wheel zoom",
@@ -109,9 +111,15 @@ class MainWindow(QWidget):
         self.top_bar = TopBar(self)
         self.zoom_pill = Pill("92%", self)
         self.zoom_pill.clicked.connect(self._on_zoom_pill_clicked)
-        self.hint_bar = Pill(HINT_CANVAS, self, size=12, weight=400, text_color=theme.MUTED)
-        self.minimap = Minimap(self, marks=lambda: [], viewport=self.view.visible_world_rect)
-        self.minimap.fly_requested.connect(lambda x, y: self.view.fly_to(x, y, ZOOM_DEFAULT))
+        self.hint_bar = Pill(
+            HINT_CANVAS, self, size=12, weight=400, text_color=theme.MUTED
+        )
+        self.minimap = Minimap(
+            self, marks=lambda: [], viewport=self.view.visible_world_rect
+        )
+        self.minimap.fly_requested.connect(
+            lambda x, y: self.view.fly_to(x, y, ZOOM_DEFAULT)
+        )
         self.minimap.pan_requested.connect(lambda x, y: self.view.center_on(x, y))
         self.problem = ProblemPanel(self)
         self.problem.action_requested.connect(self.demo_requested.emit)
@@ -157,7 +165,9 @@ class MainWindow(QWidget):
         self.zoom_pill.adjustSize()
         self.zoom_pill.move(18, h - 18 - self.zoom_pill.height())
         self.hint_bar.adjustSize()
-        self.hint_bar.move(w - 18 - self.hint_bar.width(), h - 18 - self.hint_bar.height())
+        self.hint_bar.move(
+            w - 18 - self.hint_bar.width(), h - 18 - self.hint_bar.height()
+        )
         self.minimap.move(w - 18 - self.minimap.width(), h - 64 - self.minimap.height())
         if self.problem.isVisible():
             self.problem.move((w - self.problem.width()) // 2, round(h * 0.3))
@@ -166,8 +176,16 @@ class MainWindow(QWidget):
         if self.drawer.isVisible():
             self.drawer.setGeometry(self.rect())
         self.toasts.layout()
-        layers = (self.cursors, self.top_bar, self.zoom_pill, self.hint_bar, self.minimap, self.problem,
-                  self.spotlight, self.drawer)
+        layers = (
+            self.cursors,
+            self.top_bar,
+            self.zoom_pill,
+            self.hint_bar,
+            self.minimap,
+            self.problem,
+            self.spotlight,
+            self.drawer,
+        )
         for layer in layers:
             if layer.isVisible():
                 layer.raise_()
@@ -203,7 +221,10 @@ class MainWindow(QWidget):
             show_about(self)
             event.accept()
             return
-        if event.key() == Qt.Key.Key_Slash and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+        if (
+            event.key() == Qt.Key.Key_Slash
+            and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        ):
             self.spotlight.open_with("")
         elif event.key() != Qt.Key.Key_Space and is_printable(event):
             self.spotlight.open_with(event.text())

@@ -64,7 +64,9 @@ def ensure_application() -> QApplication:
 class Session:
     """One window showing one cluster: the services, the window, and their wiring."""
 
-    def __init__(self, options: Options, transport: TransportConfig | None = None) -> None:
+    def __init__(
+        self, options: Options, transport: TransportConfig | None = None
+    ) -> None:
         self.options = options
         self.window = MainWindow()
         self.dispatcher = Dispatcher(self.window)
@@ -75,7 +77,10 @@ class Session:
         self.me = self._load_identity()
         self.yard = Yard(self.me["userId"])
         self.controller = YardController(
-            self.yard, self.window.view, self.source, BindingContext(None, self.source, self.dispatcher)
+            self.yard,
+            self.window.view,
+            self.source,
+            BindingContext(None, self.source, self.dispatcher),
         )
         self.cameras = CameraStore(self.dirs)
         self.yards = YardStore(self.dirs.data)
@@ -108,7 +113,9 @@ class Session:
         self.controller.maximizer.changed.connect(self.window.set_maximized)
         self.window.key_handlers.append(self.controller.handle_key)
         self.window.spotlight.query_changed.connect(self._on_spotlight_query_changed)
-        self.window.spotlight.closed.connect(lambda: self._on_spotlight_query_changed(None))
+        self.window.spotlight.closed.connect(
+            lambda: self._on_spotlight_query_changed(None)
+        )
         self.window.drawer.spectate_requested.connect(self._fly_to_krate)
         self.window.top_bar.admin_toggled.connect(self._refresh_presence)
         self.yard.subscribe(lambda _event, _kid: self._refresh_presence())
@@ -130,7 +137,9 @@ class Session:
                 store.save(settings)
             except OSError as exc:
                 log.error("could not save settings in %s: %s", store.path, exc)
-        palette_color = USER_PALETTE[fnv1a32(settings.user_id.encode()) % len(USER_PALETTE)]
+        palette_color = USER_PALETTE[
+            fnv1a32(settings.user_id.encode()) % len(USER_PALETTE)
+        ]
         now = int(time.time() * 1000)
         return {
             "userId": settings.user_id,
@@ -169,8 +178,15 @@ class Session:
             rows.append(KrateRow(krate.id, krate.label, letters, health))
         me = self.me
         return UserCard(
-            me["userId"], me["name"], me["color"], True, me["lastActive"],
-            me["activeNamespace"], me["spotlightQuery"], bool(me["typing"]), tuple(rows),
+            me["userId"],
+            me["name"],
+            me["color"],
+            True,
+            me["lastActive"],
+            me["activeNamespace"],
+            me["spotlightQuery"],
+            bool(me["typing"]),
+            tuple(rows),
         )
 
     def _card_for(self, presence: dict[str, Any]) -> UserCard:
@@ -179,13 +195,24 @@ class Session:
             if krate.owner == presence.get("userId"):
                 tabs = {w.tab for w in krate.windows.values()}
                 letters = tuple(letter for tab, letter in VIEW_LETTERS if tab in tabs)
-                rows.append(KrateRow(krate.id, krate.label, letters,
-                                     self.source.status_of(krate.obj_ref)[1]))
+                rows.append(
+                    KrateRow(
+                        krate.id,
+                        krate.label,
+                        letters,
+                        self.source.status_of(krate.obj_ref)[1],
+                    )
+                )
         return UserCard(
-            str(presence.get("userId", "")), str(presence.get("name", "")),
-            str(presence.get("color", theme.MUTED)), False, int(presence.get("lastActive", 0)),
-            presence.get("activeNamespace"), presence.get("spotlightQuery"),
-            bool(presence.get("typing")), tuple(rows),
+            str(presence.get("userId", "")),
+            str(presence.get("name", "")),
+            str(presence.get("color", theme.MUTED)),
+            False,
+            int(presence.get("lastActive", 0)),
+            presence.get("activeNamespace"),
+            presence.get("spotlightQuery"),
+            bool(presence.get("typing")),
+            tuple(rows),
         )
 
     def _refresh_presence(self) -> None:
@@ -212,7 +239,11 @@ class Session:
         result = connect(self.options)
         if isinstance(result, Problem):
             self.window.top_bar.set_cluster("no cluster", "")
-            self.window.show_problem(result.title, result.body, "Open the demo cluster" if result.offer_demo else "")
+            self.window.show_problem(
+                result.title,
+                result.body,
+                "Open the demo cluster" if result.offer_demo else "",
+            )
             return
         self._use(result)
 
@@ -273,7 +304,9 @@ class Session:
         if secret is None:
             secret = YardSecret.generate()
             secrets.save(meta.yard_id, secret)
-        invite = make_invite(signal, meta.yard_id, secret, meta.name, self.connection.fingerprint)
+        invite = make_invite(
+            signal, meta.yard_id, secret, meta.name, self.connection.fingerprint
+        )
         self.invite_link = invite.to_link()
         ensure_task(self.sharing.start(self.yard, invite, self.connection.fingerprint))
         return invite.to_link()
@@ -285,7 +318,9 @@ class Session:
             self.window.toasts.show(invite)
             return False
         if self.connection is None:
-            self.window.toasts.show("Connect to the yard's cluster first, then open the link.")
+            self.window.toasts.show(
+                "Connect to the yard's cluster first, then open the link."
+            )
             return False
         fingerprint = self.connection.fingerprint
         doc = None
@@ -313,7 +348,9 @@ class Session:
 
     def _ask_share(self) -> None:
         default = SettingsStore(self.dirs).load().signaling_server or "wss://"
-        url, ok = QInputDialog.getText(self.window, "Share yard", "Signaling server:", text=default)
+        url, ok = QInputDialog.getText(
+            self.window, "Share yard", "Signaling server:", text=default
+        )
         if not ok or not url.strip():
             return
         try:
@@ -325,7 +362,9 @@ class Session:
         self.window.toasts.show("Invite link copied to the clipboard")
 
     def _ask_join(self) -> None:
-        link, ok = QInputDialog.getText(self.window, "Join yard", "Invite link (krates://join?…):")
+        link, ok = QInputDialog.getText(
+            self.window, "Join yard", "Invite link (krates://join?…):"
+        )
         if ok and link.strip():
             self.join(link.strip())
 
@@ -367,7 +406,9 @@ class Session:
             return
         view = self.window.view
         try:
-            self.cameras.save(self.connection.fingerprint, Camera(view.cam_x, view.cam_y, view.zoom))
+            self.cameras.save(
+                self.connection.fingerprint, Camera(view.cam_x, view.cam_y, view.zoom)
+            )
         except OSError as exc:
             log.error("could not save the camera in %s: %s", self.cameras.root, exc)
 
@@ -398,7 +439,9 @@ class Session:
         report = self.dispatcher.wrap(self._on_health)
         import threading
 
-        threading.Thread(target=lambda: report(probe_health(client)), daemon=True).start()
+        threading.Thread(
+            target=lambda: report(probe_health(client)), daemon=True
+        ).start()
 
     def _on_health(self, healthy: bool) -> None:
         if self.cache is not None and not healthy:
@@ -488,7 +531,9 @@ def run_gui(options: Options, link: str = "") -> int:
     screen = app.primaryScreen()
     if screen is not None:
         area = screen.availableGeometry()
-        session.window.resize(max(960, int(area.width() * 0.8)), max(600, int(area.height() * 0.8)))
+        session.window.resize(
+            max(960, int(area.width() * 0.8)), max(600, int(area.height() * 0.8))
+        )
     session.window.show()
     session.start()
     if options.smoke_test:

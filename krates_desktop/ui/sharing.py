@@ -40,7 +40,9 @@ PILL_STATES = {
 class Sharing(QObject):
     """Owns the awareness of the local user and, once shared, the yard session."""
 
-    def __init__(self, window: MainWindow, transport: TransportConfig | None = None) -> None:
+    def __init__(
+        self, window: MainWindow, transport: TransportConfig | None = None
+    ) -> None:
         super().__init__(window)
         self.window = window
         self.transport = transport or TransportConfig()
@@ -63,7 +65,11 @@ class Sharing(QObject):
         latest: dict[str, dict[str, Any]] = {}
         for state in self.awareness.peers().values():
             user = str(state.get("userId", ""))
-            if user and user != me and state.get("ts", 0) >= latest.get(user, {}).get("ts", -1):
+            if (
+                user
+                and user != me
+                and state.get("ts", 0) >= latest.get(user, {}).get("ts", -1)
+            ):
                 latest[user] = dict(state)
         return list(latest.values())
 
@@ -82,7 +88,9 @@ class Sharing(QObject):
         await self.stop()
         if self.awareness is None:
             raise RuntimeError("attach() must come first")
-        config = SessionConfig.from_invite(invite, fingerprint, transport=self.transport)
+        config = SessionConfig.from_invite(
+            invite, fingerprint, transport=self.transport
+        )
         self.session = YardSession(yard, self.awareness, config)
         self.session.subscribe_status(self._on_session_status)
         await self.session.start()

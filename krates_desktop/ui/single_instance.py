@@ -164,7 +164,9 @@ class InstanceServer(QObject):
     def _on_socket_ready_read(self, sock: QLocalSocket) -> None:
         data = self._buffers.get(sock, b"") + bytes(sock.readAll().data())
         if len(data) > MAX_MESSAGE_BYTES:
-            log.warning("single instance: dropped a message of over %d bytes", MAX_MESSAGE_BYTES)
+            log.warning(
+                "single instance: dropped a message of over %d bytes", MAX_MESSAGE_BYTES
+            )
             self._drop(sock)
             return
         self._buffers[sock] = data

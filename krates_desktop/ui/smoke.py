@@ -25,7 +25,9 @@ POD_QUERY = "api-server-7c9d5-x2k4p"
 TIMEOUT_S = 60.0
 
 
-def send_key(widget, key: Qt.Key, text: str = "", mods=Qt.KeyboardModifier.NoModifier) -> None:  # type: ignore[no-untyped-def]
+def send_key(
+    widget, key: Qt.Key, text: str = "", mods=Qt.KeyboardModifier.NoModifier
+) -> None:  # type: ignore[no-untyped-def]
     """Deliver a real key press and release to `widget`."""
     for kind in (QKeyEvent.Type.KeyPress, QKeyEvent.Type.KeyRelease):
         QApplication.sendEvent(widget, QKeyEvent(kind, key, mods, text))
@@ -104,7 +106,9 @@ class SmokeTest(QObject):
         return True
 
     def _bindings(self, cls: type) -> list:  # type: ignore[type-arg]
-        return [b for b in self.session.controller.bindings.values() if isinstance(b, cls)]
+        return [
+            b for b in self.session.controller.bindings.values() if isinstance(b, cls)
+        ]
 
     def _log_line_arrived(self) -> bool:
         logs = self._bindings(LogsBinding)
@@ -122,4 +126,7 @@ class SmokeTest(QObject):
             shell.session.write(f"echo {self.marker}\r".encode())
             self._typed = True
             return False
-        return any(line.strip() == self.marker for line in shell.terminal.screen_text().splitlines())
+        return any(
+            line.strip() == self.marker
+            for line in shell.terminal.screen_text().splitlines()
+        )

@@ -27,7 +27,9 @@ class YardController(QObject):
     hover_changed = Signal(str)  # "", "shell", "detail"
     krate_closed = Signal(str, object)  # label, snapshot for undo
 
-    def __init__(self, yard: Yard, view: CanvasView, source: ClusterSource, ctx: BindingContext):
+    def __init__(
+        self, yard: Yard, view: CanvasView, source: ClusterSource, ctx: BindingContext
+    ):
         super().__init__(view)
         self.yard = yard
         self.view = view
@@ -38,7 +40,9 @@ class YardController(QObject):
         self.bindings: dict[str, Binding] = {}
         self.hovered_key: str | None = None
         self.maximizer = Maximizer(view)
-        yard.subscribe(lambda event, kid, y=yard: self._on_yard_changed_in(y, event, kid))
+        yard.subscribe(
+            lambda event, kid, y=yard: self._on_yard_changed_in(y, event, kid)
+        )
         source.subscribe(self._on_source_changes)
         view.lod_changed.connect(self._on_view_lod_changed)
 
@@ -58,8 +62,12 @@ class YardController(QObject):
         krate = self.yard.krates.get(kid)
         if krate is None:
             return
-        snapshot = (krate.obj_ref, [w.tab for w in krate.windows.values()], krate.pos,
-                    krate.minimized)
+        snapshot = (
+            krate.obj_ref,
+            [w.tab for w in krate.windows.values()],
+            krate.pos,
+            krate.minimized,
+        )
         self.yard.remove_krate(kid)
         self.krate_closed.emit(krate.label, snapshot)
 
@@ -81,7 +89,9 @@ class YardController(QObject):
         for kid in list(self.krate_items):
             self._remove_krate_item(kid)
         self.yard = yard
-        yard.subscribe(lambda event, kid, y=yard: self._on_yard_changed_in(y, event, kid))
+        yard.subscribe(
+            lambda event, kid, y=yard: self._on_yard_changed_in(y, event, kid)
+        )
         for kid in list(yard.krates):
             self._sync_krate(kid)
         self.krate_count_changed.emit(len(yard.krates))
@@ -123,17 +133,35 @@ class YardController(QObject):
         ref = self.yard.krates[kid].obj_ref
         witem = self.window_items.get(key)
         if witem is None:
-            witem = DetailWindowItem(window.wid, ref.kind, ref.name, window.tab,
-                                     available_tabs(ref.kind), item)
-            witem.close_requested.connect(lambda wid, k=kid: self.yard.close_window(k, wid))
-            witem.tab_requested.connect(lambda wid, tab, k=kid: self.yard.set_tab(k, wid, tab))
-            witem.hovered.connect(lambda wid, k=kid: self._on_window_hovered(f"{k}/{wid}"))
-            witem.unhovered.connect(lambda wid, k=kid: self._on_window_unhovered(f"{k}/{wid}"))
-            witem.maximize_requested.connect(lambda _wid, w=witem: self.maximizer.toggle(w))
+            witem = DetailWindowItem(
+                window.wid,
+                ref.kind,
+                ref.name,
+                window.tab,
+                available_tabs(ref.kind),
+                item,
+            )
+            witem.close_requested.connect(
+                lambda wid, k=kid: self.yard.close_window(k, wid)
+            )
+            witem.tab_requested.connect(
+                lambda wid, tab, k=kid: self.yard.set_tab(k, wid, tab)
+            )
+            witem.hovered.connect(
+                lambda wid, k=kid: self._on_window_hovered(f"{k}/{wid}")
+            )
+            witem.unhovered.connect(
+                lambda wid, k=kid: self._on_window_unhovered(f"{k}/{wid}")
+            )
+            witem.maximize_requested.connect(
+                lambda _wid, w=witem: self.maximizer.toggle(w)
+            )
             self.window_items[key] = witem
         origin = item.window_origin(window.dx, window.dy)
         if self.maximizer.window is witem:
-            self.maximizer.update_home_geometry(origin.x(), origin.y(), window.w, window.h)
+            self.maximizer.update_home_geometry(
+                origin.x(), origin.y(), window.w, window.h
+            )
         else:
             witem.set_geometry(origin.x(), origin.y(), window.w, window.h)
         witem.set_status(*self.source.status_of(ref))
@@ -202,7 +230,10 @@ class YardController(QObject):
     def _copy_from_hovered(self) -> bool:
         key = self.hovered_key or ""
         if self.maximizer.window is not None:
-            key = next((k for k, w in self.window_items.items() if w is self.maximizer.window), key)
+            key = next(
+                (k for k, w in self.window_items.items() if w is self.maximizer.window),
+                key,
+            )
         binding = self.bindings.get(key)
         view = getattr(binding, "view", None)
         copy = getattr(view, "copy_selection", None)
@@ -217,7 +248,10 @@ class YardController(QObject):
         """Window keys (spec 18.1 step 4-5): `z` maximises or restores, esc restores."""
         key = event.key()
         plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-        if key == Qt.Key.Key_C and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+        if (
+            key == Qt.Key.Key_C
+            and event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
             return self._copy_from_hovered()
         if key == Qt.Key.Key_Escape and self.maximizer.active:
             self.maximizer.restore()
@@ -236,12 +270,22 @@ class YardController(QObject):
     # cluster events --------------------------------------------------------------
 
     def _on_source_changes(self, changes: list[Any]) -> None:
-        touched = {(c.kind.kind, (c.obj.get("metadata") or {}).get("namespace"),
-                    (c.obj.get("metadata") or {}).get("name")) for c in changes}
+        touched = {
+            (
+                c.kind.kind,
+                (c.obj.get("metadata") or {}).get("namespace"),
+                (c.obj.get("metadata") or {}).get("name"),
+            )
+            for c in changes
+        }
         events_changed = any(c.kind.kind == "Event" for c in changes)
         for kid, krate in self.yard.krates.items():
             ref = krate.obj_ref
-            if (ref.kind, ref.namespace, ref.name) not in touched and not events_changed:
+            if (
+                ref.kind,
+                ref.namespace,
+                ref.name,
+            ) not in touched and not events_changed:
                 continue
             status = self.source.status_of(ref)
             self.krate_items[kid].set_status(*status)

@@ -29,4 +29,6 @@ def namespace_color(namespace: str | None) -> str:
         return NEUTRAL
     if namespace in FIXED:
         return FIXED[namespace]
-    return NAMESPACE_PALETTE[fnv1a32(namespace.encode("utf-8")) % len(NAMESPACE_PALETTE)]
+    return NAMESPACE_PALETTE[
+        fnv1a32(namespace.encode("utf-8")) % len(NAMESPACE_PALETTE)
+    ]

@@ -22,7 +22,8 @@ BUILD_TIMEOUT_S = 480
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "bundle: builds the PyInstaller bundle from a clean checkout (about a minute)"
+        "markers",
+        "bundle: builds the PyInstaller bundle from a clean checkout (about a minute)",
     )
 
 
@@ -43,13 +44,28 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Build:
     source = clean_checkout(REPO, root / "src")
     started = time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-         "--distpath", str(root / "dist"), "--workpath", str(root / "build"),
-         str(source / "packaging" / "krates.spec")],
-        cwd=source, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S,
+        [
+            sys.executable,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--log-level",
+            "WARN",
+            "--distpath",
+            str(root / "dist"),
+            "--workpath",
+            str(root / "build"),
+            str(source / "packaging" / "krates.spec"),
+        ],
+        cwd=source,
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT_S,
     )
     assert result.returncode == 0, result.stderr[-4000:]
-    return Build(source, root / "dist" / "krates", root / "build", time.monotonic() - started)
+    return Build(
+        source, root / "dist" / "krates", root / "build", time.monotonic() - started
+    )
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +75,10 @@ def no_python_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for directory in ("/usr/local/bin", "/usr/bin", "/bin"):
         for program in sorted(Path(directory).iterdir()):
             name = program.name
-            if name.startswith(("python", "pip", "pydoc", "idle")) or (folder / name).exists():
+            if (
+                name.startswith(("python", "pip", "pydoc", "idle"))
+                or (folder / name).exists()
+            ):
                 continue
             (folder / name).symlink_to(program)
     return folder
@@ -72,6 +91,9 @@ def bare_env(no_python_bin: Path, tmp_path: Path) -> Iterator[dict[str, str]]:
     home.mkdir()
     runtime = tmp_path / "runtime"
     runtime.mkdir(mode=0o700)
-    yield {"PATH": str(no_python_bin), "HOME": str(home), "LANG": "C.UTF-8",
-           "XDG_RUNTIME_DIR": str(runtime)}
-
+    yield {
+        "PATH": str(no_python_bin),
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "XDG_RUNTIME_DIR": str(runtime),
+    }

@@ -13,10 +13,24 @@ PACKAGING = REPO / "packaging"
 
 def clean_checkout(repo: Path, target: Path) -> Path:
     """Copy what a fresh clone plus uncommitted work holds: no build output, caches or venv."""
-    listed = subprocess.run(
-        ["git", "-C", str(repo), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        capture_output=True, check=True,
-    ).stdout.decode("utf-8").split("\0")
+    listed = (
+        subprocess.run(
+            [
+                "git",
+                "-C",
+                str(repo),
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+            ],
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode("utf-8")
+        .split("\0")
+    )
     for name in filter(None, listed):
         source = repo / name
         if source.is_file():
@@ -26,9 +40,13 @@ def clean_checkout(repo: Path, target: Path) -> Path:
     return target
 
 
-def run(args: list[str], env: dict[str, str], timeout: float = 90) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str], env: dict[str, str], timeout: float = 90
+) -> subprocess.CompletedProcess[str]:
     """Run a program with exactly `env` (nothing inherited)."""
-    return subprocess.run(args, env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        args, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def project_version() -> str:

@@ -40,7 +40,9 @@ def test_runs_from_a_read_only_folder_and_writes_only_its_own_folders(
         f'mount --bind "{built.dist}" "{mount}" && mount -o remount,bind,ro "{mount}" '
         f'&& touch "{mount}/probe" 2>/dev/null && echo WRITABLE; exec "{mount}/krates" --smoke-test'
     )
-    result = run(["unshare", "--mount", "--map-root-user", "sh", "-c", script], bare_env)
+    result = run(
+        ["unshare", "--mount", "--map-root-user", "sh", "-c", script], bare_env
+    )
     assert "WRITABLE" not in result.stdout
     assert result.returncode == 0, result.stderr[-3000:]
     home = Path(bare_env["HOME"])
@@ -49,22 +51,30 @@ def test_runs_from_a_read_only_folder_and_writes_only_its_own_folders(
     assert written and all(name.startswith(allowed) for name in written), written
 
 
-def test_signaling_server_answers_help_and_version(built: Build, bare_env: dict[str, str]) -> None:
+def test_signaling_server_answers_help_and_version(
+    built: Build, bare_env: dict[str, str]
+) -> None:
     """`krates-signal --help` documents its flags and `--version` prints the project version."""
     helptext = run([str(built.dist / "krates-signal"), "--help"], bare_env, timeout=30)
     assert helptext.returncode == 0, helptext.stderr
     assert "--port" in helptext.stdout and "--redis" in helptext.stdout
-    version = run([str(built.dist / "krates-signal"), "--version"], bare_env, timeout=30)
+    version = run(
+        [str(built.dist / "krates-signal"), "--version"], bare_env, timeout=30
+    )
     assert version.returncode == 0, version.stderr
     assert version.stdout.split() == ["krates-signal", project_version()]
 
 
-def test_version_is_the_one_in_pyproject(built: Build, bare_env: dict[str, str]) -> None:
+def test_version_is_the_one_in_pyproject(
+    built: Build, bare_env: dict[str, str]
+) -> None:
     """`krates --version` and the bundle's metadata give the version set in pyproject.toml."""
     version = project_version()
     result = run([str(built.dist / "krates"), "--version"], bare_env, timeout=30)
     assert result.stdout.split() == ["krates", version]
-    metadata = built.dist / "_internal" / f"krates_desktop-{version}.dist-info" / "METADATA"
+    metadata = (
+        built.dist / "_internal" / f"krates_desktop-{version}.dist-info" / "METADATA"
+    )
     assert f"Version: {version}" in metadata.read_text(encoding="utf-8").splitlines()
     metainfo = (built.dist / "share" / "metainfo" / "krates.metainfo.xml").read_text()
     assert f'<release version="{version}"' in metainfo
@@ -92,8 +102,12 @@ def test_bundle_carries_the_media_less_av_and_the_checkout_code(built: Build) ->
     """`av` in the bundle is the stand-in, and the code came from the clean checkout."""
     from PyInstaller.archive.readers import CArchiveReader
 
-    archive = CArchiveReader(str(built.dist / "krates")).open_embedded_archive("PYZ.pyz")
-    assert "av._unavailable" in archive.toc and "aiortc.rtcpeerconnection" in archive.toc
+    archive = CArchiveReader(str(built.dist / "krates")).open_embedded_archive(
+        "PYZ.pyz"
+    )
+    assert (
+        "av._unavailable" in archive.toc and "aiortc.rtcpeerconnection" in archive.toc
+    )
     analysis = (built.work / "krates" / "Analysis-00.toc").read_text(encoding="utf-8")
     assert repr(str(built.source / "krates_desktop" / "cli.py")) in analysis
     assert repr(str(REPO / "krates_desktop" / "cli.py")) not in analysis
@@ -114,7 +128,9 @@ def test_third_party_list_names_every_library_with_its_licence(built: Build) -> 
         if not any(f"| {entry.licence} |" in row for row in rows):
             missing.append(f"{entry.name} ({entry.licence})")
         assert f"| {entry.name} |" in shipped
-    assert missing == [], "run: python packaging/third_party.py dist/krates --out packaging/THIRD-PARTY.md"
+    assert missing == [], (
+        "run: python packaging/third_party.py dist/krates --out packaging/THIRD-PARTY.md"
+    )
 
 
 def test_credential_plugins_see_the_users_library_path(
@@ -134,14 +150,26 @@ def test_credential_plugins_see_the_users_library_path(
     plugin.chmod(0o755)
     config = yaml.safe_load(sandbox_kubeconfig.read_text())
     config["users"][0]["user"] = {
-        "exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": str(plugin),
-                 "interactiveMode": "Never"}
+        "exec": {
+            "apiVersion": "client.authentication.k8s.io/v1",
+            "command": str(plugin),
+            "interactiveMode": "Never",
+        }
     }
     kubeconfig = tmp_path / "kubeconfig"
     kubeconfig.write_text(yaml.safe_dump(config))
-    env = {**bare_env, "LD_LIBRARY_PATH": "/opt/user-libs", "QT_QPA_PLATFORM": "offscreen"}
-    app = subprocess.Popen([str(built.dist / "krates"), "--kubeconfig", str(kubeconfig)], env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    env = {
+        **bare_env,
+        "LD_LIBRARY_PATH": "/opt/user-libs",
+        "QT_QPA_PLATFORM": "offscreen",
+    }
+    app = subprocess.Popen(
+        [str(built.dist / "krates"), "--kubeconfig", str(kubeconfig)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         _wait_for(seen, app)
     finally:
@@ -156,7 +184,9 @@ def _wait_for(path: Path, process: subprocess.Popen[str], timeout: float = 30) -
     deadline = time.monotonic() + timeout
     while not path.exists():
         if process.poll() is not None:
-            pytest.fail(f"krates exited with {process.returncode}: {process.stderr.read()[-2000:]}")
+            pytest.fail(
+                f"krates exited with {process.returncode}: {process.stderr.read()[-2000:]}"
+            )
         if time.monotonic() > deadline:
             pytest.fail("the credential plugin never ran")
         time.sleep(0.1)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from krates_desktop.cli import _take_link, build_parser
 
-LINK = "krates://join?signal=ws%3A%2F%2F127.0.0.1%3A9&yard=Qm3v9cZb0kXn2s7RtY4wLg&secret=x"
+LINK = (
+    "krates://join?signal=ws%3A%2F%2F127.0.0.1%3A9&yard=Qm3v9cZb0kXn2s7RtY4wLg&secret=x"
+)
 
 
 def test_bare_link_is_split_off_and_the_rest_parses() -> None:

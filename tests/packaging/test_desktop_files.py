@@ -24,8 +24,11 @@ def _desktop_entry() -> configparser.SectionProxy:
 
 def test_desktop_file_is_valid_and_handles_krates_links() -> None:
     """desktop-file-validate accepts it; it declares the krates scheme and passes the URL."""
-    checked = subprocess.run(["desktop-file-validate", str(LINUX / "krates.desktop")],
-                             capture_output=True, text=True)
+    checked = subprocess.run(
+        ["desktop-file-validate", str(LINUX / "krates.desktop")],
+        capture_output=True,
+        text=True,
+    )
     assert checked.returncode == 0 and checked.stdout == "", checked.stdout
     entry = _desktop_entry()
     assert entry["MimeType"] == "x-scheme-handler/krates;"
@@ -35,9 +38,15 @@ def test_desktop_file_is_valid_and_handles_krates_links() -> None:
 def test_metainfo_is_valid_and_launches_the_desktop_file() -> None:
     """appstreamcli accepts the metainfo (the id is not reverse-DNS: the project has no domain)."""
     checked = subprocess.run(
-        ["appstreamcli", "validate", "--no-net", "--override=cid-desktopapp-is-not-rdns=info",
-         str(LINUX / "krates.metainfo.xml")],
-        capture_output=True, text=True,
+        [
+            "appstreamcli",
+            "validate",
+            "--no-net",
+            "--override=cid-desktopapp-is-not-rdns=info",
+            str(LINUX / "krates.metainfo.xml"),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert checked.returncode == 0, checked.stdout
     text = (LINUX / "krates.metainfo.xml").read_text(encoding="utf-8")
@@ -65,7 +74,8 @@ def _same_pixels(a: QImage, b: QImage) -> bool:
     a = a.convertToFormat(QImage.Format.Format_ARGB32)
     b = b.convertToFormat(QImage.Format.Format_ARGB32)
     worst = max(
-        abs(x - y) for x, y in zip(bytes(a.constBits()), bytes(b.constBits()), strict=True)
+        abs(x - y)
+        for x, y in zip(bytes(a.constBits()), bytes(b.constBits()), strict=True)
     )
     return worst <= 2
 

@@ -27,11 +27,15 @@ from third_party import NATIVE, redistributable  # noqa: E402
         ("(GPL-2.0-only OR GPL-3.0-only) AND MIT", False),
     ],
 )
-def test_plain_gpl_is_refused_and_everything_else_passes(expression: str, ok: bool) -> None:
+def test_plain_gpl_is_refused_and_everything_else_passes(
+    expression: str, ok: bool
+) -> None:
     """Only an expression whose every option needs a plain GPL stops the bundle."""
     assert redistributable(expression) is ok
 
 
 def test_every_reviewed_native_library_may_ship() -> None:
     """The reviewed table holds no library the app could not ship."""
-    assert [name for name, (_, licence) in NATIVE.items() if not redistributable(licence)] == []
+    assert [
+        name for name, (_, licence) in NATIVE.items() if not redistributable(licence)
+    ] == []

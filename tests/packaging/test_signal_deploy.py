@@ -34,7 +34,9 @@ def test_manifest_matches_the_kubernetes_schema() -> None:
 def test_relay_uses_the_redis_of_the_manifest() -> None:
     """The relay's --redis URL names the Redis Service, and both Services select running pods."""
     docs = {(d["kind"], d["metadata"]["name"]): d for d in _documents()}
-    relay = docs[("Deployment", "krates-signal")]["spec"]["template"]["spec"]["containers"][0]
+    relay = docs[("Deployment", "krates-signal")]["spec"]["template"]["spec"][
+        "containers"
+    ][0]
     assert "--redis=redis://krates-signal-redis:6379/0" in relay["args"]
     for name in ("krates-signal", "krates-signal-redis"):
         selector = docs[("Service", name)]["spec"]["selector"]
@@ -48,23 +50,38 @@ def test_kubectl_dry_run_and_apply_on_the_sandbox(sandbox_kubeconfig: Path) -> N
     base = [str(KUBECTL), "--kubeconfig", str(sandbox_kubeconfig), "-n", "default"]
     # The sandbox publishes no OpenAPI document, which kubectl's own validation needs.
     apply = [*base, "apply", "--validate=false", "-f", str(MANIFEST)]
-    dry = subprocess.run([*apply, "--dry-run=client"], capture_output=True, text=True, timeout=60)
+    dry = subprocess.run(
+        [*apply, "--dry-run=client"], capture_output=True, text=True, timeout=60
+    )
     assert dry.returncode == 0, dry.stderr
     assert "deployment.apps/krates-signal created (dry run)" in dry.stdout
     real = subprocess.run(apply, capture_output=True, text=True, timeout=60)
     assert real.returncode == 0, real.stderr
-    listed = subprocess.run([*base, "get", "deployments,services", "-o", "name"],
-                            capture_output=True, text=True, timeout=60)
-    for name in ("deployment.apps/krates-signal", "deployment.apps/krates-signal-redis",
-                 "service/krates-signal", "service/krates-signal-redis"):
+    listed = subprocess.run(
+        [*base, "get", "deployments,services", "-o", "name"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    for name in (
+        "deployment.apps/krates-signal",
+        "deployment.apps/krates-signal-redis",
+        "service/krates-signal",
+        "service/krates-signal-redis",
+    ):
         assert name in listed.stdout.split()
-    subprocess.run([*base, "delete", "-f", str(MANIFEST)], capture_output=True, timeout=60)
+    subprocess.run(
+        [*base, "delete", "-f", str(MANIFEST)], capture_output=True, timeout=60
+    )
 
 
 def test_signaling_server_needs_only_aiohttp() -> None:
     """The image installs Krates without its dependencies plus aiohttp: the server imports nothing else."""
     allowed = set(sys.stdlib_module_names) | {"aiohttp", "krates_desktop"}
-    files = [REPO / "krates_desktop" / "__init__.py", *(REPO / "krates_desktop" / "signaling").glob("*.py")]
+    files = [
+        REPO / "krates_desktop" / "__init__.py",
+        *(REPO / "krates_desktop" / "signaling").glob("*.py"),
+    ]
     foreign = set()
     for path in files:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -75,7 +92,9 @@ def test_signaling_server_needs_only_aiohttp() -> None:
             else:
                 continue
             for name in names:
-                if name.startswith("krates_desktop.") and not name.startswith("krates_desktop.signaling"):
+                if name.startswith("krates_desktop.") and not name.startswith(
+                    "krates_desktop.signaling"
+                ):
                     foreign.add(f"{path.name}: {name}")
                 elif name.split(".")[0] not in allowed:
                     foreign.add(f"{path.name}: {name}")

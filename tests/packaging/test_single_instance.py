@@ -23,7 +23,11 @@ from krates_desktop.ui.single_instance import (
     server_name,
 )
 
-SECRET = base64.urlsafe_b64encode(hashlib.sha256(b"instance test").digest()).rstrip(b"=").decode()
+SECRET = (
+    base64.urlsafe_b64encode(hashlib.sha256(b"instance test").digest())
+    .rstrip(b"=")
+    .decode()
+)
 LINK = (
     "krates://join?signal=ws%3A%2F%2F127.0.0.1%3A9%2Fkrates"
     f"&yard=Qm3v9cZb0kXn2s7RtY4wLg&secret={SECRET}&name=payments-prod"
@@ -41,11 +45,18 @@ def runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _launch(*args: str) -> subprocess.Popen[str]:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    return subprocess.Popen([sys.executable, "-m", "krates_desktop", *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "krates_desktop", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
-def test_join_command_hands_its_link_to_the_running_instance(qtbot, runtime: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_join_command_hands_its_link_to_the_running_instance(
+    qtbot, runtime: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     """`krates --profile P join LINK` gives LINK to the instance of P and exits 0."""
     server = claim(tmp_path / "profile")
     assert server is not None and server.listening
@@ -58,7 +69,9 @@ def test_join_command_hands_its_link_to_the_running_instance(qtbot, runtime: Pat
     server.close()
 
 
-def test_bare_link_argument_is_handed_over_like_join(qtbot, runtime: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_bare_link_argument_is_handed_over_like_join(
+    qtbot, runtime: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     """`krates krates://join?…`, as a desktop's URL handler runs it, reaches the running instance."""
     server = claim(tmp_path / "profile")
     assert server is not None
@@ -69,7 +82,9 @@ def test_bare_link_argument_is_handed_over_like_join(qtbot, runtime: Path, tmp_p
     server.close()
 
 
-def test_plain_second_launch_brings_the_window_forward(qtbot, runtime: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_plain_second_launch_brings_the_window_forward(
+    qtbot, runtime: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     """A second `krates` with no link asks the running one to come forward, then exits 0."""
     server = claim(tmp_path / "profile")
     assert server is not None
@@ -80,7 +95,9 @@ def test_plain_second_launch_brings_the_window_forward(qtbot, runtime: Path, tmp
     server.close()
 
 
-def test_other_profiles_get_instances_of_their_own(runtime: Path, tmp_path: Path) -> None:
+def test_other_profiles_get_instances_of_their_own(
+    runtime: Path, tmp_path: Path
+) -> None:
     """Each profile listens on its own socket, inside the private runtime folder."""
     first, second = server_name(tmp_path / "a"), server_name(tmp_path / "b")
     assert first != second and Path(first).parent == runtime == Path(second).parent
@@ -91,7 +108,9 @@ def test_other_profiles_get_instances_of_their_own(runtime: Path, tmp_path: Path
         server.close()
 
 
-def test_a_stale_socket_left_by_a_crash_is_replaced(qtbot, runtime: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_stale_socket_left_by_a_crash_is_replaced(
+    qtbot, runtime: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     """A socket file nobody listens on (a crashed instance) does not stop a new start."""
     path = server_name(tmp_path / "profile")
     stale = socket.socket(socket.AF_UNIX)
@@ -103,7 +122,9 @@ def test_a_stale_socket_left_by_a_crash_is_replaced(qtbot, runtime: Path, tmp_pa
     server.close()
 
 
-def test_messages_of_another_version_are_refused(qtbot, runtime: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_messages_of_another_version_are_refused(
+    qtbot, runtime: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     """A message that is not version 1 gets {"ok": false} and no link reaches the app."""
     server = claim(tmp_path / "profile")
     assert server is not None
@@ -126,7 +147,10 @@ def test_messages_of_another_version_are_refused(qtbot, runtime: Path, tmp_path:
 
 
 def test_a_shared_temporary_folder_is_not_trusted(
-    runtime: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    runtime: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Without XDG_RUNTIME_DIR, a krates-<uid> folder others may write to is refused, and Krates still starts."""
     monkeypatch.delenv("XDG_RUNTIME_DIR")
@@ -142,7 +166,9 @@ def test_a_shared_temporary_folder_is_not_trusted(
     assert "Later launches will open windows of their own" in caplog.text
 
 
-def test_received_invite_is_shown_without_its_secret(qtbot, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
+def test_received_invite_is_shown_without_its_secret(
+    qtbot, caplog: pytest.LogCaptureFixture
+) -> None:  # type: ignore[no-untyped-def]
     """The window shows which yard the invite is for; the log names it but never the secret."""
     from krates_desktop.ui.main_window import MainWindow
 
@@ -152,7 +178,10 @@ def test_received_invite_is_shown_without_its_secret(qtbot, caplog: pytest.LogCa
     with caplog.at_level(logging.INFO):
         present_link(window, LINK)
     assert window.isVisible()
-    assert window.toasts.shown[-1].label.text() == "Invite received: payments-prod on 127.0.0.1"
+    assert (
+        window.toasts.shown[-1].label.text()
+        == "Invite received: payments-prod on 127.0.0.1"
+    )
     assert "invite link received: yard payments-prod" in caplog.text
     assert SECRET not in caplog.text
 
@@ -163,5 +192,8 @@ def test_a_link_that_is_not_an_invite_is_explained(qtbot) -> None:  # type: igno
 
     window = MainWindow()
     qtbot.addWidget(window)
-    present_link(window, "krates://join?signal=ws%3A%2F%2F127.0.0.1%3A9&yard=Qm3v9cZb0kXn2s7RtY4wLg")
+    present_link(
+        window,
+        "krates://join?signal=ws%3A%2F%2F127.0.0.1%3A9&yard=Qm3v9cZb0kXn2s7RtY4wLg",
+    )
     assert "no secret" in window.toasts.shown[-1].label.text()

@@ -12,8 +12,12 @@ from tests.packaging.helpers import PACKAGING, REPO, project_version
 
 def test_package_and_command_line_report_the_pyproject_version() -> None:
     """`krates --version` prints the version written in pyproject.toml."""
-    result = subprocess.run([sys.executable, "-m", "krates_desktop", "--version"],
-                            capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-m", "krates_desktop", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.stdout.split() == ["krates", project_version()]
     assert __version__ == project_version()
 

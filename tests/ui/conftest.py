@@ -24,6 +24,8 @@ def session(qtbot, sandbox_kubeconfig: Path, tmp_path: Path):  # type: ignore[no
     live.window.show()
     qtbot.waitExposed(live.window)
     live.start()
-    qtbot.waitUntil(lambda: any(c.name == POD for c in live.source.candidates()), timeout=30000)
+    qtbot.waitUntil(
+        lambda: any(c.name == POD for c in live.source.candidates()), timeout=30000
+    )
     yield live
     live.shutdown()

@@ -16,7 +16,12 @@ from krates_desktop.ui.spotlight.fuzzy import Candidate
 @pytest.fixture
 def window(qtbot):  # type: ignore[no-untyped-def]
     win = MainWindow()
-    win.set_candidates(lambda: [Candidate("Pod", "api-server-x"), Candidate("Deployment", "api-server")])
+    win.set_candidates(
+        lambda: [
+            Candidate("Pod", "api-server-x"),
+            Candidate("Deployment", "api-server"),
+        ]
+    )
     qtbot.addWidget(win)
     win.resize(1200, 800)
     win.show()
@@ -26,8 +31,14 @@ def window(qtbot):  # type: ignore[no-untyped-def]
 
 def wheel(view, pos: QPointF, dy: int, mods=Qt.KeyboardModifier.NoModifier) -> None:  # type: ignore[no-untyped-def]
     event = QWheelEvent(
-        pos, view.viewport().mapToGlobal(pos), QPoint(0, 0), QPoint(0, dy),
-        Qt.MouseButton.NoButton, mods, Qt.ScrollPhase.NoScrollPhase, False,
+        pos,
+        view.viewport().mapToGlobal(pos),
+        QPoint(0, 0),
+        QPoint(0, dy),
+        Qt.MouseButton.NoButton,
+        mods,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
     )
     QApplication.sendEvent(view.viewport(), event)
 
@@ -39,7 +50,9 @@ def test_initial_camera_centres_the_world_at_092(window) -> None:  # type: ignor
     cx, cy = view.view_center()
     assert (round(cx), round(cy)) == (6000, 4000)
     t = view.world.transform()
-    assert (t.m11(), t.m22(), t.dx(), t.dy()) == pytest.approx((0.92, 0.92, view.cam_x, view.cam_y))
+    assert (t.m11(), t.m22(), t.dx(), t.dy()) == pytest.approx(
+        (0.92, 0.92, view.cam_x, view.cam_y)
+    )
 
 
 def test_empty_canvas_shows_background_and_grid(window) -> None:  # type: ignore[no-untyped-def]
@@ -64,10 +77,16 @@ def test_ctrl_wheel_zooms_at_the_pointer_and_clamps(window) -> None:  # type: ig
     """Ctrl+wheel keeps the world point under the pointer still and stays in 0.16-2.2."""
     view = window.view
     pos = QPointF(300, 200)
-    world_before = ((pos.x() - view.cam_x) / view.zoom, (pos.y() - view.cam_y) / view.zoom)
+    world_before = (
+        (pos.x() - view.cam_x) / view.zoom,
+        (pos.y() - view.cam_y) / view.zoom,
+    )
     wheel(view, pos, 120, Qt.KeyboardModifier.ControlModifier)
     assert view.zoom == pytest.approx(0.92 * 1.12)
-    world_after = ((pos.x() - view.cam_x) / view.zoom, (pos.y() - view.cam_y) / view.zoom)
+    world_after = (
+        (pos.x() - view.cam_x) / view.zoom,
+        (pos.y() - view.cam_y) / view.zoom,
+    )
     assert world_after == pytest.approx(world_before)
     for _ in range(40):
         wheel(view, pos, 120, Qt.KeyboardModifier.ControlModifier)
@@ -99,7 +118,9 @@ def test_slash_opens_empty_spotlight_and_space_does_not(window, qtbot) -> None: 
 
 def test_click_on_empty_canvas_opens_spotlight_and_esc_closes(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     """A click on empty canvas opens spotlight; esc closes it and clears the query."""
-    qtbot.mouseClick(window.view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(500, 500))
+    qtbot.mouseClick(
+        window.view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(500, 500)
+    )
     assert window.spotlight.is_open()
     qtbot.keyClicks(window.spotlight.input, "api")
     qtbot.keyClick(window.spotlight.input, Qt.Key.Key_Escape)
@@ -131,7 +152,12 @@ def test_spotlight_ranks_and_shows_view_chips(window, qtbot) -> None:  # type: i
     qtbot.keyClick(window.spotlight.input, Qt.Key.Key_Down)
     labels = window.spotlight.results.chip_labels()
     alt = "⌥" if sys.platform == "darwin" else "Alt+"
-    assert labels == [f"{alt}L logs", f"{alt}S shell", f"{alt}D describe", f"{alt}Y yaml"]
+    assert labels == [
+        f"{alt}L logs",
+        f"{alt}S shell",
+        f"{alt}D describe",
+        f"{alt}Y yaml",
+    ]
     image = window.spotlight.results.grab().toImage()
     row_color = image.pixelColor(30, 4 + 44 + 4)
     assert row_color != QColor("#000000")
@@ -168,8 +194,13 @@ def test_space_and_move_pans_and_release_ends_it(window, qtbot) -> None:  # type
 def test_remote_cursor_follows_the_camera(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     """A peer's cursor at a world point is drawn where that point is on screen, with its
     name label, and moves when the camera pans; the layer never takes clicks."""
-    peer = {"userId": "u2", "name": "Dana Ruiz", "color": "#ff9f6b",
-            "cursor": {"x": 6000.0, "y": 4000.0}, "spotlightQuery": None}
+    peer = {
+        "userId": "u2",
+        "name": "Dana Ruiz",
+        "color": "#ff9f6b",
+        "cursor": {"x": 6000.0, "y": 4000.0},
+        "spotlightQuery": None,
+    }
     window.cursors.set_peers([peer])
     qtbot.wait(120)
     pos = window.cursors.screen_position("u2")

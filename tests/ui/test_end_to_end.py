@@ -10,7 +10,11 @@ from PySide6.QtCore import Qt
 
 from krates_desktop.cluster.kubeconfig import Kubeconfig
 from krates_desktop.ui import theme
-from krates_desktop.ui.windows.bindings import LogsBinding, RenderedBinding, ShellBinding
+from krates_desktop.ui.windows.bindings import (
+    LogsBinding,
+    RenderedBinding,
+    ShellBinding,
+)
 
 from tests.ui.conftest import POD
 
@@ -67,7 +71,9 @@ def test_spotlight_opens_a_pod_with_live_logs_yaml_and_shell(session, qtbot) -> 
 
     yaml_binding = _binding(session, RenderedBinding)
     assert yaml_binding is not None
-    assert any(line.strip() == f"name: {POD}" for line in yaml_binding.view.plain_lines())
+    assert any(
+        line.strip() == f"name: {POD}" for line in yaml_binding.view.plain_lines()
+    )
 
     shell = _binding(session, ShellBinding)
     assert shell is not None
@@ -76,7 +82,10 @@ def test_spotlight_opens_a_pod_with_live_logs_yaml_and_shell(session, qtbot) -> 
     qtbot.keyClicks(view, "echo hello")
     qtbot.keyClick(view, Qt.Key.Key_Return)
     qtbot.waitUntil(
-        lambda: "hello" in [line.strip() for line in shell.terminal.screen_text().splitlines()],
+        lambda: (
+            "hello"
+            in [line.strip() for line in shell.terminal.screen_text().splitlines()]
+        ),
         timeout=10000,
     )
     krate = next(iter(session.yard.krates.values()))
@@ -90,16 +99,26 @@ def test_yaml_follows_the_live_object(session, qtbot, sandbox_kubeconfig: Path) 
     candidate = next(c for c in session.source.candidates() if c.name == POD)
     session.controller.open_view(candidate.payload, "yaml")
     yaml_binding = _binding(session, RenderedBinding)
-    qtbot.waitUntil(lambda: any(POD in line for line in yaml_binding.view.plain_lines()), timeout=5000)
+    qtbot.waitUntil(
+        lambda: any(POD in line for line in yaml_binding.view.plain_lines()),
+        timeout=5000,
+    )
     # The YAML shows the whole object, not the cache's compact record.
-    qtbot.waitUntil(lambda: any(line.strip() in ("env:", "volumes:")
-                                for line in yaml_binding.view.plain_lines()), timeout=10000)
+    qtbot.waitUntil(
+        lambda: any(
+            line.strip() in ("env:", "volumes:")
+            for line in yaml_binding.view.plain_lines()
+        ),
+        timeout=10000,
+    )
 
     api = Kubeconfig.load([sandbox_kubeconfig]).api_client("krates-sandbox")
     k8s.CoreV1Api(api).patch_namespaced_pod(
         POD, "payments", {"metadata": {"labels": {"krates-test": "yaml-live"}}}
     )
     qtbot.waitUntil(
-        lambda: any("krates-test: yaml-live" in line for line in yaml_binding.view.plain_lines()),
+        lambda: any(
+            "krates-test: yaml-live" in line for line in yaml_binding.view.plain_lines()
+        ),
         timeout=10000,
     )

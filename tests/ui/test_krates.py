@@ -16,9 +16,14 @@ def _wheel_zoom(view, notches: int) -> None:  # type: ignore[no-untyped-def]
     step = 120 if notches > 0 else -120
     for _ in range(abs(notches)):
         event = QWheelEvent(
-            pos, view.viewport().mapToGlobal(pos), QPoint(0, 0), QPoint(0, step),
-            Qt.MouseButton.NoButton, Qt.KeyboardModifier.ControlModifier,
-            Qt.ScrollPhase.NoScrollPhase, False,
+            pos,
+            view.viewport().mapToGlobal(pos),
+            QPoint(0, 0),
+            QPoint(0, step),
+            Qt.MouseButton.NoButton,
+            Qt.KeyboardModifier.ControlModifier,
+            Qt.ScrollPhase.NoScrollPhase,
+            False,
         )
         QApplication.sendEvent(view.viewport(), event)
 
@@ -40,7 +45,11 @@ def test_frame_header_and_grid(session, qtbot) -> None:  # type: ignore[no-untyp
     kid = _open(session, qtbot, POD_REF, ["logs", "yaml", "describe"])
     item = session.controller.krate_items[kid]
     wins = [session.controller.window_items[k] for k in session.controller.window_items]
-    assert sorted((w.pos().x(), w.pos().y()) for w in wins) == [(30, 30), (30, 446), (442, 30)]
+    assert sorted((w.pos().x(), w.pos().y()) for w in wins) == [
+        (30, 30),
+        (30, 446),
+        (442, 30),
+    ]
     assert (item.frame_w, item.frame_h) == (412 + 380 + 60, 416 + 362 + 60)
     assert item.window_count == 3 and item.color == "#6fb1ff"
     assert all((w.w, w.h) == (380, 362) for w in wins)
@@ -83,16 +92,22 @@ def test_minimize_button_draws_the_card(session, qtbot) -> None:  # type: ignore
     kid = _open(session, qtbot, POD_REF, ["shell", "yaml", "logs"])
     item = session.controller.krate_items[kid]
     minimize, _close = item._button_rects()
-    qtbot.mouseClick(session.window.view.viewport(), Qt.MouseButton.LeftButton,
-                     pos=_screen_pos(session, item, minimize.center()))
+    qtbot.mouseClick(
+        session.window.view.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=_screen_pos(session, item, minimize.center()),
+    )
     assert session.yard.krates[kid].minimized and item.collapsed
     assert item.view_letters() == ["Y", "L", "S"]
     assert item.card_footer() == "3 windows · ns/payments"
     image = session.window.view.grab().toImage()
     left_bar = _screen_pos(session, item, QPointF(2, 46))
     assert image.pixelColor(left_bar) == QColor("#6fb1ff")
-    qtbot.mouseDClick(session.window.view.viewport(), Qt.MouseButton.LeftButton,
-                      pos=_screen_pos(session, item, QPointF(100, 46)))
+    qtbot.mouseDClick(
+        session.window.view.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=_screen_pos(session, item, QPointF(100, 46)),
+    )
     assert not session.yard.krates[kid].minimized and not item.collapsed
 
 
@@ -102,8 +117,11 @@ def test_close_button_removes_the_krate(session, qtbot) -> None:  # type: ignore
     assert session.window.top_bar.krate_count.isVisible()
     item = session.controller.krate_items[kid]
     _minimize, close = item._button_rects()
-    qtbot.mouseClick(session.window.view.viewport(), Qt.MouseButton.LeftButton,
-                     pos=_screen_pos(session, item, close.center()))
+    qtbot.mouseClick(
+        session.window.view.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=_screen_pos(session, item, close.center()),
+    )
     assert kid not in session.yard.krates
     assert item.scene() is None
     assert not session.controller.window_items
@@ -114,7 +132,10 @@ def test_close_button_removes_the_krate(session, qtbot) -> None:  # type: ignore
     before = session.yard.krates.get(kid)
     qtbot.mouseClick(toast.undo_button, Qt.MouseButton.LeftButton)
     assert before is None and kid in session.yard.krates
-    assert sorted(w.tab for w in session.yard.krates[kid].windows.values()) == ["describe", "yaml"]
+    assert sorted(w.tab for w in session.yard.krates[kid].windows.values()) == [
+        "describe",
+        "yaml",
+    ]
     assert not session.window.toasts.shown
 
 
@@ -122,8 +143,11 @@ def test_window_close_updates_the_count(session, qtbot) -> None:  # type: ignore
     """A window's `×` closes only that window; the header then reads `1 window`."""
     kid = _open(session, qtbot, SERVICE_REF, ["describe", "yaml"])
     key, witem = next(iter(session.controller.window_items.items()))
-    qtbot.mouseClick(session.window.view.viewport(), Qt.MouseButton.LeftButton,
-                     pos=_screen_pos(session, witem, witem.close_center()))
+    qtbot.mouseClick(
+        session.window.view.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=_screen_pos(session, witem, witem.close_center()),
+    )
     assert len(session.yard.krates[kid].windows) == 1
     assert session.controller.krate_items[kid].window_count == 1
     assert key not in session.controller.window_items
@@ -142,7 +166,9 @@ def test_dragging_the_header_moves_the_krate(session, qtbot) -> None:  # type: i
     qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, pos=start + QPoint(92, 46))
     after = session.yard.krates[kid].pos
     zoom = session.window.view.zoom
-    assert (after[0] - before[0], after[1] - before[1]) == pytest.approx((92 / zoom, 46 / zoom), abs=1)
+    assert (after[0] - before[0], after[1] - before[1]) == pytest.approx(
+        (92 / zoom, 46 / zoom), abs=1
+    )
 
 
 def test_z_and_header_double_click_maximise(session, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -165,8 +191,11 @@ def test_z_and_header_double_click_maximise(session, qtbot) -> None:  # type: ig
     assert not session.controller.maximizer.active
     assert witem.parentItem() is session.controller.krate_items[kid]
     assert session.window.minimap.isVisible()
-    qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton,
-                      pos=_screen_pos(session, witem, witem.header_center()))
+    qtbot.mouseDClick(
+        view.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=_screen_pos(session, witem, witem.header_center()),
+    )
     assert session.controller.maximizer.window is witem
 
 
@@ -194,9 +223,13 @@ def test_hint_bar_follows_the_pointer(session, qtbot) -> None:  # type: ignore[n
     vp = session.window.view.viewport()
     qtbot.mouseMove(vp, QPoint(40, 320))
     qtbot.mouseMove(vp, _screen_pos(session, witem, QPointF(190, 200)))
-    qtbot.waitUntil(lambda: session.window.hint_bar.text().startswith("z maximize"), timeout=1000)
+    qtbot.waitUntil(
+        lambda: session.window.hint_bar.text().startswith("z maximize"), timeout=1000
+    )
     qtbot.mouseMove(vp, QPoint(40, 300))
-    qtbot.waitUntil(lambda: session.window.hint_bar.text().startswith("click or type"), timeout=1000)
+    qtbot.waitUntil(
+        lambda: session.window.hint_bar.text().startswith("click or type"), timeout=1000
+    )
 
 
 def test_drag_selects_text_and_ctrl_c_copies(session, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -217,7 +250,9 @@ def test_drag_selects_text_and_ctrl_c_copies(session, qtbot) -> None:  # type: i
     assert text.selected_text() == first[:8]
     qtbot.waitUntil(lambda: session.controller.hovered_key == key, timeout=1000)
     session.window.view.setFocus()
-    qtbot.keyClick(session.window.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(
+        session.window.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier
+    )
     assert QApplication.clipboard().text() == first[:8]
 
 
@@ -225,8 +260,10 @@ def test_service_describe_lists_its_endpoints(session, qtbot) -> None:  # type: 
     """Describe of a Service lists the ready pods it selects as endpoints, and its events."""
     _open(session, qtbot, SERVICE_REF, ["describe"])
     view = next(iter(session.controller.bindings.values())).view
-    qtbot.waitUntil(lambda: any(line.startswith("Endpoints:") for line in view.plain_lines()),
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: any(line.startswith("Endpoints:") for line in view.plain_lines()),
+        timeout=5000,
+    )
     line = next(line for line in view.plain_lines() if line.startswith("Endpoints:"))
-    assert "<unknown>" not in line and ":" in line[len("Endpoints:"):]
+    assert "<unknown>" not in line and ":" in line[len("Endpoints:") :]
     assert any(line.startswith("Events:") for line in view.plain_lines())

@@ -20,11 +20,17 @@ def _session(qtbot, kubeconfig: Path, profile: Path) -> Session:  # type: ignore
     return live
 
 
-def test_camera_is_restored_after_restart(qtbot, sandbox_kubeconfig: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_camera_is_restored_after_restart(
+    qtbot, sandbox_kubeconfig: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     """Pan and zoom, close, reopen with the same profile: the same view comes back."""
     first = _session(qtbot, sandbox_kubeconfig, tmp_path)
     first.window.view.center_on(2500, 1800, 0.5)
-    expected = (first.window.view.cam_x, first.window.view.cam_y, first.window.view.zoom)
+    expected = (
+        first.window.view.cam_x,
+        first.window.view.cam_y,
+        first.window.view.zoom,
+    )
     first.window.close()
     files = list((tmp_path / "data" / "yards").glob("*/camera.json"))
     assert len(files) == 1
@@ -35,7 +41,9 @@ def test_camera_is_restored_after_restart(qtbot, sandbox_kubeconfig: Path, tmp_p
     second.shutdown()
 
 
-def test_krates_come_back_after_restart(qtbot, sandbox_kubeconfig: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_krates_come_back_after_restart(
+    qtbot, sandbox_kubeconfig: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     """Krates and their windows are saved per cluster and reopened with the yard."""
     from tests.ui.conftest import POD_REF, SERVICE_REF
 
@@ -43,11 +51,17 @@ def test_krates_come_back_after_restart(qtbot, sandbox_kubeconfig: Path, tmp_pat
     first.controller.open_view(POD_REF, "logs")
     first.controller.open_view(POD_REF, "yaml")
     first.controller.open_view(SERVICE_REF, "describe")
-    saved = {k.label: sorted(w.tab for w in k.windows.values()) for k in first.yard.krates.values()}
+    saved = {
+        k.label: sorted(w.tab for w in k.windows.values())
+        for k in first.yard.krates.values()
+    }
     first.window.close()
 
     second = _session(qtbot, sandbox_kubeconfig, tmp_path)
-    again = {k.label: sorted(w.tab for w in k.windows.values()) for k in second.yard.krates.values()}
+    again = {
+        k.label: sorted(w.tab for w in k.windows.values())
+        for k in second.yard.krates.values()
+    }
     assert again == saved
     assert second.window.top_bar.krate_count.text() == "2 krates"
     assert len(second.controller.krate_items) == 2

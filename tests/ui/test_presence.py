@@ -23,7 +23,14 @@ def test_roster_shows_me_first_with_a_star(session, qtbot) -> None:  # type: ign
 def test_initials_and_idle_text() -> None:
     """Initials take the first letters of two words; idle users read `idle Nm`."""
     assert initials("Dana Ruiz") == "DR" and initials("sam") == "SA"
-    card = UserCard("u", "Dana Ruiz", "#ff9f6b", False, last_active_ms=0, active_namespace="payments")
+    card = UserCard(
+        "u",
+        "Dana Ruiz",
+        "#ff9f6b",
+        False,
+        last_active_ms=0,
+        active_namespace="payments",
+    )
     assert status_text(card, now_ms=30_000) == "active · ns/payments"
     assert status_text(card, now_ms=5 * 60_000 + 1) == "idle 5m"
 
@@ -56,11 +63,15 @@ def test_my_card_lists_my_krates_and_spectates(session, qtbot) -> None:  # type:
     card = session.window.drawer.cards[0]
     assert card.card.me and len(card.card.krates) == 1
     assert card.card.krates[0].letters == ("Y", "L")
-    qtbot.mouseClick(card, Qt.MouseButton.LeftButton, pos=card._row_rect(0).center().toPoint())
+    qtbot.mouseClick(
+        card, Qt.MouseButton.LeftButton, pos=card._row_rect(0).center().toPoint()
+    )
     assert not session.window.drawer.is_open()
     qtbot.waitUntil(lambda: not session.window.view.flying, timeout=2000)
     assert session.window.view.zoom == pytest.approx(0.92)
-    assert session.window.view.view_center() == pytest.approx(session.yard.krates[kid].center(), abs=1)
+    assert session.window.view.view_center() == pytest.approx(
+        session.yard.krates[kid].center(), abs=1
+    )
 
 
 def test_my_live_query_shows_on_my_card(session, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -71,7 +82,9 @@ def test_my_live_query_shows_on_my_card(session, qtbot) -> None:  # type: ignore
     qtbot.keyClicks(session.window.spotlight.input, "ods")
     card = session.window.drawer.cards[0]
     assert card.query_text() == "🔍 pods" and card.card.typing
-    qtbot.waitUntil(lambda: not session.window.drawer.cards[0].card.typing, timeout=2500)
+    qtbot.waitUntil(
+        lambda: not session.window.drawer.cards[0].card.typing, timeout=2500
+    )
     qtbot.keyClick(session.window.spotlight.input, Qt.Key.Key_Escape)
     assert session.window.drawer.cards[0].query_text() == ""
 

@@ -35,10 +35,14 @@ def test_missing_kubeconfig_names_the_file(qtbot, monkeypatch, tmp_path: Path) -
     live.shutdown()
 
 
-def test_kubeconfig_with_a_syntax_error_names_file_and_line(qtbot, monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_kubeconfig_with_a_syntax_error_names_file_and_line(
+    qtbot, monkeypatch, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     """A YAML syntax error is reported with the file and where in it."""
     broken = tmp_path / "config"
-    broken.write_text("apiVersion: v1\nclusters:\n  - name: a\n    cluster: {server: [\n")
+    broken.write_text(
+        "apiVersion: v1\nclusters:\n  - name: a\n    cluster: {server: [\n"
+    )
     live = _start(qtbot, monkeypatch, str(broken))
     assert live.window.problem.isVisible()
     message = _message(live)
@@ -53,7 +57,9 @@ def _closed_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_refusing_server_is_named_and_the_app_stays_usable(qtbot, monkeypatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_refusing_server_is_named_and_the_app_stays_usable(
+    qtbot, monkeypatch, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     """A context whose server refuses connections: the message names the server, the dot
     turns red, and spotlight still opens."""
     port = _closed_port()
@@ -76,7 +82,9 @@ def test_refusing_server_is_named_and_the_app_stays_usable(qtbot, monkeypatch, t
 
 
 @pytest.mark.parametrize("name", ["nope"])
-def test_unknown_context_is_named(qtbot, monkeypatch, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_context_is_named(
+    qtbot, monkeypatch, tmp_path: Path, name: str
+) -> None:  # type: ignore[no-untyped-def]
     """--context naming a context the kubeconfig lacks says so, with the file."""
     config = tmp_path / "config"
     config.write_text(

@@ -37,7 +37,9 @@ def _session(qtbot, kubeconfig: Path, profile: Path) -> Session:  # type: ignore
     return live
 
 
-def test_two_windows_share_a_yard(qtbot, sandbox_kubeconfig: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_two_windows_share_a_yard(
+    qtbot, sandbox_kubeconfig: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     """Alice shares, Bob joins by the link: both pills read synced, Alice's new krate and
     its move appear on Bob's canvas, and her cursor shows on his."""
     loop = qasync.QEventLoop(QApplication.instance())
@@ -51,10 +53,16 @@ def test_two_windows_share_a_yard(qtbot, sandbox_kubeconfig: Path, tmp_path: Pat
         await _until(lambda: any(c.name == POD for c in alice.source.candidates()))
         link = alice.share(f"ws://127.0.0.1:{port}", allow_secret_file=True)
         assert bob.join(link)
-        await _until(lambda: alice.window.top_bar.sync_state == "synced"
-                     and bob.window.top_bar.sync_state == "synced")
+        await _until(
+            lambda: (
+                alice.window.top_bar.sync_state == "synced"
+                and bob.window.top_bar.sync_state == "synced"
+            )
+        )
         kid, _wid = alice.controller.open_view(POD_REF, "logs")
-        await _until(lambda: kid in bob.yard.krates and kid in bob.controller.krate_items)
+        await _until(
+            lambda: kid in bob.yard.krates and kid in bob.controller.krate_items
+        )
         alice.yard.move_krate(kid, (1000.0, 1200.0))
         await _until(lambda: bob.yard.krates[kid].pos == (1000.0, 1200.0))
         item = bob.controller.krate_items[kid]
@@ -74,3 +82,4 @@ def test_two_windows_share_a_yard(qtbot, sandbox_kubeconfig: Path, tmp_path: Pat
         alice.shutdown()
         bob.shutdown()
         asyncio.set_event_loop(None)
+        loop.close()  # now, while its Qt objects live; not later from the collector

@@ -20,7 +20,9 @@ from tests.ui.conftest import POD_REF
 def _shell(session, qtbot, ref=POD_REF) -> ShellBinding:  # type: ignore[no-untyped-def]
     session.controller.open_view(ref, "shell")
     qtbot.waitUntil(lambda: not session.window.view.flying, timeout=2000)
-    return next(b for b in session.controller.bindings.values() if isinstance(b, ShellBinding))
+    return next(
+        b for b in session.controller.bindings.values() if isinstance(b, ShellBinding)
+    )
 
 
 def _lines(shell: ShellBinding) -> list[str]:
@@ -61,9 +63,14 @@ def test_ctrl_wheel_over_the_shell_zooms_the_canvas(session, qtbot) -> None:  # 
     before = shell.terminal.grid_size()
     pos = QPointF(view.mapFromScene(shell.terminal.mapToScene(QPointF(100, 100))))
     event = QWheelEvent(
-        pos, view.viewport().mapToGlobal(pos), QPoint(0, 0), QPoint(0, 120),
-        Qt.MouseButton.NoButton, Qt.KeyboardModifier.ControlModifier,
-        Qt.ScrollPhase.NoScrollPhase, False,
+        pos,
+        view.viewport().mapToGlobal(pos),
+        QPoint(0, 0),
+        QPoint(0, 120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.ControlModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
     )
     QApplication.sendEvent(view.viewport(), event)
     assert view.zoom == pytest.approx(0.92 * 1.12)
@@ -93,17 +100,30 @@ def test_missing_pod_is_named(session, qtbot) -> None:  # type: ignore[no-untype
     assert shell.window.message == "pod ghost-pod not found in ns/payments"
 
 
-def test_container_without_a_shell_is_named(session, qtbot, sandbox_kubeconfig: Path) -> None:  # type: ignore[no-untyped-def]
+def test_container_without_a_shell_is_named(
+    session, qtbot, sandbox_kubeconfig: Path
+) -> None:  # type: ignore[no-untyped-def]
     """A distroless container has no shell: the window says so instead of hanging."""
     name = f"nosh-{secrets.token_hex(3)}"
     api = k8s.CoreV1Api(Kubeconfig.load([sandbox_kubeconfig]).api_client())
-    api.create_namespaced_pod("default", {
-        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
-        "spec": {"containers": [{"name": "app", "image": "gcr.io/distroless/static-debian12"}]},
-    })
+    api.create_namespaced_pod(
+        "default",
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name},
+            "spec": {
+                "containers": [
+                    {"name": "app", "image": "gcr.io/distroless/static-debian12"}
+                ]
+            },
+        },
+    )
     ref = ObjRef("Pod", "", "v1", "default", name)
     try:
-        qtbot.waitUntil(lambda: session.source.status_of(ref)[0] == "Running", timeout=15000)
+        qtbot.waitUntil(
+            lambda: session.source.status_of(ref)[0] == "Running", timeout=15000
+        )
         shell = _shell(session, qtbot, ref)
         qtbot.waitUntil(lambda: shell.state == "failed", timeout=15000)
         assert shell.window.message.startswith("no shell found in container app")

@@ -37,7 +37,9 @@ def _type(qtbot, window, text: str):  # type: ignore[no-untyped-def]
     qtbot.keyClick(window.view, text[0])
     spot = window.spotlight
     qtbot.keyClicks(spot.input, text[1:])
-    qtbot.waitUntil(lambda: spot.results.query == spot.input.text().strip(), timeout=1000)
+    qtbot.waitUntil(
+        lambda: spot.results.query == spot.input.text().strip(), timeout=1000
+    )
     return spot
 
 
@@ -51,7 +53,9 @@ def test_panel_geometry_and_input(window, qtbot) -> None:  # type: ignore[no-unt
     assert spot.input.font().pixelSize() == 18
     assert spot.input.placeholderText() == "Search..."
     color = spot.grab().toImage().pixelColor(5, 5)
-    assert (color.red(), color.green(), color.blue()) == pytest.approx((7, 9, 13), abs=8)
+    assert (color.red(), color.green(), color.blue()) == pytest.approx(
+        (7, 9, 13), abs=8
+    )
 
 
 def test_at_most_eight_results(window, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -66,7 +70,9 @@ def test_alias_tab_locks_a_pill_and_backspace_removes_it(window, qtbot) -> None:
     spot = _type(qtbot, window, "pod")
     assert spot.ghost.text() == "⇥ Pods"
     qtbot.keyClick(spot.input, Qt.Key.Key_Tab)
-    assert spot.input.text() == "" and spot.pill.text() == "Pods" and spot.pill.isVisible()
+    assert (
+        spot.input.text() == "" and spot.pill.text() == "Pods" and spot.pill.isVisible()
+    )
     assert spot.input.hasFocus()
     qtbot.keyClicks(spot.input, "ca")
     qtbot.waitUntil(lambda: spot.results.query == "ca", timeout=1000)
@@ -145,7 +151,9 @@ def test_view_chip_click_opens_that_view(window, qtbot) -> None:  # type: ignore
     opened: list[str] = []
     spot.open_requested.connect(lambda cand, tab: opened.append(tab))
     rect = spot.results.chip_rect("describe")
-    qtbot.mouseClick(spot.results, Qt.MouseButton.LeftButton, pos=rect.center().toPoint())
+    qtbot.mouseClick(
+        spot.results, Qt.MouseButton.LeftButton, pos=rect.center().toPoint()
+    )
     assert opened == ["describe"]
 
 

@@ -59,7 +59,11 @@ def status_text(card: UserCard, now_ms: int | None = None) -> str:
     now = now_ms if now_ms is not None else int(time.time() * 1000)
     idle_s = max(0, (now - card.last_active_ms) / 1000)
     if idle_s <= ACTIVE_WINDOW_S:
-        return f"active · ns/{card.active_namespace}" if card.active_namespace else "active"
+        return (
+            f"active · ns/{card.active_namespace}"
+            if card.active_namespace
+            else "active"
+        )
     return f"idle {max(1, int(idle_s // 60))}m"
 
 
@@ -81,7 +85,11 @@ class UserCardWidget(QWidget):
         self.setMinimumHeight(self._height())
 
     def _height(self) -> int:
-        return 96 + len(self.card.krates) * self.ROW_H + (18 if self.card.query is not None else 0)
+        return (
+            96
+            + len(self.card.krates) * self.ROW_H
+            + (18 if self.card.query is not None else 0)
+        )
 
     def query_text(self) -> str:
         """The live query line, or "" while spotlight is closed."""
@@ -100,22 +108,42 @@ class UserCardWidget(QWidget):
         painter.setPen(QPen(theme.color(theme.HAIRLINE), 1))
         painter.setBrush(theme.color(theme.HOVER_WASH))
         painter.drawRoundedRect(QRectF(self.rect()).adjusted(8, 4, -8, -4), 10, 10)
-        paint_avatar(painter, QRectF(20, 14, 40, 40), card.color, "★" if card.me else initials(card.name), 14)
+        paint_avatar(
+            painter,
+            QRectF(20, 14, 40, 40),
+            card.color,
+            "★" if card.me else initials(card.name),
+            14,
+        )
         painter.setFont(theme.sans(13, 700))
         painter.setPen(QColor(theme.TEXT))
-        painter.drawText(QRectF(72, 14, 260, 20), Qt.AlignmentFlag.AlignVCenter, card.name)
+        painter.drawText(
+            QRectF(72, 14, 260, 20), Qt.AlignmentFlag.AlignVCenter, card.name
+        )
         painter.setFont(theme.sans(12))
         painter.setPen(QColor(theme.TEXT_2))
-        painter.drawText(QRectF(72, 34, 260, 18), Qt.AlignmentFlag.AlignVCenter, status_text(card))
+        painter.drawText(
+            QRectF(72, 34, 260, 18), Qt.AlignmentFlag.AlignVCenter, status_text(card)
+        )
         painter.setPen(QColor(theme.MUTED))
-        painter.drawText(QRectF(20, 60, 300, 18), Qt.AlignmentFlag.AlignVCenter, krates_text(len(card.krates)))
+        painter.drawText(
+            QRectF(20, 60, 300, 18),
+            Qt.AlignmentFlag.AlignVCenter,
+            krates_text(len(card.krates)),
+        )
         if card.query is not None:
             painter.setPen(QColor(theme.ACCENT))
-            painter.drawText(QRectF(20, 78, 240, 18), Qt.AlignmentFlag.AlignVCenter, self.query_text())
+            painter.drawText(
+                QRectF(20, 78, 240, 18),
+                Qt.AlignmentFlag.AlignVCenter,
+                self.query_text(),
+            )
             if card.typing:
                 painter.setOpacity(self.typing_opacity)
                 painter.setPen(QColor(theme.MUTED))
-                painter.drawText(QRectF(260, 78, 90, 18), Qt.AlignmentFlag.AlignVCenter, "typing…")
+                painter.drawText(
+                    QRectF(260, 78, 90, 18), Qt.AlignmentFlag.AlignVCenter, "typing…"
+                )
                 painter.setOpacity(1.0)
         for index, row in enumerate(card.krates):
             self._paint_row(painter, self._row_rect(index), row)
@@ -124,7 +152,9 @@ class UserCardWidget(QWidget):
     def _paint_row(self, painter: QPainter, rect: QRectF, row: KrateRow) -> None:
         painter.setFont(theme.sans(12))
         painter.setPen(QColor(theme.TEXT))
-        painter.drawText(rect.adjusted(8, 0, -120, 0), Qt.AlignmentFlag.AlignVCenter, row.label)
+        painter.drawText(
+            rect.adjusted(8, 0, -120, 0), Qt.AlignmentFlag.AlignVCenter, row.label
+        )
         x = rect.right() - 110
         painter.setFont(theme.mono(10))
         for letter in row.letters:
@@ -135,8 +165,11 @@ class UserCardWidget(QWidget):
             painter.setPen(QColor(theme.ACCENT))
             painter.drawText(box, Qt.AlignmentFlag.AlignCenter, letter)
             x += 20
-        glyphs.paint_dot(painter, rect.topRight() + QPoint(-10, int(rect.height() / 2)),
-                         theme.HEALTH_COLORS.get(row.health, theme.UNKNOWN))
+        glyphs.paint_dot(
+            painter,
+            rect.topRight() + QPoint(-10, int(rect.height() / 2)),
+            theme.HEALTH_COLORS.get(row.health, theme.UNKNOWN),
+        )
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         for index, row in enumerate(self.card.krates):
@@ -163,7 +196,9 @@ class AdminDrawer(QWidget):
         layout.setContentsMargins(0, 16, 0, 16)
         self.header = QLabel(self.panel)
         self.header.setFont(theme.sans(15, 600))
-        self.header.setStyleSheet(f"color: {theme.TEXT}; padding-left: 20px; background: transparent;")
+        self.header.setStyleSheet(
+            f"color: {theme.TEXT}; padding-left: 20px; background: transparent;"
+        )
         layout.addWidget(self.header)
         self.list = QWidget()
         self.list.setStyleSheet("background: transparent;")

@@ -49,7 +49,9 @@ def cursor_label(presence: Mapping[str, Any]) -> str:
 class CursorLayer(QWidget):
     """Draws remote cursors over the canvas; transparent to the mouse."""
 
-    def __init__(self, parent: QWidget, to_screen: Callable[[float, float], QPointF]) -> None:
+    def __init__(
+        self, parent: QWidget, to_screen: Callable[[float, float], QPointF]
+    ) -> None:
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
@@ -119,8 +121,12 @@ class CursorLayer(QWidget):
         painter.setBrush(QColor(track.color))
         painter.drawPath(arrow)
         metrics = QFontMetricsF(self._font)
-        box = QRectF(p.x() + 12, p.y() + 14, metrics.horizontalAdvance(track.label) + 12,
-                     metrics.height() + 4)
+        box = QRectF(
+            p.x() + 12,
+            p.y() + 14,
+            metrics.horizontalAdvance(track.label) + 12,
+            metrics.height() + 4,
+        )
         painter.setPen(Qt.PenStyle.NoPen)
         painter.drawRoundedRect(box, 4, 4)
         painter.setPen(QColor(theme.CANVAS_BG))

@@ -48,7 +48,9 @@ FLY_MS = 520
 def camera_easing() -> QEasingCurve:
     """The spec's cubic-bezier(.22,.8,.28,1) as a Qt easing curve."""
     curve = QEasingCurve(QEasingCurve.Type.BezierSpline)
-    curve.addCubicBezierSegment(QPointF(0.22, 0.8), QPointF(0.28, 1.0), QPointF(1.0, 1.0))
+    curve.addCubicBezierSegment(
+        QPointF(0.22, 0.8), QPointF(0.28, 1.0), QPointF(1.0, 1.0)
+    )
     return curve
 
 
@@ -108,8 +110,12 @@ class CanvasView(QGraphicsView):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFrameShape(QGraphicsView.Shape.NoFrame)
-        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
-        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate)
+        self.setRenderHints(
+            QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing
+        )
+        self.setViewportUpdateMode(
+            QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate
+        )
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -126,7 +132,9 @@ class CanvasView(QGraphicsView):
         cx, cy = min(max(cx, 0.0), WORLD_W), min(max(cy, 0.0), WORLD_H)
         self.cam_x = w / 2 - cx * self.zoom
         self.cam_y = h / 2 - cy * self.zoom
-        self.world.setTransform(QTransform(self.zoom, 0, 0, self.zoom, self.cam_x, self.cam_y))
+        self.world.setTransform(
+            QTransform(self.zoom, 0, 0, self.zoom, self.cam_x, self.cam_y)
+        )
         self._update_lod()
         self.viewport().update()
         self.camera_changed.emit()
@@ -213,7 +221,9 @@ class CanvasView(QGraphicsView):
     def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
         center = self.view_center() if self._centered else (WORLD_W / 2, WORLD_H / 2)
         super().resizeEvent(event)
-        self.setSceneRect(QRectF(0, 0, self.viewport().width(), self.viewport().height()))
+        self.setSceneRect(
+            QRectF(0, 0, self.viewport().width(), self.viewport().height())
+        )
         self._centered = True
         self.center_on(*center)
 
@@ -252,7 +262,9 @@ class CanvasView(QGraphicsView):
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
         mods = event.modifiers()
-        if mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.MetaModifier):
+        if mods & (
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.MetaModifier
+        ):
             delta = event.angleDelta().y() or event.pixelDelta().y()
             self.zoom_at(event.position(), NOTCH_ZOOM ** (delta / 120.0))
             event.accept()

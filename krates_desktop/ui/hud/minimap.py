@@ -64,7 +64,9 @@ class Minimap(QWidget):
             pixmap.fill(Qt.GlobalColor.transparent)
             painter = QPainter(pixmap)
             for x, y, fill, _tip in self._marks():
-                painter.fillRect(QRectF(x * SCALE - 4, y * SCALE - 3, 8, 6), QColor(fill))
+                painter.fillRect(
+                    QRectF(x * SCALE - 4, y * SCALE - 3, 8, 6), QColor(fill)
+                )
             painter.end()
             self._cache = pixmap
         return self._cache
@@ -79,7 +81,12 @@ class Minimap(QWidget):
         painter.drawPixmap(0, 0, self._mark_layer())
         painter.setClipRect(box)
         view = self._viewport()
-        rect = QRectF(view.x() * SCALE, view.y() * SCALE, view.width() * SCALE, view.height() * SCALE)
+        rect = QRectF(
+            view.x() * SCALE,
+            view.y() * SCALE,
+            view.width() * SCALE,
+            view.height() * SCALE,
+        )
         painter.setPen(QPen(theme.with_alpha(theme.ACCENT, 0.4), 1))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(rect)

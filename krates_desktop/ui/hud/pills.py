@@ -81,7 +81,9 @@ class Pill(QWidget):
             glyphs.paint_diamond(painter, QRectF(x, mid - 5, 10, 10), theme.ACCENT)
         elif self.lead == "dot":
             painter.setOpacity(self.dot_opacity)
-            glyphs.paint_dot(painter, QPointF(x + 4, mid), self.dot_color, self.dot_glow)
+            glyphs.paint_dot(
+                painter, QPointF(x + 4, mid), self.dot_color, self.dot_glow
+            )
             painter.setOpacity(1.0)
         painter.setFont(self._font)
         painter.setPen(QColor(self.text_color))

@@ -18,7 +18,16 @@ from krates_desktop.ui import theme
 
 Presence = Mapping[str, Any]
 AVATAR, OVERLAP, MAX_AVATARS = 30, 7, 6
-USER_PALETTE = ("#ff9f6b", "#f5d76e", "#7ee0a1", "#6fb1ff", "#b48cff", "#f08fd0", "#5fd4c4", "#ff8f8f")
+USER_PALETTE = (
+    "#ff9f6b",
+    "#f5d76e",
+    "#7ee0a1",
+    "#6fb1ff",
+    "#b48cff",
+    "#f08fd0",
+    "#5fd4c4",
+    "#ff8f8f",
+)
 
 
 def initials(name: str) -> str:
@@ -29,7 +38,9 @@ def initials(name: str) -> str:
     return name[:2].upper() or "?"
 
 
-def paint_avatar(painter: QPainter, box: QRectF, fill: str, text: str, size: int) -> None:
+def paint_avatar(
+    painter: QPainter, box: QRectF, fill: str, text: str, size: int
+) -> None:
     """A filled circle with a 2 px canvas-coloured ring and centred initials."""
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setPen(QPen(QColor(theme.CANVAS_BG), 2))
@@ -66,7 +77,13 @@ class Roster(QWidget):
             items.append((self.me, str(self.me.get("color", theme.ACCENT)), "★"))
         room = MAX_AVATARS - len(items)
         for user in self.others[:room]:
-            items.append((user, str(user.get("color", theme.MUTED)), initials(str(user.get("name", "")))))
+            items.append(
+                (
+                    user,
+                    str(user.get("color", theme.MUTED)),
+                    initials(str(user.get("name", ""))),
+                )
+            )
         hidden = len(self.others) - room
         if hidden > 0:
             items.append((None, theme.MUTED, f"+{hidden}"))
@@ -74,7 +91,9 @@ class Roster(QWidget):
 
     def sizeHint(self) -> QSize:  # noqa: N802
         count = len(self._shown())
-        return QSize(max(0, AVATAR + (count - 1) * (AVATAR - OVERLAP)) if count else 0, AVATAR)
+        return QSize(
+            max(0, AVATAR + (count - 1) * (AVATAR - OVERLAP)) if count else 0, AVATAR
+        )
 
     def _rect(self, index: int) -> QRectF:
         return QRectF(index * (AVATAR - OVERLAP), 0, AVATAR, AVATAR)

@@ -15,7 +15,9 @@ PLAIN_MS, UNDO_MS, MAX_TOASTS, GAP = 4000, 6000, 3, 8
 class Toast(QWidget):
     """One pill-styled message with an optional Undo button."""
 
-    def __init__(self, parent: QWidget, text: str, undo: Callable[[], None] | None) -> None:
+    def __init__(
+        self, parent: QWidget, text: str, undo: Callable[[], None] | None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("toast")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)

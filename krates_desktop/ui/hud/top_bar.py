@@ -14,7 +14,12 @@ from krates_desktop.ui import theme
 from krates_desktop.ui.hud.pills import Pill
 from krates_desktop.ui.hud.presence import Roster
 
-HEALTH_DOTS = {"ok": theme.OK, "warn": theme.WARN, "error": theme.ERROR, "unknown": theme.UNKNOWN}
+HEALTH_DOTS = {
+    "ok": theme.OK,
+    "warn": theme.WARN,
+    "error": theme.ERROR,
+    "unknown": theme.UNKNOWN,
+}
 SYNC_STATES = {
     "synced": ("synced", theme.ACCENT, True),
     "syncing": ("syncing…", theme.WARN, True),
@@ -95,14 +100,27 @@ class TopBar(QWidget):
 
     def event(self, event) -> bool:  # type: ignore[no-untyped-def]
         handled = super().event(event)
-        if event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.Resize, QEvent.Type.Show):
+        if event.type() in (
+            QEvent.Type.LayoutRequest,
+            QEvent.Type.Resize,
+            QEvent.Type.Show,
+        ):
             self._update_mask()
         return handled
 
     def _update_mask(self) -> None:
         """Only the pills take clicks: the transparent rest reaches the canvas below."""
         region = QRegion()
-        for pill in (self.logo, self.cluster, self.krate_count, self.sync, self.roster, self.admin):
+        for pill in (
+            self.logo,
+            self.cluster,
+            self.krate_count,
+            self.sync,
+            self.roster,
+            self.admin,
+        ):
             if pill.isVisible():
-                region = region.united(QRegion(pill.geometry().adjusted(-12, -12, 12, 12)))
+                region = region.united(
+                    QRegion(pill.geometry().adjusted(-12, -12, 12, 12))
+                )
         self.setMask(region if not region.isEmpty() else QRegion(0, 0, 1, 1))

@@ -90,7 +90,9 @@ class KrateItem(QGraphicsObject):
     def boundingRect(self) -> QRectF:  # noqa: N802
         if self.collapsed:
             return QRectF(-1, -1, CARD_W + 2, CARD_H + 2)
-        return QRectF(-1, -HEADER_SPAN - 1, self.frame_w + 2, self.frame_h + HEADER_SPAN + 2)
+        return QRectF(
+            -1, -HEADER_SPAN - 1, self.frame_w + 2, self.frame_h + HEADER_SPAN + 2
+        )
 
     def header_rect(self) -> QRectF:
         """Return the header bar: 28 px tall, 6 px above the frame."""
@@ -110,7 +112,9 @@ class KrateItem(QGraphicsObject):
         pen = QPen(theme.with_alpha(self.color, 0.3), 1, Qt.PenStyle.DashLine)
         painter.setPen(pen)
         painter.setBrush(theme.with_alpha(self.color, 0.04))
-        painter.drawRoundedRect(QRectF(0.5, 0.5, self.frame_w - 1, self.frame_h - 1), 18, 18)
+        painter.drawRoundedRect(
+            QRectF(0.5, 0.5, self.frame_w - 1, self.frame_h - 1), 18, 18
+        )
         self._paint_header(painter)
 
     def _paint_header(self, painter: QPainter) -> None:
@@ -118,18 +122,25 @@ class KrateItem(QGraphicsObject):
         x = header.left() + 6
         painter.setFont(self._name_font)
         painter.setPen(QColor(theme.MUTED))
-        painter.drawText(QRectF(x, header.top(), 14, HEADER_H), Qt.AlignmentFlag.AlignVCenter, "⠿")
+        painter.drawText(
+            QRectF(x, header.top(), 14, HEADER_H), Qt.AlignmentFlag.AlignVCenter, "⠿"
+        )
         x += 18
         painter.setPen(QColor(theme.TEXT))
         name_w = QFontMetricsF(self._name_font).horizontalAdvance(self.label)
-        painter.drawText(QRectF(x, header.top(), name_w + 2, HEADER_H),
-                         Qt.AlignmentFlag.AlignVCenter, self.label)
+        painter.drawText(
+            QRectF(x, header.top(), name_w + 2, HEADER_H),
+            Qt.AlignmentFlag.AlignVCenter,
+            self.label,
+        )
         x += name_w + 10
         x += glyphs.paint_badge(painter, x, header.top() + 5, *self.status) + 10
         painter.setFont(self._small_font)
         painter.setPen(QColor(theme.MUTED))
         count = f"{self.window_count} window" + ("" if self.window_count == 1 else "s")
-        painter.drawText(QRectF(x, header.top(), 120, HEADER_H), Qt.AlignmentFlag.AlignVCenter, count)
+        painter.drawText(
+            QRectF(x, header.top(), 120, HEADER_H), Qt.AlignmentFlag.AlignVCenter, count
+        )
         minimize, close = self._button_rects()
         painter.setFont(self._button_font)
         painter.drawText(minimize, Qt.AlignmentFlag.AlignCenter, "—")
@@ -152,16 +163,25 @@ class KrateItem(QGraphicsObject):
             painter.setFont(self._name_font)
             painter.setPen(QColor(theme.TEXT))
             name = QFontMetricsF(self._name_font).elidedText(
-                self.label, Qt.TextElideMode.ElideMiddle, CARD_W - 50)
-            painter.drawText(QRectF(16, 10, CARD_W - 50, 20), Qt.AlignmentFlag.AlignVCenter, name)
-        glyphs.paint_dot(painter, QPointF(CARD_W - 18, 20), theme.HEALTH_COLORS.get(
-            self.status[1], theme.UNKNOWN))
+                self.label, Qt.TextElideMode.ElideMiddle, CARD_W - 50
+            )
+            painter.drawText(
+                QRectF(16, 10, CARD_W - 50, 20), Qt.AlignmentFlag.AlignVCenter, name
+            )
+        glyphs.paint_dot(
+            painter,
+            QPointF(CARD_W - 18, 20),
+            theme.HEALTH_COLORS.get(self.status[1], theme.UNKNOWN),
+        )
         self._paint_letters(painter, 16, 38)
         if legible:
             painter.setFont(self._small_font)
             painter.setPen(QColor(theme.MUTED))
-            painter.drawText(QRectF(16, 64, CARD_W - 32, 18), Qt.AlignmentFlag.AlignVCenter,
-                             self.card_footer())
+            painter.drawText(
+                QRectF(16, 64, CARD_W - 32, 18),
+                Qt.AlignmentFlag.AlignVCenter,
+                self.card_footer(),
+            )
 
     def _paint_letters(self, painter: QPainter, x: float, y: float) -> None:
         painter.setFont(theme.mono(10))

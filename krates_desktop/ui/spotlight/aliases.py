@@ -17,18 +17,47 @@ class TypeFilter:
 
 
 FILTERS = (
-    TypeFilter("deploy", "Deployments", frozenset({"Deployment"}), ("deploy", "deployment", "deployments")),
-    TypeFilter("svc", "Services", frozenset({"Service"}), ("svc", "service", "services")),
+    TypeFilter(
+        "deploy",
+        "Deployments",
+        frozenset({"Deployment"}),
+        ("deploy", "deployment", "deployments"),
+    ),
+    TypeFilter(
+        "svc", "Services", frozenset({"Service"}), ("svc", "service", "services")
+    ),
     TypeFilter("pods", "Pods", frozenset({"Pod"}), ("pod", "pods", "po")),
     TypeFilter("secrets", "Secrets", frozenset({"Secret"}), ("secret", "secrets")),
-    TypeFilter("config", "ConfigMaps", frozenset({"ConfigMap"}), ("cm", "config", "configmap", "configmaps")),
-    TypeFilter("sts", "StatefulSets", frozenset({"StatefulSet"}), ("sts", "statefulset", "statefulsets")),
-    TypeFilter("crd", "CRDs", frozenset({"CustomResourceDefinition"}), ("crd", "crds"), crd=True),
-    TypeFilter("namespace", "Namespaces", frozenset({"Namespace"}), ("namespace", "namespaces")),
+    TypeFilter(
+        "config",
+        "ConfigMaps",
+        frozenset({"ConfigMap"}),
+        ("cm", "config", "configmap", "configmaps"),
+    ),
+    TypeFilter(
+        "sts",
+        "StatefulSets",
+        frozenset({"StatefulSet"}),
+        ("sts", "statefulset", "statefulsets"),
+    ),
+    TypeFilter(
+        "crd",
+        "CRDs",
+        frozenset({"CustomResourceDefinition"}),
+        ("crd", "crds"),
+        crd=True,
+    ),
+    TypeFilter(
+        "namespace", "Namespaces", frozenset({"Namespace"}), ("namespace", "namespaces")
+    ),
 )
 HIDDEN_FILTERS = (
-    TypeFilter("ds", "DaemonSets", frozenset({"DaemonSet"}), ("ds", "daemonset", "daemonsets")),
-    TypeFilter("ing", "Ingresses", frozenset({"Ingress"}), ("ing", "ingress", "ingresses")),
+    TypeFilter(
+        "ds", "DaemonSets", frozenset({"DaemonSet"}), ("ds", "daemonset", "daemonsets")
+    ),
+    TypeFilter(
+        "ing", "Ingresses", frozenset({"Ingress"}), ("ing", "ingress", "ingresses")
+    ),
     TypeFilter("pvc", "PVCs", frozenset({"PersistentVolumeClaim"}), ("pvc", "pvcs")),
 )
 CHIPS = ("All",) + tuple(f.chip for f in FILTERS) + ("ns",)

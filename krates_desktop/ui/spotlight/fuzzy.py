@@ -58,7 +58,11 @@ def match_score(query: str, name: str) -> int | None:
                 cur[j] = base
                 continue
             chained = prev[j - 1] + 3 if j >= 1 and prev[j - 1] > neg else neg
-            cur[j] = base + max(best_before, chained) if max(best_before, chained) > neg else neg
+            cur[j] = (
+                base + max(best_before, chained)
+                if max(best_before, chained) > neg
+                else neg
+            )
         prev = cur
     best = max(prev)
     return best if best > neg else None

@@ -124,7 +124,10 @@ class ResultsList(QWidget):
         if not self.results:
             return []
         words = {tab: (letter, word) for letter, tab, word in CHIP_VIEWS}
-        return [f"{ALT}{words[t][0]} {words[t][1]}" for t, _ in self._chip_rects(self.selected)]
+        return [
+            f"{ALT}{words[t][0]} {words[t][1]}"
+            for t, _ in self._chip_rects(self.selected)
+        ]
 
     def paintEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
         painter = QPainter(self)
@@ -147,7 +150,9 @@ class ResultsList(QWidget):
         self._paint_name(painter, cand.name, 40, top + 6)
         painter.setFont(self._sub_font)
         painter.setPen(QColor(theme.MUTED))
-        painter.drawText(QRectF(40, top + 24, 360, 16), Qt.AlignmentFlag.AlignVCenter, subtext(cand))
+        painter.drawText(
+            QRectF(40, top + 24, 360, 16), Qt.AlignmentFlag.AlignVCenter, subtext(cand)
+        )
         self._paint_badges(painter, cand, top)
         if row == self.selected:
             self._paint_chips(painter, row)
@@ -163,7 +168,11 @@ class ResultsList(QWidget):
 
     def _paint_badges(self, painter: QPainter, cand: Candidate, top: float) -> None:
         painter.setFont(self._chip_font)
-        short = "krate" if cand.kind == "krate" else SHORT_KIND.get(cand.kind, cand.kind.lower())
+        short = (
+            "krate"
+            if cand.kind == "krate"
+            else SHORT_KIND.get(cand.kind, cand.kind.lower())
+        )
         if cand.kind == "namespace":
             short = "ns"
         metrics = QFontMetricsF(self._chip_font)
@@ -188,7 +197,9 @@ class ResultsList(QWidget):
             painter.setBrush(theme.color(theme.PANEL))
             painter.drawRoundedRect(rect, 6, 6)
             painter.setPen(QColor(theme.TEXT_2))
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, f"{ALT}{letter} {word}")
+            painter.drawText(
+                rect, Qt.AlignmentFlag.AlignCenter, f"{ALT}{letter} {word}"
+            )
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         row = int((event.position().y() - 4) // ROW_H)
@@ -232,8 +243,12 @@ class ChipsRow(QWidget):
         for chip, rect in self._rects():
             active = chip == self.active
             painter.setOpacity(0.45 if chip == "ns" else 1.0)
-            painter.setBrush(theme.color(theme.ACCENT_DIM) if active else Qt.BrushStyle.NoBrush)
-            painter.setPen(QPen(QColor(theme.ACCENT) if active else theme.color(theme.HAIRLINE), 1))
+            painter.setBrush(
+                theme.color(theme.ACCENT_DIM) if active else Qt.BrushStyle.NoBrush
+            )
+            painter.setPen(
+                QPen(QColor(theme.ACCENT) if active else theme.color(theme.HAIRLINE), 1)
+            )
             painter.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 7, 7)
             painter.setPen(QColor(theme.ACCENT if active else theme.MUTED))
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, chip)
@@ -266,7 +281,9 @@ class Spotlight(QWidget):
     closed = Signal()
     query_changed = Signal(str)
 
-    def __init__(self, parent: QWidget, candidates: Callable[[], Iterable[Candidate]]) -> None:
+    def __init__(
+        self, parent: QWidget, candidates: Callable[[], Iterable[Candidate]]
+    ) -> None:
         super().__init__(parent)
         self._candidates = candidates
         self.type_filter: TypeFilter | None = None
@@ -302,7 +319,9 @@ class Spotlight(QWidget):
         )
         self.footer.setFixedHeight(30)
         self.footer.setFont(theme.sans(11))
-        self.footer.setStyleSheet(f"color: {theme.MUTED}; padding-left: 18px; background: transparent;")
+        self.footer.setStyleSheet(
+            f"color: {theme.MUTED}; padding-left: 18px; background: transparent;"
+        )
         layout.addWidget(self.footer)
 
     def _build_input_row(self) -> QWidget:
@@ -432,7 +451,9 @@ class Spotlight(QWidget):
         self.chips.active = new.chip if new and new in _chip_filters() else "All"
         self.chips.update()
         if new is not None:
-            self.recent_filters = [new] + [f for f in self.recent_filters if f != new][:4]
+            self.recent_filters = [new] + [f for f in self.recent_filters if f != new][
+                :4
+            ]
 
     def _on_chips_chip_clicked(self, chip: str) -> None:
         found = filter_for_chip(chip)
@@ -469,7 +490,11 @@ class Spotlight(QWidget):
         if found is None and self.recent_filters:
             current = self.type_filter
             order = self.recent_filters
-            found = order[(order.index(current) + 1) % len(order)] if current in order else order[0]
+            found = (
+                order[(order.index(current) + 1) % len(order)]
+                if current in order
+                else order[0]
+            )
         if found is not None:
             self.input.clear()
             self._set_filter(found)

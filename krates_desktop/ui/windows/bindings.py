@@ -61,7 +61,9 @@ class BindingContext:
 class Binding:
     """Base: a content item for a window, kept up to date."""
 
-    def __init__(self, window: DetailWindowItem, ref: ObjRef, ctx: BindingContext) -> None:
+    def __init__(
+        self, window: DetailWindowItem, ref: ObjRef, ctx: BindingContext
+    ) -> None:
         self.window = window
         self.ref = ref
         self.ctx = ctx
@@ -79,7 +81,13 @@ class Binding:
 class RenderedBinding(Binding):
     """YAML or Describe: text rendered from the cached object, refreshed live."""
 
-    def __init__(self, window, ref, ctx, render: Callable[[dict[str, Any]], list[list[tuple[str, str]]]]):  # type: ignore[no-untyped-def]
+    def __init__(
+        self,
+        window,
+        ref,
+        ctx,
+        render: Callable[[dict[str, Any]], list[list[tuple[str, str]]]],
+    ):  # type: ignore[no-untyped-def]
         super().__init__(window, ref, ctx)
         self._render = render
         self.view = TextViewItem()
@@ -96,7 +104,9 @@ class RenderedBinding(Binding):
 
     def object_changed(self, obj: dict[str, Any] | None) -> None:
         if obj is None:
-            self.window.set_message(f"{self.ref.kind.lower()} {self.ref.name} not found")
+            self.window.set_message(
+                f"{self.ref.kind.lower()} {self.ref.name} not found"
+            )
             return
         self.window.set_message("")
         self.view.set_lines(self._render(obj))
@@ -105,7 +115,10 @@ class RenderedBinding(Binding):
 def yaml_binding(window, ref, ctx) -> RenderedBinding:  # type: ignore[no-untyped-def]
     """The YAML view: the live object, highlighted."""
     return RenderedBinding(
-        window, ref, ctx, lambda obj: [yaml_spans(line) for line in to_yaml(obj).splitlines()]
+        window,
+        ref,
+        ctx,
+        lambda obj: [yaml_spans(line) for line in to_yaml(obj).splitlines()],
     )
 
 
@@ -114,7 +127,9 @@ def describe_binding(window, ref, ctx) -> RenderedBinding:  # type: ignore[no-un
 
     def render(obj: dict[str, Any]) -> list[list[tuple[str, str]]]:
         text = describe(
-            ref.kind, obj, ctx.source.events_for(obj),
+            ref.kind,
+            obj,
+            ctx.source.events_for(obj),
             pods=ctx.source.pods_in(ref.namespace) if ref.kind == "Service" else None,
             counts=ctx.source.counts_in(ref.name) if ref.kind == "Namespace" else None,
         )
@@ -194,7 +209,9 @@ class LogsBinding(Binding):
         if self.save_dialog is not None:
             self.save_dialog.raise_()
             return
-        name = "-".join(part for part in (self.pod or self.ref.name, self.container) if part)
+        name = "-".join(
+            part for part in (self.pod or self.ref.name, self.container) if part
+        )
         dialog = QFileDialog(None, "Save log", str(Path.home() / f"{name}.log"))
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
@@ -228,7 +245,9 @@ class ShellBinding(Binding):
         """Open (or reopen) the exec session."""
         target = self.ctx.source.pod_for(self.ref)
         if target is None or self.ctx.api_client is None:
-            self.window.set_message(f"pod {self.ref.name} not found in ns/{self.ref.namespace}")
+            self.window.set_message(
+                f"pod {self.ref.name} not found in ns/{self.ref.namespace}"
+            )
             return
         pod, container = target
         self.window.set_suffix(f"{pod}/{container}" if container else pod)

@@ -150,21 +150,34 @@ class DetailWindowItem(QGraphicsObject):
         painter.setFont(self._fonts["view"])
         painter.setPen(theme.color(theme.ACCENT))
         label = VIEW_NAMES[self.tab]
-        painter.drawText(QRectF(x, 0, 200, HEADER_H), Qt.AlignmentFlag.AlignVCenter, label)
+        painter.drawText(
+            QRectF(x, 0, 200, HEADER_H), Qt.AlignmentFlag.AlignVCenter, label
+        )
         x += QFontMetricsF(self._fonts["view"]).horizontalAdvance(label) + 10
         painter.setFont(self._fonts["name"])
         painter.setPen(theme.color(theme.TEXT))
-        name_w = min(QFontMetricsF(self._fonts["name"]).horizontalAdvance(self.name), self.w - x - 140)
-        name = QFontMetricsF(self._fonts["name"]).elidedText(self.name, Qt.TextElideMode.ElideMiddle, name_w)
-        painter.drawText(QRectF(x, 0, name_w + 2, HEADER_H), Qt.AlignmentFlag.AlignVCenter, name)
+        name_w = min(
+            QFontMetricsF(self._fonts["name"]).horizontalAdvance(self.name),
+            self.w - x - 140,
+        )
+        name = QFontMetricsF(self._fonts["name"]).elidedText(
+            self.name, Qt.TextElideMode.ElideMiddle, name_w
+        )
+        painter.drawText(
+            QRectF(x, 0, name_w + 2, HEADER_H), Qt.AlignmentFlag.AlignVCenter, name
+        )
         x += name_w + 10
         x += glyphs.paint_badge(painter, x, HEADER_H / 2 - 9, *self.status) + 8
         if self.suffix and self.tab in ("logs", "shell"):
             painter.setFont(self._fonts["muted"])
             painter.setPen(theme.color(theme.MUTED))
             room = self.w - x - 34
-            text = QFontMetricsF(self._fonts["muted"]).elidedText(self.suffix, Qt.TextElideMode.ElideLeft, room)
-            painter.drawText(QRectF(x, 0, room, HEADER_H), Qt.AlignmentFlag.AlignVCenter, text)
+            text = QFontMetricsF(self._fonts["muted"]).elidedText(
+                self.suffix, Qt.TextElideMode.ElideLeft, room
+            )
+            painter.drawText(
+                QRectF(x, 0, room, HEADER_H), Qt.AlignmentFlag.AlignVCenter, text
+            )
         painter.setFont(self._fonts["close"])
         painter.setPen(theme.color(theme.MUTED))
         painter.drawText(self._close_rect(), Qt.AlignmentFlag.AlignCenter, "×")
@@ -192,8 +205,10 @@ class DetailWindowItem(QGraphicsObject):
             painter.setPen(theme.color(theme.ACCENT if active else theme.TEXT_2))
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, TAB_LABELS[tab])
             if active:
-                painter.fillRect(QRectF(rect.left() + 4, rect.bottom() - 2, rect.width() - 8, 2),
-                                 theme.color(theme.ACCENT))
+                painter.fillRect(
+                    QRectF(rect.left() + 4, rect.bottom() - 2, rect.width() - 8, 2),
+                    theme.color(theme.ACCENT),
+                )
         painter.setOpacity(1.0)
         painter.setPen(QPen(theme.color(theme.HAIRLINE), 1))
         y = HEADER_H + TABBAR_H
@@ -267,9 +282,16 @@ class _MessageItem(QGraphicsObject):
         painter.fillRect(rect.adjusted(0, 0, 0, -9), theme.color(theme.PANEL))
         painter.setFont(window._fonts["message"])
         painter.setPen(theme.color(theme.TEXT_2))
-        text_rect = QRectF(rect.left() + 16, rect.top(), rect.width() - 32, rect.height() / 2 + 8)
-        painter.drawText(text_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom
-                         | Qt.TextFlag.TextWordWrap, window.message)
+        text_rect = QRectF(
+            rect.left() + 16, rect.top(), rect.width() - 32, rect.height() / 2 + 8
+        )
+        painter.drawText(
+            text_rect,
+            Qt.AlignmentFlag.AlignHCenter
+            | Qt.AlignmentFlag.AlignBottom
+            | Qt.TextFlag.TextWordWrap,
+            window.message,
+        )
         if window.action_label:
             button = self.action_rect()
             path = QPainterPath()

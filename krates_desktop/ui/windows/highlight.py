@@ -8,7 +8,9 @@ from krates_desktop.ui import theme
 
 Span = tuple[str, str]
 
-ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+ANSI = re.compile(
+    r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]"
+)
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 LEVEL = re.compile(r"\b(ERROR|WARNING|WARN|INFO)\b", re.IGNORECASE)
 LEVEL_COLORS = {"error": theme.ERROR, "warn": theme.WARN, "warning": theme.WARN}
@@ -64,7 +66,11 @@ def yaml_spans(line: str) -> list[Span]:
     stripped = line.lstrip()
     indent = line[: len(line) - len(stripped)]
     if stripped.startswith("- "):
-        return [(indent, theme.TEXT), ("- ", theme.MUTED), (stripped[2:], _value_color(stripped[2:]))]
+        return [
+            (indent, theme.TEXT),
+            ("- ", theme.MUTED),
+            (stripped[2:], _value_color(stripped[2:])),
+        ]
     return [(line, _value_color(line) if stripped else theme.TEXT)]
 
 

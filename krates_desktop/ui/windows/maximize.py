@@ -89,7 +89,10 @@ class Maximizer(QObject):
         vp = self.view.viewport()
         self._backdrop.setRect(QRectF(0, 0, vp.width(), vp.height()))
         self.window.set_geometry(
-            MARGIN, TOP, max(240.0, vp.width() - 2 * MARGIN), max(160.0, vp.height() - TOP - MARGIN)
+            MARGIN,
+            TOP,
+            max(240.0, vp.width() - 2 * MARGIN),
+            max(160.0, vp.height() - TOP - MARGIN),
         )
 
     def _on_view_camera_changed(self) -> None:

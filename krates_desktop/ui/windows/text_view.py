@@ -166,7 +166,9 @@ class TextViewItem(QGraphicsObject):
         start = c0 if index == l0 else 0
         end = c1 if index == l1 else length + 1
         if end > start:
-            rect = QRectF(PAD_X + start * char_w, y, (end - start) * char_w, self.line_height)
+            rect = QRectF(
+                PAD_X + start * char_w, y, (end - start) * char_w, self.line_height
+            )
             painter.fillRect(rect, theme.color(SELECTION))
 
     def _paint_scrollbar(self, painter: QPainter) -> None:
@@ -174,7 +176,9 @@ class TextViewItem(QGraphicsObject):
         if total <= self._h:
             return
         thumb_h = max(24.0, self._h * self._h / total)
-        thumb_y = (self._h - thumb_h) * (self.scroll_value / max(1.0, self.scroll_max()))
+        thumb_y = (self._h - thumb_h) * (
+            self.scroll_value / max(1.0, self.scroll_max())
+        )
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(theme.color(theme.HAIRLINE))
@@ -184,7 +188,9 @@ class TextViewItem(QGraphicsObject):
 
     def wheelEvent(self, event: QGraphicsSceneWheelEvent) -> None:  # noqa: N802
         mods = event.modifiers()
-        if mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.MetaModifier):
+        if mods & (
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.MetaModifier
+        ):
             event.ignore()
             return
         self.scroll_by(-event.delta() / 120.0 * 3 * self.line_height)

@@ -53,7 +53,12 @@ def test_new_krates_are_centred_and_do_not_overlap() -> None:
     second, _, _ = yard.open_view(SVC, "describe", (6000, 4000))
     ax, ay, aw, ah = first.footprint()
     bx, by, bw, bh = second.footprint()
-    assert ax + aw + 40 <= bx or bx + bw + 40 <= ax or ay + ah + 40 <= by or by + bh + 40 <= ay
+    assert (
+        ax + aw + 40 <= bx
+        or bx + bw + 40 <= ax
+        or ay + ah + 40 <= by
+        or by + bh + 40 <= ay
+    )
 
 
 def test_closing_the_last_window_removes_the_krate() -> None:
