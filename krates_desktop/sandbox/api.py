@@ -5,6 +5,7 @@ to the CRUD, watch, log and exec handlers. Errors leave as `Status` objects."""
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -14,7 +15,9 @@ from krates_desktop.sandbox import attach, discovery, logs
 from krates_desktop.sandbox import exec as pod_exec
 from krates_desktop.sandbox.auth import USER_KEY, User
 from krates_desktop.sandbox.crud import Resources, read_body, respond
+from krates_desktop.sandbox.fieldcheck import FIELD_WARNINGS_KEY
 from krates_desktop.sandbox.negotiation import wants_aggregated_discovery, wants_table
+from krates_desktop.sandbox.openapi import OpenApi
 from krates_desktop.sandbox.rbac import Attributes
 from krates_desktop.sandbox.routes import Target, resolve, verb
 from krates_desktop.sandbox.selectors import selection
@@ -42,6 +45,32 @@ async def add_warning(request: web.Request, response: web.StreamResponse) -> Non
     warning = request.get(WARNING_KEY)
     if warning:
         response.headers["Warning"] = f'299 - "{warning}"'
+    for text in request.get(FIELD_WARNINGS_KEY, ()):
+        escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+        response.headers.add("Warning", f'299 - "{escaped}"')
+
+
+class FlowControl:
+    """The API Priority and Fairness headers a real server puts on every answer to
+    an authenticated request: the UIDs of the FlowSchema and PriorityLevel that
+    classified it (`exempt` for system:masters, `global-default` for the others)."""
+
+    def __init__(self) -> None:
+        self._uids = {
+            privileged: (str(uuid.uuid4()), str(uuid.uuid4()))
+            for privileged in (True, False)
+        }
+
+    async def add_headers(
+        self, request: web.Request, response: web.StreamResponse
+    ) -> None:
+        """The on_response_prepare hook."""
+        user = request.get(USER_KEY)
+        if user is None:  # a 401: classification comes after authentication
+            return
+        flow_schema, priority_level = self._uids[user.privileged]
+        response.headers["X-Kubernetes-PF-FlowSchema-UID"] = flow_schema
+        response.headers["X-Kubernetes-PF-PriorityLevel-UID"] = priority_level
 
 
 @web.middleware
@@ -76,7 +105,8 @@ class Api:
 
     def __init__(self, state: SandboxState) -> None:
         self.state = state
-        self.resources = Resources(state)
+        self.openapi = OpenApi(state)
+        self.resources = Resources(state, self.openapi)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """The single entry point for every path and method."""
@@ -93,6 +123,10 @@ class Api:
         )
         if not is_resource:
             self._authorize_path(request)
+        if parts[:2] == ["openapi", "v3"]:
+            if request.method != "GET":
+                raise method_not_allowed()
+            return self.openapi.serve(request, parts)
         if (
             parts[:1] == ["api"]
             and len(parts) <= 2

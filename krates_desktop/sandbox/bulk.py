@@ -351,6 +351,10 @@ def fill(state: SandboxState, pods: int = 0, events: int = 0) -> None:
     finally:
         if collecting:
             gc.enable()
+    # And need never be looked at again: otherwise the first requests that allocate
+    # much (a Table of every pod) set off full collections over millions of stored
+    # objects, a second or two each.
+    gc.freeze()
     logger.info(
         "added %d pods and %d events in %.1f s",
         pods,

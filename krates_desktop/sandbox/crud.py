@@ -16,10 +16,11 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from krates_desktop.sandbox import clock, patch, protobuf
+from krates_desktop.sandbox import clock, fieldcheck, patch, protobuf
 from krates_desktop.sandbox.defaults import apply_defaults
 from krates_desktop.sandbox.kinds import ResourceKind
 from krates_desktop.sandbox.negotiation import wants_partial_metadata, wants_table
+from krates_desktop.sandbox.openapi import OpenApi
 from krates_desktop.sandbox.routes import Target
 from krates_desktop.sandbox.selectors import (
     Matcher,
@@ -87,9 +88,17 @@ def include_object(query: Mapping[str, str]) -> str:
 class Resources:
     """Handlers for the verbs on one sandbox's objects."""
 
-    def __init__(self, state: SandboxState) -> None:
+    def __init__(self, state: SandboxState, openapi: OpenApi) -> None:
         self.state = state
         self.store = state.store
+        self.openapi = openapi
+
+    def _check_fields(self, request: web.Request, kind: ResourceKind, body: Any) -> Any:
+        """Field validation of a write, when the request asks for it: returns the
+        body without the unknown fields a `Warn` drops."""
+        if fieldcheck.mode(request.query) == "Ignore":
+            return body
+        return fieldcheck.check(request, kind, self.openapi.component(kind), body)
 
     # Reads
 
@@ -227,6 +236,7 @@ class Resources:
         if not isinstance(obj, dict):
             raise bad_request("the body of the request must be a JSON object")
         _check_kind(kind, obj)
+        obj = self._check_fields(request, kind, obj)
         meta = obj.setdefault("metadata", {})
         if target.namespace:
             if meta.get("namespace") not in (None, "", target.namespace):
@@ -249,7 +259,7 @@ class Resources:
         for key in ("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp"):
             meta.pop(key, None)
         apply_defaults(kind, obj)
-        if "All" in request.query.getall("dryRun", []):
+        if _dry_run(request):
             obj.setdefault("metadata", {})["uid"] = (
                 "00000000-0000-0000-0000-000000000000"
             )
@@ -263,6 +273,7 @@ class Resources:
         if not isinstance(obj, dict):
             raise bad_request("the body of the request must be a JSON object")
         _check_kind(kind, obj)
+        obj = self._check_fields(request, kind, obj)
         meta = obj.setdefault("metadata", {})
         if meta.get("name", name) != name:
             raise bad_request(
@@ -274,6 +285,8 @@ class Resources:
             meta["namespace"] = target.namespace
         current = self.store.require(kind, target.namespace or "", name)
         obj = _split_status(kind, current, obj, target.subresource == "status")
+        if _dry_run(request):
+            return respond(obj)
         return respond(self.store.replace(kind, obj))
 
     async def patch(self, request: web.Request, target: Target) -> web.Response:
@@ -284,7 +297,12 @@ class Resources:
         if content_type.startswith(patch.APPLY):
             raise unsupported_media_type(content_type)
         body = await read_body(request)
-        patched = patch.apply(content_type, copy.deepcopy(current), body)
+        if not content_type.startswith(patch.JSON_PATCH):
+            body = self._check_fields(request, kind, body)
+        schema = self.openapi.component(kind)
+        patched = patch.apply(content_type, copy.deepcopy(current), body, schema)
+        if content_type.startswith(patch.JSON_PATCH):
+            patched = self._check_fields(request, kind, patched)
         wanted = (patched.get("metadata") or {}).get("resourceVersion")
         if wanted and wanted != current["metadata"]["resourceVersion"]:
             raise conflict(kind.plural, kind.group, name)
@@ -294,6 +312,8 @@ class Resources:
         if target.namespace:
             patched["metadata"]["namespace"] = target.namespace
         patched = _split_status(kind, current, patched, target.subresource == "status")
+        if _dry_run(request):
+            return respond(patched)
         return respond(self.store.replace(kind, patched))
 
     async def delete(self, request: web.Request, target: Target) -> web.Response:
@@ -458,6 +478,11 @@ async def _delete_options(request: web.Request) -> Json:
     except orjson.JSONDecodeError:
         return {}
     return body if isinstance(body, dict) else {}
+
+
+def _dry_run(request: web.Request) -> bool:
+    """Whether the request is a server-side dry run (`dryRun=All`)."""
+    return "All" in request.query.getall("dryRun", [])
 
 
 def _int_param(query: Mapping[str, str], name: str) -> int | None:

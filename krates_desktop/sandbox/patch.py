@@ -1,16 +1,19 @@
 """PATCH bodies: JSON merge patch (RFC 7386), JSON patch (RFC 6902), and strategic
-merge patch.
+merge patch (`strategic`, by the kind's schema).
 
-Limitations: a strategic merge patch is applied as a plain merge patch, so lists
-are replaced rather than merged by key; of its directives only `$patch: replace`
-and `$patch: delete` on maps are honoured, the others are dropped.
+A kind without a schema gets its strategic merge patches as plain merge patches
+(lists replaced; of the directives only `$patch: replace` and `$patch: delete`
+on maps are honoured).
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
+from krates_desktop.sandbox import strategic
+from krates_desktop.sandbox.schemas import REF_PREFIX
 from krates_desktop.sandbox.status import ApiError, bad_request, unsupported_media_type
 
 MERGE = "application/merge-patch+json"
@@ -27,7 +30,7 @@ def merge_patch(target: Any, patch: Any, strategic: bool = False) -> Any:
         return copy.deepcopy(patch)
     directive = patch.get("$patch") if strategic else None
     if directive == "replace":
-        return _without_directives(patch)
+        return strategic.without_directives(patch)
     result = dict(target) if isinstance(target, dict) else {}
     for key, value in patch.items():
         if isinstance(key, str) and key.startswith("$"):
@@ -39,18 +42,6 @@ def merge_patch(target: Any, patch: Any, strategic: bool = False) -> Any:
         else:
             result[key] = merge_patch(result.get(key), value, strategic)
     return result
-
-
-def _without_directives(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {
-            k: _without_directives(v)
-            for k, v in value.items()
-            if not (isinstance(k, str) and k.startswith("$"))
-        }
-    if isinstance(value, list):
-        return [_without_directives(v) for v in value]
-    return copy.deepcopy(value)
 
 
 def _pointer(path: str) -> list[str]:
@@ -146,10 +137,19 @@ def _resolve(doc: Any, parts: list[str]) -> Any:
     return node
 
 
-def apply(content_type: str, target: dict[str, Any], body: Any) -> dict[str, Any]:
-    """Apply a PATCH body of the given media type to `target`."""
+def apply(
+    content_type: str,
+    target: dict[str, Any],
+    body: Any,
+    schema: tuple[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Apply a PATCH body of the given media type to `target`; `schema` (the
+    kind's root component and the components) guides a strategic merge."""
     media = content_type.split(";")[0].strip().lower()
-    if media in (MERGE, STRATEGIC):
+    if media == STRATEGIC and schema is not None:
+        root, schemas = schema
+        result = strategic.merge(target, body, schemas, {"$ref": REF_PREFIX + root})
+    elif media in (MERGE, STRATEGIC):
         result = merge_patch(target, body, strategic=media == STRATEGIC)
     elif media == JSON_PATCH:
         result = json_patch(target, body)

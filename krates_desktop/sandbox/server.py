@@ -19,7 +19,7 @@ from typing import TypeVar
 from aiohttp import web
 
 from krates_desktop.sandbox import bulk, manifests
-from krates_desktop.sandbox.api import Api, add_warning, error_middleware
+from krates_desktop.sandbox.api import Api, FlowControl, add_warning, error_middleware
 from krates_desktop.sandbox.auth import ADMIN, USER_KEY, Identities, auth_middleware
 from krates_desktop.sandbox.crud import read_body, respond
 from krates_desktop.sandbox.faults import (
@@ -162,6 +162,7 @@ class Sandbox:
             client_max_size=16 * 1024 * 1024,
         )
         app.on_response_prepare.append(add_warning)
+        app.on_response_prepare.append(FlowControl().add_headers)
         app.router.add_route("*", "/sandbox/faults", self._admin_faults)
         app.router.add_route("*", "/sandbox/compact", self._admin_compact)
         app.router.add_route("*", "/{tail:.*}", api.handle)

@@ -48,8 +48,8 @@ def test_relay_uses_the_redis_of_the_manifest() -> None:
 def test_kubectl_dry_run_and_apply_on_the_sandbox(sandbox_kubeconfig: Path) -> None:
     """The pinned kubectl accepts the manifest in a client dry run, and the sandbox serves it."""
     base = [str(KUBECTL), "--kubeconfig", str(sandbox_kubeconfig), "-n", "default"]
-    # The sandbox publishes no OpenAPI document, which kubectl's own validation needs.
-    apply = [*base, "apply", "--validate=false", "-f", str(MANIFEST)]
+    # kubectl's default validation: the sandbox checks the fields against its OpenAPI.
+    apply = [*base, "apply", "-f", str(MANIFEST)]
     dry = subprocess.run(
         [*apply, "--dry-run=client"], capture_output=True, text=True, timeout=60
     )
@@ -57,6 +57,7 @@ def test_kubectl_dry_run_and_apply_on_the_sandbox(sandbox_kubeconfig: Path) -> N
     assert "deployment.apps/krates-signal created (dry run)" in dry.stdout
     real = subprocess.run(apply, capture_output=True, text=True, timeout=60)
     assert real.returncode == 0, real.stderr
+    assert "Warning" not in real.stderr
     listed = subprocess.run(
         [*base, "get", "deployments,services", "-o", "name"],
         capture_output=True,

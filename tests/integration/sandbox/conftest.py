@@ -169,6 +169,21 @@ def kubectls() -> list[str]:
     return found
 
 
+@pytest.fixture(params=kubectls(), ids=lambda path: Path(path).parent.name)
+def any_kubectl(
+    request: pytest.FixtureRequest, kube_env: dict[str, str], tmp_path: Path
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """kubectl as a function, once per kubectl binary on this machine."""
+
+    def run(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [request.param, f"--cache-dir={tmp_path / 'cache'}", *args],
+            env=kube_env, capture_output=True, text=True, timeout=timeout,
+        )  # fmt: skip
+
+    return run
+
+
 def session_for(box: Any, token: str) -> requests.Session:
     """A requests session that trusts a sandbox's CA and sends `token`."""
     session = requests.Session()
