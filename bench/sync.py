@@ -13,10 +13,13 @@ limited to 127.0.0.1. It prints
 * signaling-server memory per connected peer (1,000 joined clients);
 * the document's size before and after 10,000 moves of one krate (goal: growth
   < 2 KB);
-* a signaling load test: N clients in N/10 rooms exchanging sealed offer-sized
-  signals and pings for the given time: messages per second, relay latency
-  (median, 99th percentile; goal < 10 ms) against the ping round trip as the
-  baseline, the server's memory, and errors (goal: none).
+* a signaling load test (``tests/integration/signaling/load.py``; the real
+  krates-signal in its own process, the clients in two others): N clients in
+  N/10 rooms exchanging sealed offer-sized signals and pings for the given time
+  (a minute by default): messages per second, relay latency (p50, p95, p99,
+  max; goal p99 < 10 ms) against the ping round trip as the baseline, how busy
+  each process was and how long it waited for a CPU, the server's memory, and
+  errors (goal: none).
 
 Run: `.venv/bin/python bench/sync.py [--quick] [--load-seconds 60] [--load-clients 1000]`
 """
@@ -26,29 +29,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
-import random
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import aiohttp  # noqa: E402
 
 from krates_desktop.signaling.server import ServerConfig, SignalServer  # noqa: E402
 from krates_desktop.sync import framing  # noqa: E402
 from krates_desktop.sync.invite import make_invite, parse_invite  # noqa: E402
-from krates_desktop.sync.sealing import Sealer, YardSecret  # noqa: E402
+from krates_desktop.sync.sealing import YardSecret  # noqa: E402
 from krates_desktop.sync.session import SessionConfig, YardSession  # noqa: E402
 from krates_desktop.sync.transport import PeerChannel, TransportConfig  # noqa: E402
 from krates_desktop.yard.awareness import YardAwareness  # noqa: E402
 from krates_desktop.yard.doc import YardDoc  # noqa: E402
 from krates_desktop.yard.model import ObjRef, Yard  # noqa: E402
+from tests.integration.signaling.load import report, run_load  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CLUSTER = "9a41c07be2d3f118" + "0" * 48
@@ -277,203 +276,6 @@ def bench_growth(moves: int) -> tuple[int, int]:
     return before, yard.doc.size()
 
 
-# -- the signaling server ------------------------------------------------------------
-
-
-class ServerProcess:
-    """krates-signal in a child process (so its memory is its own)."""
-
-    def __init__(self) -> None:
-        self.child = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "krates_desktop.signaling",
-                "--port",
-                "0",
-                "--log-level",
-                "warning",
-                "--rate",
-                "50",
-                "--burst",
-                "100",
-                "--max-connections",
-                "50000",
-            ],
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        assert self.child.stdout is not None
-        self.url = self.child.stdout.readline().strip().rsplit(" ", 1)[1]
-
-    async def memory(self, http: aiohttp.ClientSession) -> int:
-        """The server's resident memory, from /metrics."""
-        text = await (
-            await http.get(self.url.replace("ws://", "http://") + "metrics")
-        ).text()
-        line = next(
-            x
-            for x in text.splitlines()
-            if x.startswith("krates_signal_resident_memory_bytes ")
-        )
-        return int(float(line.split()[1]))
-
-    def stop(self) -> None:
-        """Stop the child by its pid."""
-        self.child.terminate()
-        self.child.wait(10)
-
-
-class LoadClient:
-    """One signaling client of the load test."""
-
-    def __init__(self, index: int, room: str) -> None:
-        self.peer = f"load-{index:06d}"
-        self.room = room
-        self.ws: aiohttp.ClientWebSocketResponse | None = None
-        self.latencies: list[float] = []
-        self.stamps: list[float] = []
-        self.pings: list[float] = []
-        self.errors = 0
-        self.codes: list[str] = []
-        self.received = 0
-        self._ping_sent = 0.0
-
-    async def join(self, http: aiohttp.ClientSession, url: str) -> list[str]:
-        """Connect and join; return the peers already there."""
-        self.ws = await http.ws_connect(url, heartbeat=None)
-        await self.ws.send_json(
-            {"type": "join", "version": 1, "room": self.room, "peer": self.peer}
-        )
-        welcome = await self.ws.receive_json()
-        if welcome.get("type") != "welcome":
-            self.errors += 1
-            self.codes.append(f"before welcome: {welcome.get('type')}")
-            return []
-        return list(welcome["peers"])
-
-    async def read(self) -> None:
-        """Read until closed, timing relays and pongs."""
-        assert self.ws is not None
-        async for message in self.ws:
-            if message.type != aiohttp.WSMsgType.TEXT:
-                break
-            body = message.json()
-            self.received += 1
-            kind = body.get("type")
-            if kind == "signal":
-                sent = float(body["data"].split(":", 1)[0])
-                self.latencies.append(time.perf_counter() - sent)
-                self.stamps.append(sent)
-            elif kind == "pong":
-                self.pings.append(time.perf_counter() - self._ping_sent)
-            elif kind == "error":
-                self.errors += 1
-                self.codes.append(str(body.get("code")))
-
-    async def ping(self) -> None:
-        """Send a ping and remember when."""
-        assert self.ws is not None
-        self._ping_sent = time.perf_counter()
-        await self.ws.send_str('{"type":"ping"}')
-
-    async def signal(self, to: str, blob: str) -> None:
-        """Send an offer-sized signal stamped with the send time."""
-        assert self.ws is not None
-        await self.ws.send_json(
-            {"type": "signal", "to": to, "data": f"{time.perf_counter():.6f}:{blob}"}
-        )
-
-
-async def paced_load(
-    crowd: list[LoadClient],
-    members: dict[str, list[LoadClient]],
-    blob: str,
-    seconds: float,
-) -> int:
-    """Each client signals a room mate twice a second and pings now and then, the
-    sends spread evenly over time (as independent machines would send them)."""
-    rng = random.Random(1)
-    rate = 2.0 * len(crowd)
-    started = time.perf_counter()
-    sent = 0
-    while time.perf_counter() - started < seconds:
-        due = int((time.perf_counter() - started) * rate)
-        batch = []
-        while sent < due:
-            client = crowd[sent % len(crowd)]
-            if sent % 40 == 0:
-                batch.append(client.ping())
-            else:
-                target = rng.choice(members[client.room])
-                if target is client:
-                    target = (
-                        members[client.room][0]
-                        if target is not members[client.room][0]
-                        else members[client.room][-1]
-                    )
-                batch.append(client.signal(target.peer, blob))
-            sent += 1
-        if batch:
-            await asyncio.gather(*batch)
-        await asyncio.sleep(0.002)
-    return sent
-
-
-async def bench_signaling(clients: int, seconds: float) -> dict[str, Any]:
-    """The load test; also returns memory per connected peer."""
-    server = ServerProcess()
-    connector = aiohttp.TCPConnector(limit=0)
-    results: dict[str, Any] = {}
-    try:
-        async with aiohttp.ClientSession(connector=connector) as http:
-            base_memory = await server.memory(http)
-            rooms = [os.urandom(16).hex() for _ in range(max(1, clients // 10))]
-            crowd = [LoadClient(i, rooms[i % len(rooms)]) for i in range(clients)]
-            for start in range(0, clients, 100):
-                await asyncio.gather(
-                    *(c.join(http, server.url) for c in crowd[start : start + 100])
-                )
-            joined_memory = await server.memory(http)
-            results["memory_per_peer"] = (joined_memory - base_memory) / clients
-            readers = [asyncio.get_running_loop().create_task(c.read()) for c in crowd]
-            blob = Sealer(YardSecret.generate()).seal(
-                "a", "b", {"kind": "offer", "sdp": "x" * 900}
-            )
-            members: dict[str, list[LoadClient]] = {}
-            for client in crowd:
-                members.setdefault(client.room, []).append(client)
-            started = time.perf_counter()
-            sent = await paced_load(crowd, members, blob, seconds)
-            elapsed = time.perf_counter() - started
-            await asyncio.sleep(0.5)
-            results["memory_loaded"] = await server.memory(http)
-            for client in crowd:
-                if client.ws is not None:
-                    await client.ws.close()
-            await asyncio.gather(*readers, return_exceptions=True)
-        latencies = [x for c in crowd for x in c.latencies]
-        pings = [x for c in crowd for x in c.pings]
-        results.update(
-            rate=sent / elapsed,
-            received=sum(c.received for c in crowd),
-            relay_median=pct(latencies, 50),
-            relay_p99=pct(latencies, 99),
-            ping_median=pct(pings, 50),
-            ping_p99=pct(pings, 99),
-            errors=sum(c.errors for c in crowd),
-            error_codes=sorted({code for c in crowd for code in c.codes}),
-            elapsed=elapsed,
-            clients=clients,
-            rooms=len(rooms),
-        )
-    finally:
-        server.stop()
-    return results
-
-
 # -- main --------------------------------------------------------------------------
 
 
@@ -518,20 +320,10 @@ async def run(args: argparse.Namespace) -> None:
     )
 
     print(f"\nSignaling load: {args.load_clients} clients, {args.load_seconds:.0f} s")
-    load = await bench_signaling(args.load_clients, args.load_seconds)
-    row("memory per connected peer", f"{load['memory_per_peer'] / 1024:.1f} KiB")
-    row("messages sent per second", f"{load['rate']:.0f} msg/s")
-    row(
-        "baseline: ping round trip, median / p99",
-        f"{load['ping_median'] * 1000:.2f} / {load['ping_p99'] * 1000:.2f} ms",
+    load = await run_load(
+        args.load_clients, max(1, args.load_clients // 10), args.load_seconds
     )
-    row(
-        "relay latency, median / p99",
-        f"{load['relay_median'] * 1000:.2f} / {load['relay_p99'] * 1000:.2f} ms",
-        "goal: p99 < 10 ms",
-    )
-    row("server memory under load", f"{load['memory_loaded'] / 1048576:.1f} MiB")
-    row("errors", f"{load['errors']}", "goal: 0")
+    print(report(load))
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ Run: `QT_QPA_PLATFORM=offscreen .venv/bin/python bench/terminal.py [--quick]`
 from __future__ import annotations
 
 import fcntl
+import gc
 import os
 import select
 import statistics
@@ -36,7 +37,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import pyte  # noqa: E402
-from PySide6.QtCore import QSocketNotifier, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QEvent, QSocketNotifier, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QGraphicsScene, QGraphicsView  # noqa: E402
 
 from krates_desktop.terminal.screen import TerminalScreen  # noqa: E402
@@ -166,9 +167,19 @@ class WidgetRig:
         return len(data) / (time.perf_counter() - started) / 1e6
 
     def close(self) -> None:
+        """Free the view, scene and item now, scroll-back included.
+
+        `deleteLater` alone waits for an event loop that this script never runs, so
+        each rig would stay alive, and the garbage collector's full passes over
+        them would slow every later figure.
+        """
         self.view.close()
-        self.view.deleteLater()
-        self.app.processEvents()
+        self.scene.removeItem(self.item)
+        for obj in (self.item, self.view, self.scene):
+            obj.deleteLater()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        del self.item, self.view, self.scene
+        gc.collect()
 
 
 class FrameView(QGraphicsView):
@@ -199,6 +210,9 @@ def throughput(app: QApplication, quick: bool) -> None:
                 ours = max(ours, rate_of(TerminalScreen(cols, rows).feed, data))
             bare = pyte_rate(pyte.Screen(cols, rows), data)
             hist = pyte_rate(pyte.HistoryScreen(cols, rows, history=5000), data)
+            # pyte's screens are cyclic garbage of a million cells: free them now, or
+            # the collector's full pass over them lands in a later figure.
+            gc.collect()
             print(
                 f"{name:12} {cols}x{rows:<4} {len(data) / 1e6:6.2f} {widget:8.2f}"
                 f" {ours:8.2f} {bare:8.2f} {hist:8.2f} {widget / hist:6.1f}"
@@ -255,6 +269,7 @@ def frame_times(app: QApplication, megabytes: int, cols: int, rows: int) -> None
     notifier = QSocketNotifier(master, QSocketNotifier.Type.Read)
     notifier.activated.connect(on_readable)
     rig.view.frames.clear()
+    gc.collect()  # start from a clean heap: no other figure's garbage in these
     heartbeat.start()
     started = time.perf_counter()
     while not done or rig.item.pending_bytes():

@@ -15,7 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from krates_desktop.cluster.errors import ClusterError
-from krates_desktop.cluster.kubeconfig import ContextInfo, Kubeconfig
+from krates_desktop.cluster.kubeconfig import (
+    ContextInfo,
+    Kubeconfig,
+    TlsChoice,
+    TlsConflict,
+)
 
 log = logging.getLogger(__name__)
 
@@ -29,15 +34,21 @@ class Options:
     demo: bool = False
     smoke_test: bool = False
     profile: Path | None = None
+    tls_choice: TlsChoice | None = None
 
 
 @dataclass(frozen=True)
 class Problem:
-    """Why no cluster can be shown, in words for the person at the keyboard."""
+    """Why no cluster can be shown, in words for the person at the keyboard.
+
+    ``choices`` lists what the person may pick to go on (a TLS conflict's
+    ``skip-verify`` or ``verify``); connecting again with that choice resolves it.
+    """
 
     title: str
     body: str
     offer_demo: bool = False
+    choices: tuple[TlsChoice, ...] = ()
 
 
 @dataclass
@@ -93,7 +104,7 @@ def connect(options: Options) -> Connection | Problem:
                 offer_demo=True,
             )
         info = config.context(name)
-        client = config.api_client(name)
+        client = config.api_client(name, tls_choice=options.tls_choice)
         fingerprint = config.fingerprint(name)
     except ClusterError as exc:
         if sandbox is not None:
@@ -115,6 +126,12 @@ def _files(config: Kubeconfig) -> str:
 
 def _problem_for(exc: ClusterError, paths: list[Path] | None) -> Problem:
     message = str(exc)
+    if isinstance(exc, TlsConflict):
+        return Problem(
+            "Skip TLS verification, or verify with the CA?",
+            message,
+            choices=TlsConflict.choices,
+        )
     if (
         paths is None
         and not os.environ.get("KUBECONFIG")

@@ -165,6 +165,7 @@ class ClusterCache:
     ) -> None:
         self._configuration = api_client.configuration
         self._kinds = tuple(kinds)
+        self._base_keys = frozenset(k.key for k in self._kinds)
         self._client = new_api_client(self._configuration)
         self._on_changes = on_changes or (lambda changes: None)
         self._on_status = on_status or (lambda status: None)
@@ -197,6 +198,47 @@ class ClusterCache:
     def server(self) -> str:
         """The URL of the cluster API."""
         return api.server_of(self._client)
+
+    @property
+    def kinds(self) -> tuple[Kind, ...]:
+        """Every kind watched now: those given, then the extra ones (custom resources)."""
+        with self._lock:
+            return self._kinds
+
+    def set_extra_kinds(self, kinds: Iterable[Kind]) -> None:
+        """Watch exactly these kinds besides the ones given at construction.
+
+        For custom resources as discovery finds them: new kinds are listed and
+        watched; kinds no longer given stop, and their objects are reported deleted.
+        """
+        wanted = {k.key: k for k in kinds if k.key not in self._base_keys}
+        with self._lock:
+            if self._stopping.is_set():
+                return
+            gone = {k.key for k in self._kinds if k.key not in self._base_keys} - set(
+                wanted
+            )
+            added = [k for key, k in wanted.items() if key not in self._views]
+            self._kinds = tuple(k for k in self._kinds if k.key not in gone) + tuple(
+                added
+            )
+            views = [self._views.pop(key) for key in gone if key in self._views]
+            for state in [key for key in self._states if key[0] in gone]:
+                del self._states[state]
+        for view in views:
+            informers = _live(view)
+            deleted = [
+                Change("DELETED", view.kind, o) for i in informers for o in i.objects()
+            ]
+            if deleted:
+                self._batcher.add(deleted)
+            for informer in informers:
+                release(informer, self)
+        if added or views:
+            log.info("custom kinds: %d added, %d removed", len(added), len(views))
+        for kind in added:
+            self._watch(kind)
+        self._update_status()
 
     @property
     def status(self) -> CacheStatus:

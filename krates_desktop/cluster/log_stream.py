@@ -221,7 +221,12 @@ class _StreamError(Exception):
 
 
 class LogStream:
-    """Follows the log of one container; callbacks run on worker threads."""
+    """Follows the log of one container; callbacks run on worker threads.
+
+    The first request asks for the last ``tail_lines`` (None: the whole log), or for
+    the last ``since_seconds`` when set; ``previous`` reads the run before the
+    current one, once, without following.
+    """
 
     def __init__(
         self,
@@ -231,9 +236,10 @@ class LogStream:
         container: str | None,
         on_lines: Callable[[list[str]], None],
         on_status: Callable[[StreamStatus], None],
-        tail_lines: int = 500,
+        tail_lines: int | None = 500,
         batch_interval: float = 0.05,
         *,
+        since_seconds: int | None = None,
         previous: bool = False,
         timestamps: bool = False,
         encoding: str = "utf-8",
@@ -247,6 +253,7 @@ class LogStream:
         self._on_lines = on_lines
         self._on_status = on_status
         self._tail_lines = tail_lines
+        self._since_seconds = since_seconds
         self._previous = previous
         self._timestamps = timestamps
         self._decoder_factory = codecs.getincrementaldecoder(encoding)
@@ -343,10 +350,12 @@ class LogStream:
         if self._previous:
             query.append(("previous", "true"))
         since = self._resume.since_time()
-        if since is None:
-            query.append(("tailLines", str(self._tail_lines)))
-        else:
+        if since is not None:
             query.append(("sinceTime", since))
+        elif self._since_seconds is not None:
+            query.append(("sinceSeconds", str(self._since_seconds)))
+        elif self._tail_lines is not None:
+            query.append(("tailLines", str(self._tail_lines)))
         return query
 
     def _open(self) -> urllib3.BaseHTTPResponse:

@@ -11,7 +11,8 @@ then keeps that one full copy.
 
 Every kind loses ``metadata.managedFields`` and the
 ``kubectl.kubernetes.io/last-applied-configuration`` annotation; pods keep the
-fields below. Cached dicts are shared and must never be modified.
+fields below, and of their volumes and environment only the names of the ConfigMaps,
+Secrets and claims they use. Cached dicts are shared and must never be modified.
 
 Limitations: the shared-structure table only grows while the process runs; it is
 bounded by the number of distinct label sets, owners and container lists, which
@@ -186,7 +187,58 @@ def _containers(items: list[Any]) -> list[Obj]:
                 {k: p[k] for k in ("name", "containerPort", "protocol") if k in p}
                 for p in ports
             ]
+        env_from = [e for e in item.get("envFrom") or [] if _ENV_FROM_REFS & e.keys()]
+        if env_from:
+            container["envFrom"] = [
+                {k: {"name": e[k].get("name")} for k in _ENV_FROM_REFS if k in e}
+                for e in env_from
+            ]
+        env = [_env_ref(e) for e in item.get("env") or []]
+        if any(env):
+            container["env"] = [e for e in env if e]
         kept.append(container)
+    return kept
+
+
+# The references collection trees follow from a pod to what it uses (volumes,
+# envFrom, env.valueFrom); everything else in those lists is dropped.
+_ENV_FROM_REFS = frozenset({"configMapRef", "secretRef"})
+_KEY_REFS = ("configMapKeyRef", "secretKeyRef")
+_VOLUME_REFS = {
+    "configMap": "name",
+    "secret": "secretName",
+    "persistentVolumeClaim": "claimName",
+}
+
+
+def _env_ref(entry: Mapping[str, Any]) -> Obj | None:
+    source = entry.get("valueFrom") or {}
+    for key in _KEY_REFS:
+        if isinstance(source.get(key), Mapping):
+            named = {"name": source[key].get("name")}
+            return {"name": entry.get("name", ""), "valueFrom": {key: named}}
+    return None
+
+
+def _volume_refs(volumes: list[Any]) -> list[Obj]:
+    kept = []
+    for volume in volumes:
+        ref = {
+            key: {field: volume[key].get(field)}
+            for key, field in _VOLUME_REFS.items()
+            if isinstance(volume.get(key), Mapping)
+        }
+        sources = (volume.get("projected") or {}).get("sources") or []
+        projected = [
+            {k: {"name": s[k].get("name")}}
+            for s in sources
+            for k in ("configMap", "secret")
+            if isinstance(s.get(k), Mapping)
+        ]
+        if projected:
+            ref["projected"] = {"sources": projected}
+        if ref:
+            kept.append({"name": volume.get("name", ""), **ref})
     return kept
 
 
@@ -200,6 +252,9 @@ def _pod_spec(spec: Mapping[str, Any]) -> Obj:
         value = spec.get(key)
         if value:
             kept[key] = value
+    volumes = _volume_refs(spec.get("volumes") or [])
+    if volumes:
+        kept["volumes"] = volumes
     return kept
 
 

@@ -60,7 +60,14 @@ class StreamEntry:
 class LimitReached(ClusterError):
     """Opening one more stream of a kind would pass the context's cap."""
 
-    def __init__(self, kind: StreamKind, context: str, limit: int, oldest: StreamEntry):
+    def __init__(
+        self,
+        kind: StreamKind,
+        context: str,
+        limit: int,
+        oldest: StreamEntry,
+        book: StreamBook | None = None,
+    ):
         noun = "log streams" if kind == "log" else "shells"
         super().__init__(
             f"{limit} {noun} are already open on {context}, the most allowed; "
@@ -70,10 +77,17 @@ class LimitReached(ClusterError):
         self.context = context
         self.limit = limit
         self.oldest = oldest
+        self._book = book
 
     def close_oldest(self) -> None:
-        """Close the oldest stream of this kind on this context."""
+        """Close the oldest stream of this kind on this context, freeing its place now.
+
+        The stream's worker may take a moment to end; its place is given back at
+        once so that the stream the user asked for can open right away.
+        """
         self.oldest.close()
+        if self._book is not None:
+            self._book.closed(self.oldest)
 
 
 @dataclass(frozen=True)
@@ -139,7 +153,7 @@ class StreamBook:
             ]
             if limit is not None and len(same) >= limit:
                 oldest = min(same, key=lambda e: e.opened)
-                raise LimitReached(kind, context, limit, oldest)
+                raise LimitReached(kind, context, limit, oldest, self)
             entry = StreamEntry(
                 next(self._ids), kind, context, label, time.monotonic(), close
             )

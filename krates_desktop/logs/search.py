@@ -80,7 +80,9 @@ class Search:
         self._chunk_bytes = chunk_bytes
         snapshot = store.snapshot()
         self._snapshot_end = snapshot.total
-        self._chunks: Iterator[tuple[int, str]] | None = snapshot.chunks(0, chunk_bytes)
+        self._chunks: Iterator[tuple[int, int, str]] | None = snapshot.chunks(
+            0, chunk_bytes
+        )
         self._next_line = 0  # lines before this one have been searched
         self.match_lines = array("q")  # the line of each match, in order
         self.lines = array("q")  # each line with a match, once, in order
@@ -115,11 +117,11 @@ class Search:
                     self._chunks = None
                     self._next_line = self._snapshot_end
                     continue
-                first, text = piece
+                first, count, text = piece
             else:
-                first, text = self._next_lines()
+                first, count, text = self._next_lines()
             self._scan(first, text)
-            self._next_line = first + text.count("\n") + 1
+            self._next_line = first + count
             if time.perf_counter() >= deadline:
                 break
         return self.done
@@ -128,11 +130,11 @@ class Search:
         """Search everything now."""
         self.step(math.inf)
 
-    def _next_lines(self) -> tuple[int, str]:
+    def _next_lines(self) -> tuple[int, int, str]:
         """Lines that arrived after the search began, about a chunk at a time."""
         first = self._next_line
         stop = min(len(self._store), first + max(1, self._chunk_bytes // 128))
-        return first, "\n".join(self._store.lines(first, stop))
+        return first, stop - first, "\n".join(self._store.lines(first, stop))
 
     def _scan(self, first: int, text: str) -> None:
         """Record the matches in one chunk of newline-joined lines."""
@@ -185,15 +187,24 @@ class _Matcher:
     Python's `re` scans a megabyte of log in about a millisecond for plain text but
     takes ten or twenty times that for case-insensitive text or a pattern with
     wildcards. So plain text is found with `str.find` (on lower-cased text when case
-    does not matter), and a regular expression is run only on the lines that contain
-    some text every match must contain (one of several, for `ERROR|WARN`).
+    does not matter). A regular expression every match of which starts with one of
+    some texts (`blk_\\d+`, `(ERROR|WARN)\\b.*`) is tried only where those texts are;
+    any other is run only on the lines that contain some text every match must
+    contain (one of several, for `x(ERROR|WARN)`).
     """
 
     def __init__(self, pattern: re.Pattern[str], query: Query) -> None:
         self._pattern = pattern
         self._fold = bool(pattern.flags & re.IGNORECASE)
         self._plain = not query.regex
-        needles = [query.text] if self._plain else _required_text(pattern)
+        self._prefixes = False
+        if self._plain:
+            needles: list[str] | None = [query.text]
+        else:
+            needles = _prefix_text(pattern)
+            self._prefixes = needles is not None
+            if needles is None:
+                needles = _required_text(pattern)
         if needles and self._fold:
             needles = [needle.lower() for needle in needles]
         self._needles = needles
@@ -209,7 +220,25 @@ class _Matcher:
         haystack = text.lower() if self._fold else text
         if self._plain:
             return _find_all(haystack, needles[0])
+        if self._prefixes:
+            return self._at_prefixes(text, _prefix_starts(haystack, needles))
         return self._on_candidate_lines(text, _candidate_lines(haystack, needles))
+
+    def _at_prefixes(self, text: str, starts: list[int]) -> Iterator[int]:
+        """Matches tried only where one of the texts they all start with is.
+
+        The same matches as `finditer`: each is the leftmost one at or after the end
+        of the one before.
+        """
+        match_at = self._pattern.match
+        resume = 0
+        for start in starts:
+            if start < resume:
+                continue
+            match = match_at(text, start)
+            if match is not None:
+                resume = match.end()
+                yield start
 
     def _on_candidate_lines(
         self, text: str, lines: Iterator[tuple[int, int]]
@@ -242,6 +271,22 @@ def _candidate_lines(haystack: str, needles: list[str]) -> Iterator[tuple[int, i
         yield start, len(haystack) if end == -1 else end
 
 
+def _prefix_starts(haystack: str, needles: list[str]) -> list[int]:
+    """Every place one of `needles` starts, in order (overlaps included)."""
+    if len(needles) == 1:
+        return _every(haystack, needles[0])
+    return sorted({at for needle in needles for at in _every(haystack, needle)})
+
+
+def _every(haystack: str, needle: str) -> list[int]:
+    starts = []
+    at = haystack.find(needle)
+    while at != -1:
+        starts.append(at)
+        at = haystack.find(needle, at + 1)
+    return starts
+
+
 def _find_all(haystack: str, needle: str) -> Iterator[int]:
     at = haystack.find(needle)
     step = len(needle)
@@ -256,13 +301,50 @@ def _required_text(pattern: re.Pattern[str]) -> list[str] | None:
     Found from the parsed pattern: runs of plain characters, groups, alternatives
     whose every branch requires some text, and repeats of at least one.
     """
+    parsed = _parsed(pattern)
+    return None if parsed is None else _requirement(parsed)
+
+
+def _parsed(pattern: re.Pattern[str]) -> list[tuple[Any, Any]] | None:
+    """The pattern as the standard library parses it, or None if that fails."""
     if _regex_parser is None:
         return None
     try:
-        parsed = _regex_parser.parse(pattern.pattern, pattern.flags)
+        return list(_regex_parser.parse(pattern.pattern, pattern.flags))
     except Exception:  # noqa: BLE001 - an internal parser; without it, no shortcut
         return None
-    return _requirement(list(parsed))
+
+
+def _prefix_text(pattern: re.Pattern[str]) -> list[str] | None:
+    """Texts one of which every match of `pattern` starts with, or None if unknown.
+
+    Only texts of two characters or more: shorter ones would be tried too often.
+    """
+    parsed = _parsed(pattern)
+    prefixes = None if parsed is None else _prefixes(parsed)
+    if not prefixes or min(map(len, prefixes)) < 2:
+        return None
+    return prefixes
+
+
+def _prefixes(items: list[tuple[Any, Any]]) -> list[str] | None:
+    run: list[str] = []
+    for op, argument in items:
+        name = str(op)
+        if name == "LITERAL":
+            run.append(chr(argument))
+            continue
+        if run:
+            break
+        if name == "SUBPATTERN" and not argument[1] and not argument[2]:
+            return _prefixes(list(argument[3]))
+        if name == "BRANCH":
+            options = [_prefixes(list(branch)) for branch in argument[1]]
+            if not all(options):
+                return None
+            return [text for option in options if option for text in option]
+        return None
+    return ["".join(run)] if run else None
 
 
 def _requirement(items: list[tuple[Any, Any]]) -> list[str] | None:

@@ -295,8 +295,11 @@ class LogSnapshot:
 
     def chunks(
         self, start: int = 0, chunk_bytes: int = 1 << 20
-    ) -> Iterator[tuple[int, str]]:
-        """(first line index, lines joined by `\\n`) pieces of about `chunk_bytes`."""
+    ) -> Iterator[tuple[int, int, str]]:
+        """(first line index, line count, lines joined by `\\n`) of about `chunk_bytes`.
+
+        The count comes from the block index, so a search need not count lines.
+        """
         if start < self.disk_count and self.path is not None:
             yield from self._disk_chunks(start, chunk_bytes)
             start = self.disk_count
@@ -307,10 +310,12 @@ class LogSnapshot:
             while stop < len(memory) and size < chunk_bytes:
                 size += len(memory[stop]) + 1
                 stop += 1
-            yield self.disk_count + index, "\n".join(memory[index:stop])
+            yield self.disk_count + index, stop - index, "\n".join(memory[index:stop])
             index = stop
 
-    def _disk_chunks(self, start: int, chunk_bytes: int) -> Iterator[tuple[int, str]]:
+    def _disk_chunks(
+        self, start: int, chunk_bytes: int
+    ) -> Iterator[tuple[int, int, str]]:
         assert self.path is not None
         blocks = len(self.offsets) - 1
         block = start // BLOCK
@@ -328,7 +333,8 @@ class LogSnapshot:
                 skip = start - block * BLOCK if start > block * BLOCK else 0
                 if skip:
                     text = text.split("\n", skip)[-1]
-                yield block * BLOCK + skip, text
+                first = block * BLOCK + skip
+                yield first, min(last * BLOCK, self.disk_count) - first, text
                 block = last
 
     def save(self, path: Path, *, raw: bool = False) -> int:
@@ -343,10 +349,9 @@ class LogSnapshot:
             with open(
                 path, "w", encoding="utf-8", errors=_ENCODING_ERRORS, newline="\n"
             ) as out:
-                for first, text in self.chunks():
+                for first, count, text in self.chunks():
                     if not raw:
                         text = display_chunk(text)
-                    count = text.count("\n") + 1
                     if markers and any(first <= m < first + count for m in markers):
                         kept = [
                             line

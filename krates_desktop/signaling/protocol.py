@@ -6,10 +6,11 @@ and validates what a client sends before the server acts on it.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 PROTOCOL_VERSION = 1
 SERVER_NAME = "krates-signal/0.1.0"
@@ -25,6 +26,7 @@ CLOSE_CODES = {
     "server-full": 4003,
     "rate-limited": 4004,
     "idle": 4005,
+    "slow-reader": 4006,
     "message-too-large": 1009,
 }
 
@@ -42,6 +44,7 @@ ERROR_MESSAGES = {
     "message-too-large": "That message is larger than the signaling server accepts.",
     "rate-limited": "Too many messages: the signaling server dropped some.",
     "idle": "Nothing was heard on this connection for too long.",
+    "slow-reader": "This connection did not read what the server sent it; reconnect.",
 }
 
 
@@ -99,8 +102,8 @@ def error(code: str, message: str | None = None) -> dict[str, Any]:
 def parse_client_message(text: str) -> ClientMessage:
     """Validate one text frame from a client; raise BadRequest."""
     try:
-        body = json.loads(text)
-    except json.JSONDecodeError as exc:
+        body = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
         raise BadRequest(detail="The message is not JSON.") from exc
     if not isinstance(body, dict):
         raise BadRequest(detail="The message is not a JSON object.")

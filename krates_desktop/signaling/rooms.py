@@ -3,21 +3,23 @@
 ``LocalRooms`` is the whole story for a single server. ``RedisRooms``
 (``redis_rooms.py``) offers the same methods and shares membership between
 instances. Each member is a peer id with a ``deliver`` coroutine that writes one
-message to its socket.
+encoded frame to its socket without waiting for a slow reader, so a room's
+messages are encoded once and handed to each member in turn.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
+
+import orjson
 
 from krates_desktop.signaling.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
-Deliver = Callable[[dict[str, Any]], Awaitable[None]]
+Deliver = Callable[[bytes], Awaitable[None]]
 
 
 class JoinRefused(Exception):
@@ -54,12 +56,6 @@ class Rooms(Protocol):
 
     async def signal(self, room: str, sender: str, to: str, data: str) -> bool:
         """Relay ``data`` to ``to``; False if it is not in the room."""
-
-
-async def deliver_all(targets: list[Deliver], message: dict[str, Any]) -> None:
-    """Deliver one message to several members at once."""
-    if targets:
-        await asyncio.gather(*(target(message) for target in targets))
 
 
 class LocalRooms:
@@ -128,8 +124,10 @@ class LocalRooms:
         self, room: str, message: dict[str, Any], skip: str = ""
     ) -> None:
         """Deliver a message to every member of this process in a room."""
-        members = self.members.get(room, {})
-        await deliver_all([d for p, d in members.items() if p != skip], message)
+        frame = orjson.dumps(message)
+        for peer, deliver in list(self.members.get(room, {}).items()):
+            if peer != skip:
+                await deliver(frame)
 
     async def leave(self, room: str, peer: str) -> None:
         """Remove a member and tell the others."""
@@ -147,6 +145,8 @@ class LocalRooms:
         deliver = self.members.get(room, {}).get(to)
         if deliver is None:
             return False
-        await deliver({"type": "signal", "from": sender, "to": to, "data": data})
+        await deliver(
+            orjson.dumps({"type": "signal", "from": sender, "to": to, "data": data})
+        )
         self.metrics.relayed[via] += 1
         return True

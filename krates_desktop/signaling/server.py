@@ -5,6 +5,11 @@ joins and leaves, and relays opaque ``signal`` payloads to one peer at a time.
 Limits (peers per room, rooms, connections, message size, message rate) answer
 with the error codes of ``docs/protocol/signaling.md``. Payloads are never
 logged or inspected.
+
+The relay's hot path is one ``orjson`` parse and one encode per message, and a
+write that never waits: a frame goes straight to the socket when its buffer is
+empty, and otherwise into the client's bounded outbox, which the client's own
+writer task empties. So a reader that stalls holds up nobody but itself.
 """
 
 from __future__ import annotations
@@ -12,13 +17,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 import logging
 import ssl
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from krates_desktop.signaling.metrics import Metrics
@@ -42,6 +48,9 @@ log = logging.getLogger(__name__)
 
 SEND_TIMEOUT_S = 5.0
 DROPS_BEFORE_CLOSE = 200
+OUTBOX_FRAMES = 256  # frames waiting for one busy socket before it counts as stalled
+PING = b'{"type":"ping"}'
+PONG = b'{"type":"pong"}'
 _ids = itertools.count(1)
 
 
@@ -91,6 +100,7 @@ class Client:
 
     ws: web.WebSocketResponse
     bucket: TokenBucket
+    transport: asyncio.Transport | None = None
     id: int = field(default_factory=lambda: next(_ids))
     room: str | None = None
     peer: str | None = None
@@ -99,7 +109,20 @@ class Client:
     dropped: int = 0
     last_rate_error: float = 0.0
     welcomed: bool = True
-    held: list[dict[str, Any]] = field(default_factory=list)
+    held: list[bytes] = field(default_factory=list)
+    outbox: deque[bytes] = field(default_factory=deque)
+    writer: asyncio.Task[None] | None = None
+
+    def takes_now(self, frame: bytes) -> bool:
+        """True when ``frame`` can be written without waiting: nothing is queued
+        and the socket's buffer is empty, so the write cannot reach the buffer's
+        high-water mark (where aiohttp would wait for the reader)."""
+        transport = self.transport
+        if self.writer is not None or transport is None:
+            return False
+        if transport.is_closing() or transport.get_write_buffer_size():
+            return False
+        return len(frame) + 16 < transport.get_write_buffer_limits()[1]
 
     def __repr__(self) -> str:
         return f"<Client c{self.id} peer={self.peer} room={(self.room or '')[:8]}>"
@@ -115,6 +138,7 @@ class SignalServer:
         self.clients: set[Client] = set()
         self._runner: web.AppRunner | None = None
         self._reaper: asyncio.Task[None] | None = None
+        self._hangups: set[asyncio.Task[None]] = set()
         self.port = 0
         self.metrics.gauges["rooms"] = lambda: float(self.rooms.room_count())
         self.metrics.gauges["peers"] = lambda: float(self.rooms.peer_count())
@@ -184,6 +208,7 @@ class SignalServer:
                 await client.ws.close(
                     code=WSCloseCode.GOING_AWAY, message=b"server stopping"
                 )
+        await asyncio.gather(*self._hangups, return_exceptions=True)
         await self.rooms.stop()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -214,15 +239,17 @@ class SignalServer:
 
     async def _websocket(self, request: web.Request) -> web.StreamResponse:
         cfg = self.config
+        # No permessage-deflate: sealed payloads do not compress, and zlib would be
+        # most of the cost of relaying one.
         ws = web.WebSocketResponse(
-            max_msg_size=cfg.max_message_bytes * 4, autoping=True
+            max_msg_size=cfg.max_message_bytes * 4, autoping=True, compress=False
         )
         if not ws.can_prepare(request).ok:
             return web.Response(
                 status=400, text="krates-signal: connect with a WebSocket\n"
             )
         await ws.prepare(request)
-        client = Client(ws, TokenBucket(cfg.rate_per_s, cfg.burst))
+        client = Client(ws, TokenBucket(cfg.rate_per_s, cfg.burst), request.transport)
         if len(self.clients) >= cfg.max_connections:
             await self._refuse(client, "server-full")
             return ws
@@ -252,7 +279,8 @@ class SignalServer:
 
     async def _on_text(self, client: Client, text: str) -> bool:
         """Handle one message; False when the connection must end."""
-        if len(text.encode("utf-8")) > self.config.max_message_bytes:
+        limit = self.config.max_message_bytes
+        if len(text) > limit // 4 and len(text.encode("utf-8")) > limit:
             await self._refuse(client, "message-too-large")
             return False
         if not client.bucket.take():
@@ -278,7 +306,7 @@ class SignalServer:
         elif isinstance(message, Leave):
             await self._leave(client)
         elif isinstance(message, Ping):
-            await self._send(client, {"type": "pong"})
+            await self._write(client, PONG)
         elif isinstance(message, Pong):
             pass
         return True
@@ -315,7 +343,7 @@ class SignalServer:
             },
         )
         while client.held:
-            await self._send(client, client.held.pop(0))
+            await self._write(client, client.held.pop(0))
         client.welcomed = True
         return True
 
@@ -335,26 +363,76 @@ class SignalServer:
             await self.rooms.leave(room, peer)
 
     def _deliverer(self, client: Client) -> Any:
-        async def deliver(message: dict[str, Any]) -> None:
+        async def deliver(frame: bytes) -> None:
             if not client.welcomed:
-                client.held.append(message)
+                client.held.append(frame)
                 return
-            await self._send(client, message)
+            await self._write(client, frame)
 
         return deliver
 
     # sending ------------------------------------------------------------------
 
     async def _send(self, client: Client, message: dict[str, Any]) -> None:
+        await self._write(client, orjson.dumps(message))
+
+    async def _write(self, client: Client, frame: bytes) -> None:
+        """Write one text frame now if the socket takes it at once, else queue it.
+
+        The caller is usually another client's reader, which must never wait for
+        this client's socket. An outbox that fills up means the client stopped
+        reading: it is closed with ``slow-reader``.
+        """
         if client.ws.closed:
             return
+        if client.takes_now(frame):
+            try:
+                await client.ws.send_frame(frame, WSMsgType.TEXT)
+                client.last_sent = time.monotonic()
+            except (ConnectionError, RuntimeError) as exc:
+                self._hang_up(client, WSCloseCode.ABNORMAL_CLOSURE, type(exc).__name__)
+            return
+        if len(client.outbox) >= OUTBOX_FRAMES:
+            client.outbox.clear()
+            self.metrics.rejections["slow-reader"] += 1
+            self._hang_up(client, CLOSE_CODES["slow-reader"], "slow-reader")
+            return
+        client.outbox.append(frame)
+        if client.writer is None:
+            client.writer = asyncio.get_running_loop().create_task(self._flush(client))
+
+    async def _flush(self, client: Client) -> None:
+        """Empty a busy client's outbox in order; close it if its socket takes no
+        frame for SEND_TIMEOUT_S."""
+        loop = asyncio.get_running_loop()
         try:
-            async with asyncio.timeout(SEND_TIMEOUT_S):
-                await client.ws.send_str(json.dumps(message))
-            client.last_sent = time.monotonic()
+            async with asyncio.timeout(SEND_TIMEOUT_S) as deadline:
+                while client.outbox:
+                    await client.ws.send_frame(client.outbox.popleft(), WSMsgType.TEXT)
+                    client.last_sent = time.monotonic()
+                    deadline.reschedule(loop.time() + SEND_TIMEOUT_S)
         except (ConnectionError, RuntimeError, TimeoutError) as exc:
-            log.debug("c%d: send failed (%s); closing", client.id, type(exc).__name__)
-            asyncio.get_running_loop().create_task(client.ws.close())
+            client.outbox.clear()
+            self._hang_up(client, WSCloseCode.ABNORMAL_CLOSURE, type(exc).__name__)
+        finally:
+            client.writer = None
+
+    def _hang_up(self, client: Client, code: int, why: str) -> None:
+        """Close a connection that cannot be written to, in the background; a
+        socket that does not even take the close frame is cut."""
+        log.debug("c%d: %s; closing", client.id, why)
+
+        async def hang_up() -> None:
+            try:
+                async with asyncio.timeout(SEND_TIMEOUT_S):
+                    await client.ws.close(code=code, message=why.encode())
+            except (ConnectionError, RuntimeError, TimeoutError):
+                if client.transport is not None:
+                    client.transport.abort()
+
+        task = asyncio.get_running_loop().create_task(hang_up())
+        self._hangups.add(task)
+        task.add_done_callback(self._hangups.discard)
 
     async def _reject(
         self, client: Client, code: str, detail: str | None = None
@@ -393,4 +471,4 @@ class SignalServer:
                 if now - client.last_heard >= cfg.idle_timeout_s:
                     await self._refuse(client, "idle")
                 elif now - client.last_sent >= cfg.ping_interval_s:
-                    await self._send(client, {"type": "ping"})
+                    await self._write(client, PING)

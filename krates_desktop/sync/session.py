@@ -29,6 +29,7 @@ from krates_desktop import __version__
 from krates_desktop.sync.framing import Hello
 from krates_desktop.sync.invite import Invite
 from krates_desktop.sync.peer import PeerSync
+from krates_desktop.sync.retired_room import RetiredRoom
 from krates_desktop.sync.sealing import (
     Sealer,
     SealError,
@@ -121,6 +122,7 @@ class PeerStatus:
     last_update_at: float | None = None
     unacked: int = 0
     reason: str = ""
+    rtt_ms: float | None = None
 
 
 def new_peer_id() -> str:
@@ -182,6 +184,7 @@ class YardSession:
         self.status = SyncStatus("local")
         self.peers: tuple[PeerStatus, ...] = ()
         self._refusal = ""
+        self._retired: list[RetiredRoom] = []
         self._joined_at: float | None = None
         self._backoffs: dict[str, Backoff] = {}
         self._notified: dict[str, float] = {}
@@ -257,6 +260,7 @@ class YardSession:
             handle.cancel()
         await asyncio.gather(*(self._drop(link) for link in list(self.links.values())))
         await self.signaling.stop()
+        await asyncio.gather(*(retired.stop() for retired in self._retired))
         await self.awareness.stop()
         for unsubscribe in self._unsubscribe:
             unsubscribe()
@@ -264,11 +268,20 @@ class YardSession:
         log.info("yard session %s stopped", self.peer_id)
 
     async def reset_secret(self) -> YardSecret:
-        """Make a new secret, hand it to every connected peer, and move rooms."""
+        """Make a new secret, hand it to every connected peer, and move rooms.
+
+        The old room is kept by a :class:`RetiredRoom` while this session runs, so
+        that someone opening an old link is told it was reset instead of waiting
+        alone in an empty room.
+        """
         fresh = YardSecret.generate()
         for link in self._accepted_links():
             link.sync.send_secret(fresh.reveal())  # type: ignore[union-attr]
+        old_room = self.room
         await self._move_to(fresh)
+        retired = RetiredRoom(self.config.signal_url, old_room, new_peer_id())
+        self._retired.append(retired)
+        retired.start()
         return fresh
 
     async def _move_to(self, secret: YardSecret) -> None:
@@ -722,7 +735,16 @@ class YardSession:
             last_update_at=sync.last_update_at,
             unacked=sync.unacked,
             reason=sync.refusal.reason if sync.refusal else "",
+            rtt_ms=link.channel.rtt_ms() if link.channel else None,
         )
+
+    def peer_figures(self) -> tuple[PeerStatus, ...]:
+        """Every peer as it is now, round-trip time and lag included (for the health view).
+
+        :attr:`peers` changes only when a peer's state does; RTT and lag move on
+        their own, so views that show them read this instead.
+        """
+        return tuple(self._peer_status(link) for link in self.links.values())
 
 
 __all__ = [

@@ -300,6 +300,15 @@ class PeerChannel:
         kinds = {pair.local_candidate.type, pair.remote_candidate.type}
         return "relay" if "relay" in kinds else "direct"
 
+    def rtt_ms(self) -> float | None:
+        """The smoothed round-trip time SCTP measured on this link, None before any.
+
+        aiortc keeps it (RFC 4960's SRTT) on the SCTP transport and reports no
+        candidate-pair RTT in ``getStats()``, so it is read from there.
+        """
+        srtt = getattr(self.pc.sctp, "_srtt", None)
+        return round(float(srtt) * 1000, 1) if srtt is not None else None
+
     def local_candidates(self) -> list[str]:
         """The host addresses this side offered (for checks and diagnostics)."""
         gatherer = self.pc.sctp.transport.transport.iceGatherer  # type: ignore[union-attr]

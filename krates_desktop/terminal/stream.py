@@ -134,6 +134,16 @@ def _plain_params(params: str) -> list[int]:
     return [_int(part.split(":", 1)[0]) for part in params.split(";")]
 
 
+def _plain_rows(rows: list[list[Any]], line: str, columns: int, cells: Any) -> None:
+    """Rows of one line without escapes, wrapped at `columns`, all in `cells`."""
+    if len(line) <= columns:
+        rows.append([(0, line, cells)] if line else [])
+        return
+    rows.extend(
+        [(0, line[i : i + columns], cells)] for i in range(0, len(line), columns)
+    )
+
+
 def _sgr_params(params: str) -> list[int]:
     """Return SGR parameters with colon sub-parameters rewritten in semicolon form."""
     result: list[int] = []
@@ -241,36 +251,40 @@ class TerminalStream(pyte.ByteStream):
         rows: list[list[Any]] = []
         used = 0
         last = ""
+        # The cell cache of the attributes in force, carried from line to line.
+        cells = screen.cells_for(screen.cursor.attrs)
         for match in _BLOCK_LINE.finditer(block):
             line = match.group(1)
             if "\x1b" not in line:
-                self._plain_rows(rows, line, columns)
-            elif not self._styled_rows(rows, line, columns):
-                break
+                _plain_rows(rows, line, columns, cells)
+            else:
+                cells = self._styled_rows(rows, line, columns, cells)
+                if cells is None:
+                    break
             used = match.end()
             last = line[-1:] or last
         if rows:
             screen.push_rows(rows, last)
         return used
 
-    def _plain_rows(self, rows: list[list[Any]], line: str, columns: int) -> None:
-        cells = self._screen.cells_for(self._screen.cursor.attrs)
-        if len(line) <= columns:
-            rows.append([(0, line, cells)] if line else [])
-            return
-        rows.extend(
-            [(0, line[i : i + columns], cells)] for i in range(0, len(line), columns)
-        )
+    def _styled_rows(
+        self, rows: list[list[Any]], line: str, columns: int, cells: Any
+    ) -> Any:
+        """Rows of one line with SGRs and ELs, starting in the attributes of `cells`.
 
-    def _styled_rows(self, rows: list[list[Any]], line: str, columns: int) -> bool:
-        """Rows of one line with SGRs and ELs; False (nothing added) if it cannot.
+        Returns the cell cache of the attributes in force at the end of the line, or
+        None (nothing added, attributes as before) if the line cannot be modelled.
 
         The block pattern guarantees each `ESC [` starts `<digits and ;>m` or `K`.
+        This is the hot path of coloured output (`grep --color`, `ls --color`,
+        coloured logs): the SGR cache is probed inline and a piece that fits the
+        row is appended without slicing.
         """
         screen = self._screen
         cursor = screen.cursor
         start_attrs = cursor.attrs
-        cells = screen.cells_for(start_attrs)
+        sgr_hit = self._sgr_cache.get
+        default = screen.default_char
         made: list[list[Any]] = []
         row: list[Any] = []
         x = 0
@@ -282,15 +296,28 @@ class TerminalStream(pyte.ByteStream):
                 if part[0] == "K":
                     if cursor.attrs.bg != "default":
                         cursor.attrs = start_attrs
-                        return False
+                        return None
                     if x == columns:
                         # The cursor waits on the last column: EL erases that cell.
                         at, piece, owner = row[-1]
                         row[-1] = (at, piece[:-1], owner)
                     text = part[1:]
                 else:
-                    params, text = part.split("m", 1)
-                    cells = self._apply_sgr(params)
+                    params, _, text = part.partition("m")
+                    attrs = cursor.attrs
+                    hit = sgr_hit((id(attrs), params, default))
+                    if hit is not None and hit[0] is attrs:
+                        cursor.attrs = hit[1]
+                        cells = hit[2]
+                    else:
+                        cells = self._apply_sgr(params)
+            if not text:
+                continue
+            width = len(text)
+            if x + width <= columns:
+                row.append((x, text, cells))
+                x += width
+                continue
             while text:
                 if x == columns:
                     made.append(row)
@@ -301,7 +328,7 @@ class TerminalStream(pyte.ByteStream):
                 text = text[len(piece) :]
         made.append(row)
         rows.extend(made)
-        return True
+        return cells
 
     def _apply_sgr(self, params: str) -> Any:
         """Apply SGR `params`; return the cell cache of the new attributes.

@@ -7,10 +7,11 @@ GUI-thread notifications through the dispatcher.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any
 
 from krates_desktop.cluster.cache import ClusterCache
+from krates_desktop.cluster.discovery import CRD
 from krates_desktop.cluster.kinds import BUILTIN_KINDS, Kind
 from krates_desktop.cluster.status import object_status
 from krates_desktop.ui.bridge import Dispatcher
@@ -21,6 +22,9 @@ log = logging.getLogger(__name__)
 
 WORKLOADS = ("Deployment", "StatefulSet", "DaemonSet")
 SEARCHABLE = tuple(k for k in BUILTIN_KINDS if k.kind not in ("Event", "Namespace"))
+BUILTIN_KEYS = frozenset(k.key for k in BUILTIN_KINDS) | {CRD.key}
+SEARCHABLE_KEYS = frozenset(k.key for k in SEARCHABLE)
+NAMESPACE_KEY = next(k.key for k in BUILTIN_KINDS if k.kind == "Namespace")
 
 
 def ref_for(kind: Kind, obj: dict[str, Any]) -> ObjRef:
@@ -33,6 +37,17 @@ def ref_for(kind: Kind, obj: dict[str, Any]) -> ObjRef:
         namespace=meta.get("namespace") if kind.namespaced else None,
         name=meta.get("name", ""),
     )
+
+
+def _candidate(kind: Kind, obj: dict[str, Any], crd: bool = False) -> Candidate:
+    ref = ref_for(kind, obj)
+    return Candidate(kind.kind, ref.name, ref.namespace, crd=crd, payload=ref)
+
+
+def _namespace_candidate(obj: dict[str, Any]) -> Candidate:
+    name = obj.get("metadata", {}).get("name", "")
+    ref = ObjRef("Namespace", "", "v1", None, name)
+    return Candidate("namespace", name, None, payload=ref)
 
 
 def _selector_matches(selector: dict[str, str], labels: dict[str, str]) -> bool:
@@ -67,8 +82,15 @@ class ClusterSource:
 
     @property
     def kinds(self) -> dict[str, Kind]:
-        """The watched kinds by kind name."""
-        return {k.kind: k for k in BUILTIN_KINDS}
+        """The watched kinds by kind name (a built-in kind wins over a custom namesake)."""
+        custom = self.custom_kinds()
+        return {k.kind: k for k in (*custom, *BUILTIN_KINDS)}
+
+    def custom_kinds(self) -> list[Kind]:
+        """The custom resource kinds the cache watches now (CRDs come and go)."""
+        if self.cache is None:
+            return []
+        return [k for k in self.cache.kinds if k.key not in BUILTIN_KEYS]
 
     def subscribe(self, on_changes: Callable[[list[Any]], None]) -> None:
         """Call `on_changes(changes)` on the GUI thread after each batch."""
@@ -87,6 +109,13 @@ class ClusterSource:
         """Called on the GUI thread with a new cache status."""
         for listener in list(self._status_listeners):
             listener(status)
+
+    def _custom_objects(self, kind: Kind) -> list[dict[str, Any]]:
+        """The cached objects of a custom kind; none once its CRD has just gone."""
+        try:
+            return self.cache.objects(kind) if self.cache is not None else []
+        except KeyError:
+            return []
 
     def objects(self, kind_name: str) -> list[dict[str, Any]]:
         """Every cached object of a kind."""
@@ -168,9 +197,27 @@ class ClusterSource:
         """Every object spotlight can find, plus the namespaces."""
         for kind in SEARCHABLE:
             for obj in self.objects(kind.kind):
-                ref = ref_for(kind, obj)
-                yield Candidate(kind.kind, ref.name, ref.namespace, payload=ref)
+                yield _candidate(kind, obj)
+        for kind in self.custom_kinds():
+            for obj in self._custom_objects(kind):
+                yield _candidate(kind, obj, crd=True)
         for obj in self.objects("Namespace"):
-            name = obj["metadata"]["name"]
-            ref = ObjRef("Namespace", "", "v1", None, name)
-            yield Candidate("namespace", name, None, payload=ref)
+            yield _namespace_candidate(obj)
+
+    def candidate_changes(
+        self, changes: Iterable[Any]
+    ) -> Iterator[tuple[Hashable, Candidate | None]]:
+        """(key, candidate) for each change spotlight searches; None once deleted."""
+        for change in changes:
+            kind = change.kind
+            if kind.key in SEARCHABLE_KEYS:
+                found = _candidate(kind, change.obj)
+            elif kind.key == NAMESPACE_KEY:
+                found = _namespace_candidate(change.obj)
+            elif kind.key not in BUILTIN_KEYS:
+                found = _candidate(kind, change.obj, crd=True)
+            else:
+                continue
+            meta = change.obj.get("metadata", {})
+            key = (kind.key, meta.get("namespace"), meta.get("name"))
+            yield key, None if change.type == "DELETED" else found

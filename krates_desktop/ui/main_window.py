@@ -11,13 +11,16 @@ import sys
 from collections.abc import Callable
 
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent
-from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from krates_desktop.ui import theme
 from krates_desktop.ui.admin.drawer import AdminDrawer
 from krates_desktop.ui.canvas.cursors import CursorLayer
 from krates_desktop.ui.canvas.view import ZOOM_DEFAULT, CanvasView
+from krates_desktop.ui.hud.health import SHORTCUT as HEALTH_SHORTCUT
+from krates_desktop.ui.hud.health import HealthPanel
+from krates_desktop.ui.hud.loading import CacheProgress
 from krates_desktop.ui.hud.minimap import Minimap
 from krates_desktop.ui.hud.pills import Pill
 from krates_desktop.ui.hud.toasts import Toasts
@@ -33,6 +36,7 @@ HINT_CANVAS = (
 HINTS = {
     "detail": f"z maximize · type to search · space+drag pan · {PRIMARY} wheel zoom",
     "shell": f"keys go to the shell · space+drag pan · {PRIMARY} wheel zoom",
+    "collection": "type to filter · ↑↓ pick · ⌥L/S/D/Y open · t list/tree",
 }
 
 
@@ -49,9 +53,11 @@ def is_printable(event: QKeyEvent) -> bool:
 
 
 class ProblemPanel(QWidget):
-    """A centred card that explains why there is no cluster, with an optional action."""
+    """A centred card that explains why there is no cluster, with an optional action,
+    or with one button per way to go on (`show_choices`)."""
 
     action_requested = Signal()
+    choice_made = Signal(str)
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
@@ -70,18 +76,25 @@ class ProblemPanel(QWidget):
         self.body.setFont(theme.sans(13))
         self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.body.setStyleSheet(f"color: {theme.TEXT_2}; background: transparent;")
-        self.button = QPushButton(self)
-        self.button.setFont(theme.sans(13, 500))
-        self.button.setStyleSheet(
-            f"QPushButton {{ color: {theme.ACCENT}; background: rgba(77,214,232,36); "
-            f"border: 1px solid {theme.ACCENT}; border-radius: 7px; padding: 6px 14px; }}"
-        )
+        self.button = self._action_button("")
         self.button.clicked.connect(self.action_requested.emit)
         layout.addWidget(self.title)
         layout.addWidget(self.body)
         layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.choice_row = QHBoxLayout()
+        layout.addLayout(self.choice_row)
+        self.choices: dict[str, QPushButton] = {}
         self.setFixedWidth(560)
         self.hide()
+
+    def _action_button(self, text: str) -> QPushButton:
+        button = QPushButton(text, self)
+        button.setFont(theme.sans(13, 500))
+        button.setStyleSheet(
+            f"QPushButton {{ color: {theme.ACCENT}; background: rgba(77,214,232,36); "
+            f"border: 1px solid {theme.ACCENT}; border-radius: 7px; padding: 6px 14px; }}"
+        )
+        return button
 
     def show_problem(self, title: str, body: str, action: str = "") -> None:
         """Show the card with a title, the explanation and an optional button."""
@@ -89,9 +102,27 @@ class ProblemPanel(QWidget):
         self.body.setText(body)
         self.button.setText(action)
         self.button.setVisible(bool(action))
+        for button in self.choices.values():
+            button.setParent(None)
+            button.deleteLater()
+        self.choices = {}
         self.adjustSize()
         self.show()
         self.raise_()
+
+    def show_choices(self, title: str, body: str, choices: dict[str, str]) -> None:
+        """Show the card with one button per choice (value → label); a click hides it."""
+        self.show_problem(title, body)
+        for value, label in choices.items():
+            button = self._action_button(label)
+            button.clicked.connect(lambda _=False, v=value: self._choose(v))
+            self.choice_row.addWidget(button)
+            self.choices[value] = button
+        self.adjustSize()
+
+    def _choose(self, value: str) -> None:
+        self.hide()
+        self.choice_made.emit(value)
 
 
 class MainWindow(QWidget):
@@ -125,8 +156,14 @@ class MainWindow(QWidget):
         self.problem.action_requested.connect(self.demo_requested.emit)
         self.spotlight = Spotlight(self, candidates=lambda: [])
         self.drawer = AdminDrawer(self)
+        self.health = HealthPanel(self, sections=lambda: [])
+        self.progress = CacheProgress(self)
+        self.health_shortcut = QShortcut(QKeySequence(HEALTH_SHORTCUT), self)
+        self.health_shortcut.activated.connect(self.toggle_health)
         self.toasts = Toasts(self)
         self.key_handlers: list[Callable[[QKeyEvent], bool]] = []
+        self.full_screen_shortcut = QShortcut(QKeySequence.StandardKey.FullScreen, self)
+        self.full_screen_shortcut.activated.connect(self.toggle_full_screen)
         self._connect_signals()
 
     def _connect_signals(self) -> None:
@@ -136,6 +173,7 @@ class MainWindow(QWidget):
         self.spotlight.closed.connect(self._on_spotlight_closed)
         self.top_bar.admin_toggled.connect(self.toggle_drawer)
         self.drawer.closed.connect(self._on_drawer_closed)
+        self.health.closed.connect(self._on_spotlight_closed)
 
     def set_candidates(self, provider) -> None:  # type: ignore[no-untyped-def]
         """Give spotlight its source of results."""
@@ -150,6 +188,12 @@ class MainWindow(QWidget):
     def clear_problem(self) -> None:
         """Hide the problem card."""
         self.problem.hide()
+
+    def ask_choice(self, title: str, body: str, choices: dict[str, str]) -> None:
+        """Ask, in the window, which way to go on (value → button label)."""
+        log.warning("%s: %s", title, body)
+        self.problem.show_choices(title, body, choices)
+        self._layout_hud()
 
     # layout ---------------------------------------------------------------------
 
@@ -175,6 +219,10 @@ class MainWindow(QWidget):
             self.spotlight.setGeometry(self.rect())
         if self.drawer.isVisible():
             self.drawer.setGeometry(self.rect())
+        self.health.setGeometry(
+            w - 18 - self.health.width(), 64, self.health.width(), h - 150
+        )
+        self.progress.move(18, 58)
         self.toasts.layout()
         layers = (
             self.cursors,
@@ -182,7 +230,9 @@ class MainWindow(QWidget):
             self.zoom_pill,
             self.hint_bar,
             self.minimap,
+            self.progress,
             self.problem,
+            self.health,
             self.spotlight,
             self.drawer,
         )
@@ -204,6 +254,20 @@ class MainWindow(QWidget):
         self.drawer.open_drawer()
         self.drawer.setFocus()
         self.top_bar.admin.set_active(True)
+
+    def toggle_health(self) -> None:
+        """Open the health view, or close it if it is open."""
+        self.health.toggle()
+        self._layout_hud()
+        if not self.health.is_open():
+            self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def toggle_full_screen(self) -> None:
+        """F11 (⌃⌘F on macOS): enter full screen, or leave it."""
+        if self.isFullScreen():
+            self.showNormal()
+        else:
+            self.showFullScreen()
 
     def _on_drawer_closed(self) -> None:
         self.top_bar.admin.set_active(False)

@@ -8,16 +8,21 @@ import logging
 import sys
 import time
 import uuid
+from dataclasses import replace
 from typing import Any
 
 import qasync
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
-from PySide6.QtWidgets import QApplication, QInputDialog, QMenu
+from PySide6.QtWidgets import QApplication, QInputDialog
 
 from krates_desktop.app import Connection, Options, Problem, connect
+from krates_desktop.cluster import streams
 from krates_desktop.cluster.cache import ClusterCache
+from krates_desktop.cluster.custom_kinds import CustomKinds
+from krates_desktop.cluster.discovery import CRD
 from krates_desktop.cluster.health import probe_health
+from krates_desktop.cluster.kinds import BUILTIN_KINDS
 from krates_desktop.resources import resource_path
 from krates_desktop.settings import Camera, CameraStore, Dirs, SettingsStore
 from krates_desktop.sync.invite import make_invite
@@ -28,14 +33,25 @@ from krates_desktop.ui import theme
 from krates_desktop.ui.admin.drawer import KrateRow, UserCard
 from krates_desktop.ui.bridge import Dispatcher
 from krates_desktop.ui.cluster_source import ClusterSource
+from krates_desktop.ui.collections.controller import CollectionController
+from krates_desktop.ui.hud.health import (
+    Section,
+    context_section,
+    link_text,
+    peers_section,
+)
+from krates_desktop.ui.hud.loading import denied_text
 from krates_desktop.ui.hud.presence import USER_PALETTE
 from krates_desktop.ui.krate.krate_item import VIEW_LETTERS
 from krates_desktop.ui.main_window import MainWindow
 from krates_desktop.ui.sharing import Sharing, ensure_task, read_invite
 from krates_desktop.ui.single_instance import claim, present_link
 from krates_desktop.ui.spotlight.fuzzy import Candidate
+from krates_desktop.ui.sync_actions import SyncActions
+from krates_desktop.ui.top_bar_actions import TopBarActions
 from krates_desktop.ui.windows.bindings import BindingContext
 from krates_desktop.ui.yard_controller import YardController
+from krates_desktop.yard.collections import collection_krates
 from krates_desktop.yard.doc import YardDoc
 from krates_desktop.yard.errors import YardError
 from krates_desktop.yard.model import ObjRef, Yard, default_tab
@@ -45,6 +61,11 @@ from krates_desktop.yard.store import AutoSaver, YardStore
 log = logging.getLogger(__name__)
 
 HEALTH_EVERY_MS = 10_000
+TLS_LABELS = {
+    "skip-verify": "Skip verification (ignore the CA)",
+    "verify": "Verify with the CA",
+}
+"""The two answers to a TLS conflict (case C06), as the window's buttons say them."""
 
 
 def ensure_application() -> QApplication:
@@ -72,6 +93,7 @@ class Session:
         self.dispatcher = Dispatcher(self.window)
         self.connection: Connection | None = None
         self.cache: ClusterCache | None = None
+        self.custom_kinds: CustomKinds | None = None
         self.source = ClusterSource(None, self.dispatcher)
         self.dirs = Dirs.for_profile(options.profile)
         self.me = self._load_identity()
@@ -82,12 +104,15 @@ class Session:
             self.source,
             BindingContext(None, self.source, self.dispatcher),
         )
+        self.collections = CollectionController(
+            self.yard, self.window.view, self.source, self.controller.maximizer
+        )
         self.cameras = CameraStore(self.dirs)
         self.yards = YardStore(self.dirs.data)
         self.sharing = Sharing(self.window, transport)
         self.sharing.on_presence = self._refresh_presence
         self.invite_link = ""
-        self.sync_menu: QMenu | None = None
+        self.sync_actions = SyncActions(self)
         self.saver: AutoSaver | None = None
         self._save_timer = QTimer(self.window, singleShot=True, interval=2000)
         self._save_timer.timeout.connect(self._flush_yard)
@@ -97,6 +122,11 @@ class Session:
         self._typing_timer.timeout.connect(self._on_typing_timer_timeout)
         self._health_timer = QTimer(self.window, interval=HEALTH_EVERY_MS)
         self._health_timer.timeout.connect(self._check_health)
+        self._drawer_timer = QTimer(self.window, interval=1000)
+        self._drawer_timer.timeout.connect(self._on_drawer_timer_timeout)
+        self._drawer_timer.start()
+        self._denied_timer = QTimer(self.window, singleShot=True, interval=500)
+        self._denied_timer.timeout.connect(self._on_denied_timer_timeout)
         self._connect_signals()
 
     def _connect_signals(self) -> None:
@@ -112,6 +142,10 @@ class Session:
         self.controller.krate_closed.connect(self._on_controller_krate_closed)
         self.controller.maximizer.changed.connect(self.window.set_maximized)
         self.window.key_handlers.append(self.controller.handle_key)
+        self.window.key_handlers.append(self.collections.handle_key)
+        self.collections.view_requested.connect(self.controller.open_view)
+        self.collections.hover_changed.connect(self.window.set_hover_hint)
+        self.controller.hover_changed.connect(self.collections.other_window_hovered)
         self.window.spotlight.query_changed.connect(self._on_spotlight_query_changed)
         self.window.spotlight.closed.connect(
             lambda: self._on_spotlight_query_changed(None)
@@ -124,6 +158,10 @@ class Session:
         self.window.minimap.set_marks(self._minimap_marks)
         self.yard.subscribe(lambda _event, _kid: self.window.minimap.marks_changed())
         self.source.subscribe_status(self._on_cache_status)
+        self.window.problem.choice_made.connect(self._on_tls_choice_chosen)
+        self.window.health.set_source(self._health_sections)
+        self.window.progress.counts = self._loaded_counts
+        self.top_bar_actions = TopBarActions(self)
 
     # presence -------------------------------------------------------------------
 
@@ -213,7 +251,23 @@ class Session:
             presence.get("spotlightQuery"),
             bool(presence.get("typing")),
             tuple(rows),
+            self._link_for(str(presence.get("userId", ""))),
         )
+
+    def _on_drawer_timer_timeout(self) -> None:
+        """Sync lag moves on its own: keep the open drawer's figures current."""
+        if self.window.drawer.is_open() and self.sharing.session is not None:
+            self._refresh_presence()
+
+    def _link_for(self, user_id: str) -> str:
+        """The drawer's line for a peer's link: direct or relay, RTT and sync lag."""
+        session = self.sharing.session
+        peers = (
+            [p for p in session.peer_figures() if p.user_id == user_id]
+            if session
+            else []
+        )
+        return link_text(peers[0]) if peers else ""
 
     def _refresh_presence(self) -> None:
         others = self.sharing.others()
@@ -237,6 +291,11 @@ class Session:
     def start(self) -> None:
         """Connect to the chosen cluster, or explain in the window why not."""
         result = connect(self.options)
+        if isinstance(result, Problem) and result.choices:
+            self.window.top_bar.set_cluster("no cluster", "")
+            labels = {choice: TLS_LABELS[choice] for choice in result.choices}
+            self.window.ask_choice(result.title, result.body, labels)
+            return
         if isinstance(result, Problem):
             self.window.top_bar.set_cluster("no cluster", "")
             self.window.show_problem(
@@ -255,15 +314,20 @@ class Session:
         self.window.top_bar.set_cluster(info.cluster, info.name)
         self.window.top_bar.set_health("warn")
         self.controller.ctx.api_client = connection.api_client
+        self.window.progress.reset()
         self._open_saved_yard(info.cluster, connection.fingerprint)
         self._restore_camera()
+        self.window.spotlight.reset_index()
         self.cache = ClusterCache(
             connection.api_client,
+            kinds=(*BUILTIN_KINDS, CRD),
             on_changes=self.dispatcher.wrap(self._on_cache_changes),
             on_status=self.dispatcher.wrap(self.source.deliver_status),
         )
+        self.custom_kinds = CustomKinds(self.cache, connection.api_client)
         self.source.cache = self.cache
         self.cache.start()
+        self.custom_kinds.start()
         self._health_timer.start()
         self._check_health()
 
@@ -289,6 +353,7 @@ class Session:
         self.yard.subscribe(self._on_yard_changed)
         self.saver = AutoSaver(self.yards, doc)
         self.controller.set_yard(self.yard)
+        self.collections.set_yard(self.yard)
         self.sharing.attach(self.yard, self.me)
         self.window.minimap.marks_changed()
 
@@ -308,6 +373,7 @@ class Session:
             signal, meta.yard_id, secret, meta.name, self.connection.fingerprint
         )
         self.invite_link = invite.to_link()
+        self.sync_actions.allow_secret_file = allow_secret_file
         ensure_task(self.sharing.start(self.yard, invite, self.connection.fingerprint))
         return invite.to_link()
 
@@ -331,20 +397,12 @@ class Session:
             return False
         self._install_yard(doc if doc is not None else YardDoc())
         self.yards.set_cluster_yard(fingerprint, invite.yard_id)
+        self.invite_link = invite.to_link()
         ensure_task(self.sharing.start(self.yard, invite, fingerprint))
         return True
 
     def _on_sync_pill_clicked(self) -> None:
-        menu = QMenu(self.window)
-        if self.sharing.session is None:
-            menu.addAction("Share yard…", self._ask_share)
-            menu.addAction("Join yard…", self._ask_join)
-        else:
-            menu.addAction("Copy invite link", self._copy_invite)
-            menu.addAction("Leave yard", lambda: ensure_task(self.sharing.stop()))
-        pill = self.window.top_bar.sync
-        self.sync_menu = menu
-        menu.popup(pill.mapToGlobal(pill.rect().bottomLeft()))
+        self.sync_actions.open_popover()
 
     def _ask_share(self) -> None:
         default = SettingsStore(self.dirs).load().signaling_server or "wss://"
@@ -413,11 +471,45 @@ class Session:
             log.error("could not save the camera in %s: %s", self.cameras.root, exc)
 
     def _on_cache_changes(self, changes: list[Any]) -> None:
+        if self.custom_kinds is not None:
+            self.custom_kinds.changes(changes)
         self.source.deliver_changes(changes)
+        self.window.spotlight.index.update(self.source.candidate_changes(changes))
         if self.window.spotlight.is_open():
             self.window.spotlight.refresh()
 
+    def _on_tls_choice_chosen(self, choice: str) -> None:
+        """Connect again with the person's answer to the TLS conflict (this session only)."""
+        self.options = replace(self.options, tls_choice=choice)  # type: ignore[arg-type]
+        self.start()
+
+    def _loaded_counts(self) -> dict[str, int]:
+        """Objects cached so far per kind, for the loading pill."""
+        if self.cache is None:
+            return {}
+        return {kind.plural: self.cache.count(kind) for kind in self.cache.kinds}
+
+    def _on_denied_timer_timeout(self) -> None:
+        text = denied_text(self.window.progress.denied)
+        if text:
+            self.window.toasts.show(f"{text} · the rest of the cluster is shown")
+
+    def _health_sections(self) -> list[Section]:
+        """What the health view shows: every context's figures, refusals, the yard's peers."""
+        figures = streams.snapshot()
+        mine = self.connection.context.name if self.connection else ""
+        ordered = sorted(figures.values(), key=lambda s: (s.context != mine, s.context))
+        sections = [context_section(s, streams.BOOK.limits) for s in ordered]
+        denied = denied_text(self.window.progress.denied)
+        if denied:
+            sections.append(Section("Access", (denied,)))
+        session = self.sharing.session
+        sections.append(peers_section(session.peer_figures() if session else None))
+        return sections
+
     def _on_cache_status(self, status: object) -> None:
+        if self.window.progress.note(status):
+            self._denied_timer.start()
         name = type(status).__name__
         if name == "Unreachable":
             self.window.top_bar.set_health("error")
@@ -456,7 +548,8 @@ class Session:
 
     def _minimap_marks(self) -> list[tuple[float, float, str, str]]:
         marks = []
-        for krate in self.yard.krates.values():
+        every = [*self.yard.krates.values(), *collection_krates(self.yard).values()]
+        for krate in every:
             count = len(krate.windows)
             tip = f"{krate.label} · {count} window" + ("" if count == 1 else "s")
             marks.append((*krate.center(), krate.color, tip))
@@ -469,9 +562,12 @@ class Session:
             Candidate("krate", k.label, k.obj_ref.namespace, payload=k.id)
             for k in self.yard.krates.values()
         ]
-        return krates + list(self.source.candidates())
+        # cluster objects reach spotlight's index from the cache's changes
+        return krates + self.collections.candidates()
 
     def _on_spotlight_open_requested(self, candidate: Candidate, tab: str) -> None:
+        if self.collections.open_candidate(candidate, tab):
+            return
         if candidate.kind == "krate":
             krate = self.yard.krates.get(str(candidate.payload))
             if krate is not None:
@@ -495,7 +591,11 @@ class Session:
             self.saver.close()
             self.saver = None
         self.controller.stop()
+        self.collections.stop()
         self._health_timer.stop()
+        if self.custom_kinds is not None:
+            self.custom_kinds.close()
+            self.custom_kinds = None
         if self.cache is not None:
             self.cache.stop()
             self.cache = None

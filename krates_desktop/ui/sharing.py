@@ -3,10 +3,7 @@
 Everything runs on the GUI thread's asyncio loop (qasync): the yard session and the
 awareness call their listeners here, so they update widgets directly.
 
-Limitations: the sync pill's popover (peers with direct/relay and round-trip
-time, Copy invite link, Reset invite secret, Leave yard) and a "Join yard..."
-dialog are not built; joining comes from `krates join` or a link handed to the
-running instance.
+The sync pill's popover is `ui/hud/sync_popover.py`, wired by `ui/sync_actions.py`.
 """
 
 from __future__ import annotations
@@ -14,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QObject
 
 from krates_desktop.sync.invite import Invite, InviteError, parse_invite
+from krates_desktop.sync.sealing import YardSecret
 from krates_desktop.sync.session import SessionConfig, SyncStatus, YardSession
 from krates_desktop.sync.transport import TransportConfig
 from krates_desktop.ui.main_window import MainWindow
@@ -48,7 +47,10 @@ class Sharing(QObject):
         self.transport = transport or TransportConfig()
         self.awareness: YardAwareness | None = None
         self.session: YardSession | None = None
+        self.invite: Invite | None = None
         self.on_presence: Callable[[], None] = lambda: None
+        self.on_secret: Callable[[YardSecret], None] = lambda secret: None
+        self._refusal = ""
 
     def attach(self, yard: Yard, presence: dict[str, Any]) -> None:
         """Track presence for `yard`'s document (a new yard replaces the old one)."""
@@ -92,7 +94,10 @@ class Sharing(QObject):
             invite, fingerprint, transport=self.transport
         )
         self.session = YardSession(yard, self.awareness, config)
+        self.invite = invite
+        self._refusal = ""
         self.session.subscribe_status(self._on_session_status)
+        self.session.subscribe_secret(self._on_session_secret)
         await self.session.start()
 
     async def stop(self) -> None:
@@ -104,6 +109,15 @@ class Sharing(QObject):
     def _on_session_status(self, status: SyncStatus) -> None:
         state = PILL_STATES.get(status.state, "offline")
         self.window.top_bar.set_sync_state(state, status.reason)
+        if status.state == "refused" and status.reason != self._refusal:
+            self.window.toasts.show(status.reason)
+        self._refusal = status.reason if status.state == "refused" else ""
+
+    def _on_session_secret(self, secret: YardSecret) -> None:
+        """The secret was reset (here or by a peer): the invite follows it."""
+        if self.invite is not None:
+            self.invite = replace(self.invite, secret=secret)
+        self.on_secret(secret)
 
     def _on_awareness_changed(self) -> None:
         others = self.others()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -14,9 +15,18 @@ from krates_desktop.ui.krate.krate_item import KrateItem
 from krates_desktop.ui.windows.bindings import BINDINGS, Binding, BindingContext
 from krates_desktop.ui.windows.detail_window import DetailWindowItem
 from krates_desktop.ui.windows.maximize import Maximizer
-from krates_desktop.yard.model import ObjRef, Tab, Yard, available_tabs
+from krates_desktop.yard.model import (
+    FRAME_PAD,
+    ObjRef,
+    Tab,
+    Yard,
+    available_tabs,
+    slot_at,
+)
 
 log = logging.getLogger(__name__)
+
+RESIZE_WRITE_S = 0.1
 
 
 class YardController(QObject):
@@ -40,6 +50,7 @@ class YardController(QObject):
         self.bindings: dict[str, Binding] = {}
         self.hovered_key: str | None = None
         self.maximizer = Maximizer(view)
+        self._resize_written_at: dict[str, float] = {}
         yard.subscribe(
             lambda event, kid, y=yard: self._on_yard_changed_in(y, event, kid)
         )
@@ -94,7 +105,7 @@ class YardController(QObject):
         )
         for kid in list(yard.krates):
             self._sync_krate(kid)
-        self.krate_count_changed.emit(len(yard.krates))
+        self.krate_count_changed.emit(len(yard.krates) + len(yard.collection_krates))
 
     def _on_yard_changed_in(self, yard: Yard, event: str, kid: str) -> None:
         if yard is self.yard:
@@ -103,11 +114,15 @@ class YardController(QObject):
     # yard events -----------------------------------------------------------------
 
     def _on_yard_changed(self, event: str, kid: str) -> None:
-        if event == "removed":
+        if kid.startswith("c-"):
+            pass  # collection krates are drawn by ui/collections/
+        elif event == "removed":
             self._remove_krate_item(kid)
         else:
             self._sync_krate(kid)
-        self.krate_count_changed.emit(len(self.yard.krates))
+        self.krate_count_changed.emit(
+            len(self.yard.krates) + len(self.yard.collection_krates)
+        )
 
     def _sync_krate(self, kid: str) -> None:
         krate = self.yard.krates[kid]
@@ -155,6 +170,15 @@ class YardController(QObject):
             )
             witem.maximize_requested.connect(
                 lambda _wid, w=witem: self.maximizer.toggle(w)
+            )
+            witem.resize_dragged.connect(
+                lambda wid, w, h, k=kid: self._on_window_resize_dragged(k, wid, w, h)
+            )
+            witem.resize_released.connect(
+                lambda wid, w, h, k=kid: self._resize_window(k, wid, w, h)
+            )
+            witem.move_released.connect(
+                lambda wid, x, y, k=kid: self._on_window_move_released(k, wid, x, y)
             )
             self.window_items[key] = witem
         origin = item.window_origin(window.dx, window.dy)
@@ -213,7 +237,29 @@ class YardController(QObject):
 
     def _on_krate_moved(self, kid: str, x: float, y: float) -> None:
         if kid in self.yard.krates:
-            self.yard.move_krate(kid, (x, y))
+            self.yard.drop_krate(kid, (x, y))
+
+    def _on_window_resize_dragged(self, kid: str, wid: str, w: float, h: float) -> None:
+        """While the grip is dragged, write the size at most every 100 ms (spec 7.2)."""
+        key = f"{kid}/{wid}"
+        now = time.monotonic()
+        if now - self._resize_written_at.get(key, 0.0) >= RESIZE_WRITE_S:
+            self._resize_window(kid, wid, w, h)
+
+    def _resize_window(self, kid: str, wid: str, w: float, h: float) -> None:
+        self._resize_written_at[f"{kid}/{wid}"] = time.monotonic()
+        krate = self.yard.krates.get(kid)
+        if krate is not None and wid in krate.windows:
+            self.yard.resize_window(kid, wid, (w, h))
+
+    def _on_window_move_released(self, kid: str, wid: str, x: float, y: float) -> None:
+        """Drop a dragged window into the nearest slot; it snaps back if that is its own."""
+        krate = self.yard.krates.get(kid)
+        if krate is None or wid not in krate.windows:
+            return
+        slot = slot_at(list(krate.windows.values()), x - FRAME_PAD, y - FRAME_PAD)
+        self.yard.move_window(kid, wid, slot)
+        self._sync_krate(kid)
 
     def _on_window_hovered(self, key: str) -> None:
         self.hovered_key = key
@@ -244,10 +290,26 @@ class YardController(QObject):
             self.hovered_key = None
             self.hover_changed.emit("")
 
+    def _connect_hovered_shell(self) -> bool:
+        """⏎ over a Shell that is not connected does what its message button offers
+        (Reconnect, or Close oldest at the shell limit), spec 18.1 step 5."""
+        key = self.hovered_key or ""
+        binding = self.bindings.get(key)
+        if getattr(binding, "terminal", None) is None:
+            return False
+        if getattr(binding, "state", "") in ("connected", "connecting"):
+            return False
+        witem = self.window_items[key]
+        witem.action_requested.emit(witem.wid)
+        return True
+
     def handle_key(self, event: QKeyEvent) -> bool:
-        """Window keys (spec 18.1 step 4-5): `z` maximises or restores, esc restores."""
+        """Window keys (spec 18.1 step 4-5): `z` maximises or restores, esc restores,
+        ⏎ connects a Shell that is not connected, Ctrl+C copies."""
         key = event.key()
         plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and plain:
+            return self._connect_hovered_shell()
         if (
             key == Qt.Key.Key_C
             and event.modifiers() & Qt.KeyboardModifier.ControlModifier

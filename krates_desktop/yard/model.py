@@ -5,10 +5,11 @@ The yard is the layout of krates on the canvas. Its truth is the pycrdt document
 turns each user action into one transaction, and tells listeners about every
 change, local or arriving from a peer, so the canvas draws from one place.
 
-Limitations: collection krates (``c-`` ids) are kept in the document and listed in
-``Yard.collection_krates`` as raw dictionaries, but not mirrored as ``Krate``
-values yet; window drag between slots and proportional resize are not modelled;
-mutating a mirrored ``Krate`` or ``Window`` directly changes nothing in the document.
+Collection krates (``c-`` ids) are listed in ``Yard.collection_krates`` as raw
+dictionaries; ``yard/collections.py`` reads and changes them.
+
+Limitations: mutating a mirrored ``Krate`` or ``Window`` directly changes nothing in
+the document.
 """
 
 from __future__ import annotations
@@ -188,17 +189,80 @@ def default_tab(kind: str, crd_instance: bool = False) -> Tab:
     return "yaml" if crd_instance else "describe"
 
 
+MIN_WINDOW, MAX_WINDOW = (240.0, 160.0), (2000.0, 1600.0)
+
+Slot = tuple[int, int]  # (column, row)
+
+
 def layout_windows(windows: list[Window]) -> None:
     """Place windows in two columns by the pitch rule, in reading order."""
-    col0 = [w for i, w in enumerate(windows) if i % 2 == 0]
-    col1_x = max([COLUMN_PITCH] + [w.w + COLUMN_GAP for w in col0])
+    place_in_slots({(i % 2, i // 2): w for i, w in enumerate(windows)})
+
+
+def place_in_slots(grid: dict[Slot, Window]) -> None:
+    """Set every window's dx/dy from its (column, row) slot by the pitch rule.
+
+    Rows are renumbered by rank, so a row left empty by a move closes up.
+    """
+    col1_x = max(
+        [COLUMN_PITCH] + [w.w + COLUMN_GAP for (col, _), w in grid.items() if col == 0]
+    )
     row_y = 0.0
-    for start in range(0, len(windows), 2):
-        row = windows[start : start + 2]
-        for index, window in enumerate(row):
-            window.dx = 0.0 if index == 0 else col1_x
+    for row in sorted({row for _, row in grid}):
+        members = [(col, w) for (col, r), w in grid.items() if r == row]
+        for col, window in members:
+            window.dx = 0.0 if col == 0 else col1_x
             window.dy = row_y
-        row_y += max([ROW_PITCH] + [w.h + ROW_GAP for w in row])
+        row_y += max([ROW_PITCH] + [w.h + ROW_GAP for _, w in members])
+
+
+def slots_of(windows: list[Window]) -> dict[Slot, Window]:
+    """Each window by its slot: the column from dx (0 or not), the row as the rank of
+    its dy among the distinct dy values. Windows sharing a slot (a tangled grid from
+    a merge) are laid out again in reading order."""
+    rows = sorted({w.dy for w in windows})
+    grid: dict[Slot, Window] = {}
+    for window in sorted(windows, key=lambda w: window_order(w.wid)):
+        slot = (0 if window.dx == 0 else 1, rows.index(window.dy))
+        if slot in grid:
+            ordered = sorted(windows, key=lambda w: window_order(w.wid))
+            return {(i % 2, i // 2): w for i, w in enumerate(ordered)}
+        grid[slot] = window
+    return grid
+
+
+def in_slot_order(windows: list[Window]) -> list[Window]:
+    """The windows in reading order of their current slots."""
+    grid = slots_of(windows)
+    return [grid[slot] for slot in sorted(grid, key=lambda s: (s[1], s[0]))]
+
+
+def first_free_slot(grid: dict[Slot, Window]) -> Slot:
+    """The first slot in reading order that no window holds."""
+    index = 0
+    while (index % 2, index // 2) in grid:
+        index += 1
+    return (index % 2, index // 2)
+
+
+def slot_at(windows: list[Window], dx: float, dy: float) -> Slot:
+    """The slot nearest to grid offset (dx, dy): column 0 or 1, a row up to one past
+    the last (where a dropped window opens a new row)."""
+    grid = slots_of(windows)
+    col0 = [w.w for (col, _), w in grid.items() if col == 0]
+    col1_x = max([COLUMN_PITCH] + [w + COLUMN_GAP for w in col0])
+    tops = sorted({w.dy for w in windows}) or [0.0]
+    last = [w.h for w in windows if w.dy == tops[-1]]
+    tops.append(tops[-1] + max([ROW_PITCH] + [h + ROW_GAP for h in last]))
+    row = min(range(len(tops)), key=lambda r: abs(tops[r] - dy))
+    return (0 if abs(dx) <= abs(dx - col1_x) else 1, row)
+
+
+def _clamp_size(w: float, h: float) -> tuple[float, float]:
+    return (
+        min(max(w, MIN_WINDOW[0]), MAX_WINDOW[0]),
+        min(max(h, MIN_WINDOW[1]), MAX_WINDOW[1]),
+    )
 
 
 def window_order(wid: str) -> tuple[int, str]:
@@ -229,6 +293,9 @@ class Yard:
         self.doc = doc if doc is not None else YardDoc.new(name="", cluster="")
         self.krates: dict[str, Krate] = {}
         self.collection_krates: dict[str, dict[str, Any]] = {}
+        # Footprints of krates this mirror does not hold (collection krates, read by
+        # yard/collections.py), which placing and nudging keep clear of too.
+        self.obstacles: Callable[[], list[tuple[float, float, float, float]]] = list
         self._listeners: list[Callable[[str, str], None]] = []
         self._conflict_listeners: list[Callable[[KrateClosedRemotely], None]] = []
         self._dirty: set[str] = set()
@@ -286,11 +353,11 @@ class Yard:
         current = self.krates.get(kid)
         seq = (current.seq if current else 0) + 1
         wid = f"w{seq}-{self._tag}"
-        windows = list(current.windows.values()) if current else []
         window = Window(wid=wid, tab=tab)
-        placed = [Window(w.wid, w.tab, w.dx, w.dy, w.w, w.h, w.kind) for w in windows]
-        placed.append(window)
-        layout_windows(placed)
+        grid = slots_of(_copies(current.windows.values()) if current else [])
+        grid[first_free_slot(grid)] = window
+        place_in_slots(grid)
+        placed = list(grid.values())
         if current is None:
             self._write_new_krate(kid, ref, window, near)
             return wid
@@ -342,13 +409,14 @@ class Yard:
         width, height = krate.frame_size()
         base_x = min(max(want[0], 0.0), WORLD_W - width)
         base_y = min(max(want[1], HEADER_SPAN), WORLD_H - height)
+        extra = self.obstacles()
         for dx, dy in _spiral(step=KRATE_GAP, radius=4000.0):
             x, y = base_x + dx, base_y + dy
             if x < 0 or y < HEADER_SPAN or x + width > WORLD_W or y + height > WORLD_H:
                 continue
             box = (x, y - HEADER_SPAN, width, height + HEADER_SPAN)
-            others = (k.footprint() for k in self.krates.values() if k.id != krate.id)
-            if not any(_overlaps(box, other, KRATE_GAP) for other in others):
+            others = [k.footprint() for k in self.krates.values() if k.id != krate.id]
+            if not any(_overlaps(box, other, KRATE_GAP) for other in others + extra):
                 return (x, y)
         return (base_x, base_y)
 
@@ -360,11 +428,9 @@ class Yard:
         if len(krate.windows) == 1:
             self.remove_krate(kid)
             return
-        rest = [
-            Window(w.wid, w.tab, w.dx, w.dy, w.w, w.h, w.kind)
-            for w in krate.windows.values()
-            if w.wid != wid
-        ]
+        rest = in_slot_order(
+            [w for w in _copies(krate.windows.values()) if w.wid != wid]
+        )
         layout_windows(rest)
         with self.doc.transact():
             del self.doc.krates_map[kid]["windows"][wid]
@@ -400,18 +466,50 @@ class Yard:
             self.doc.krates_map[kid]["minimized"] = bool(minimized)
 
     def resize_window(self, kid: str, wid: str, size: tuple[float, float]) -> None:
-        """Resize one window and re-flow the krate's grid (one transaction)."""
-        krate = self.krates[kid]
-        placed = [
-            Window(w.wid, w.tab, w.dx, w.dy, w.w, w.h, w.kind)
-            for w in krate.windows.values()
-        ]
-        for window in placed:
-            if window.wid == wid:
-                window.w, window.h = float(size[0]), float(size[1])
-        layout_windows(placed)
+        """Resize one window; the others in its column take the same width ratio, the
+        others in its row the same height ratio, then the pitch rule re-flows the grid
+        (one transaction). Sizes stay within 240x160 and 2000x1600."""
+        grid = slots_of(_copies(self.krates[kid].windows.values()))
+        slot, target = next((s, w) for s, w in grid.items() if w.wid == wid)
+        new_w, new_h = _clamp_size(float(size[0]), float(size[1]))
+        fx, fy = new_w / target.w, new_h / target.h
+        for (col, row), window in grid.items():
+            if window is target:
+                continue
+            if col == slot[0]:
+                window.w = _clamp_size(window.w * fx, window.h)[0]
+            if row == slot[1]:
+                window.h = _clamp_size(window.w, window.h * fy)[1]
+        target.w, target.h = new_w, new_h
+        place_in_slots(grid)
         with self.doc.transact():
-            self._write_geoms(kid, placed)
+            self._write_geoms(kid, list(grid.values()))
+
+    def move_window(self, kid: str, wid: str, slot: Slot) -> None:
+        """Drop a window into `slot` (column clamped to 0-1, row to one past the last).
+        A window already there swaps into the moved window's old slot."""
+        grid = slots_of(_copies(self.krates[kid].windows.values()))
+        old, moving = next((s, w) for s, w in grid.items() if w.wid == wid)
+        rows = len({row for _, row in grid})
+        target = (min(max(slot[0], 0), 1), min(max(slot[1], 0), rows))
+        if target == old:
+            return
+        occupant = grid.pop(target, None)
+        del grid[old]
+        grid[target] = moving
+        if occupant is not None:
+            grid[old] = occupant
+        place_in_slots(grid)
+        with self.doc.transact():
+            self._write_geoms(kid, list(grid.values()))
+
+    def drop_krate(self, kid: str, pos: tuple[float, float]) -> tuple[float, float]:
+        """Release a dragged krate at `pos`: it moves to the nearest spot clear of the
+        others (spec 6.7), or stays at `pos` if there is none. Return where it lands."""
+        krate = self.krates[kid]
+        landed = self._free_position(krate, pos)
+        self.move_krate(kid, landed)
+        return landed
 
     # document changes ---------------------------------------------------------
 
@@ -686,6 +784,12 @@ def _update_in_place(old: Krate, new: Krate) -> None:
         kept.dx, kept.dy, kept.w, kept.h = fresh.dx, fresh.dy, fresh.w, fresh.h
         windows[wid] = kept
     old.windows = windows
+
+
+def _copies(windows: Any) -> list[Window]:
+    """Detached copies to lay out before writing, so the mirror changes only through
+    the document."""
+    return [Window(w.wid, w.tab, w.dx, w.dy, w.w, w.h, w.kind) for w in windows]
 
 
 def _spiral(step: float, radius: float) -> Iterator[tuple[float, float]]:

@@ -267,3 +267,35 @@ def test_service_describe_lists_its_endpoints(session, qtbot) -> None:  # type: 
     line = next(line for line in view.plain_lines() if line.startswith("Endpoints:"))
     assert "<unknown>" not in line and ":" in line[len("Endpoints:") :]
     assert any(line.startswith("Events:") for line in view.plain_lines())
+
+
+def test_releasing_a_krate_over_another_nudges_it_clear(session, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A krate dragged by its header and dropped onto another moves to a nearby free
+    spot: the footprints are 40 px apart and the frame is drawn where the yard says."""
+    pod = _open(session, qtbot, POD_REF, ["yaml"])
+    svc = _open(session, qtbot, SERVICE_REF, ["describe"])
+    pod_item = session.controller.krate_items[pod]
+    svc_item = session.controller.krate_items[svc]
+    vp = session.window.view.viewport()
+    before = session.yard.krates[svc].pos
+    start = _screen_pos(session, svc_item, QPointF(60, -20))
+    target = _screen_pos(session, pod_item, QPointF(90, -10))
+    qtbot.mouseMove(vp, start + QPoint(5, 5))
+    qtbot.mousePress(vp, Qt.MouseButton.LeftButton, pos=start)
+    for i in range(1, 5):
+        qtbot.mouseMove(vp, start + (target - start) * i / 4)
+    qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, pos=target)
+    a = session.yard.krates[pod].footprint()
+    b = session.yard.krates[svc].footprint()
+    assert (
+        a[0] + a[2] + 40 <= b[0]
+        or b[0] + b[2] + 40 <= a[0]
+        or a[1] + a[3] + 40 <= b[1]
+        or b[1] + b[3] + 40 <= a[1]
+    )
+    assert (svc_item.pos().x(), svc_item.pos().y()) == session.yard.krates[svc].pos
+    released = QPointF(*before) + QPointF(target - start) / session.window.view.zoom
+    width, height = session.yard.krates[svc].frame_size()
+    assert released.x() < a[0] + a[2] and a[0] < released.x() + width
+    assert released.y() - 34 < a[1] + a[3] and a[1] < released.y() + height
+    assert (svc_item.pos() - released).manhattanLength() < 1000

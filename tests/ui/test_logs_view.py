@@ -244,7 +244,7 @@ def test_tab_and_space_work_the_buttons(pane: Pane) -> None:
     """From the field, Tab moves to each button in turn and Space presses it."""
     pane.item.append_lines(["\x1b[31mERROR\x1b[0m in red"])
     pane.click_control("field")
-    for _ in range(6):  # previous, next, regex, filter, wrap, raw
+    for _ in range(7):  # previous, next, regex, filter, range, wrap, raw
         pane.key(Qt.Key.Key_Tab)
     assert pane.item._focus == "raw"
     pane.key(Qt.Key.Key_Space)
@@ -260,18 +260,36 @@ def test_tab_and_space_work_the_buttons(pane: Pane) -> None:
 
 def test_timestamps_and_several_containers(pane: Pane) -> None:
     """The time button prefixes each row with its arrival time; lines from several
-    containers carry the container's name."""
+    containers carry the container's name, painted in a colour of its own."""
     pane.item.append_lines(["from the app"], source="app")
     pane.item.append_lines(["from the sidecar"], source="sidecar")
     assert pane.item.shown_rows() == [
         "app     from the app",
         "sidecar from the sidecar",
     ]
+    colours = [pane.item.source_colour(i) for i in range(2)]
+    assert colours == ["#4dd6e8", "#b48cff"]  # cyan, magenta
+    image = pane.render()
+    for row, colour in enumerate(colours):
+        wanted = QColor(colour)
+        y0 = int(30 + row * 12 * 1.65)
+        assert any(
+            _near(image.pixelColor(x, y), wanted)
+            for x in range(12, 60)
+            for y in range(y0 + 4, y0 + 16)
+        )
     pane.click_control("time")
     assert pane.item.timestamps
     rows = pane.item.shown_rows()
     assert all(STAMP.match(row) for row in rows)
     assert rows[1].endswith("sidecar from the sidecar")
+
+
+def _near(got: QColor, wanted: QColor) -> bool:
+    return all(
+        abs(g - w) < 40
+        for g, w in zip(got.getRgb()[:3], wanted.getRgb()[:3], strict=True)
+    )
 
 
 def test_colours_are_painted_and_levels_reported(pane: Pane) -> None:
@@ -424,12 +442,12 @@ def open_logs(qtbot: QtBot, sandbox_kubeconfig: Path) -> Iterator[Any]:
     qtbot.addWidget(view)
     view.show()
 
-    def opener(pod: str) -> LogsBinding:
+    def opener(pod: str, namespace: str = "payments") -> LogsBinding:
         window = DetailWindowItem(
             "w1", "Pod", pod, "logs", ("yaml", "describe", "logs")
         )
         scene.addItem(window)
-        ref = ObjRef("Pod", "", "v1", "payments", pod)
+        ref = ObjRef("Pod", "", "v1", namespace, pod)
         binding = LogsBinding(
             window, ref, BindingContext(api, SandboxPods(api), dispatcher)
         )
@@ -497,3 +515,97 @@ def test_save_button_asks_for_a_file_and_writes_the_log(
     assert all(display_text(line) == line for line in written)
     assert binding.save_dialog is None
     assert math.isfinite(time.time())
+
+
+# -- sources: containers, the previous run, tail and since ----------------------------
+
+
+def _keys(binding: LogsBinding, *keys: tuple[Qt.Key, Qt.KeyboardModifier]) -> None:
+    """Type `keys` into the pane, first clicking its search field if the pane does not
+    hold the keyboard yet."""
+    view = binding.window.scene().views()[0]
+    if not binding.view.takes_keyboard:
+        view.activateWindow()
+        view.setFocus()
+        field = binding.view._control_rects()["field"].center()
+        at = view.mapFromScene(binding.view.mapToScene(field))
+        left = Qt.MouseButton.LeftButton
+        QTest.mouseClick(view.viewport(), left, Mod.NoModifier, at)
+    for key, mods in keys:
+        QTest.keyClick(view, key, mods)
+
+
+TAB = (Qt.Key.Key_Tab, Mod.NoModifier)
+SPACE = (Qt.Key.Key_Space, Mod.NoModifier)
+
+
+def test_container_control_shows_each_container_then_all_interleaved(
+    open_logs: Any, qtbot: QtBot
+) -> None:
+    """ledger-db-0 (db + metrics): Tab to the container control and Space shows
+    metrics' log; Space again shows both, interleaved by time, each line marked."""
+    binding = open_logs("ledger-db-0")
+    view = binding.view
+    qtbot.waitUntil(lambda: view.line_count() > 20, timeout=15000)
+    assert view._source_label("container") == "db"
+    _keys(binding, TAB, TAB, TAB, TAB, TAB)  # previous, next, regex, filter, container
+    assert view._focus == "container"
+    _keys(binding, SPACE)
+    qtbot.waitUntil(lambda: view.line_count() > 20, timeout=15000)
+    assert view._source_label("container") == "metrics"
+    assert binding.window.suffix == "ledger-db-0/metrics"
+    assert view.store.sources == ["metrics"]
+    _keys(binding, SPACE)
+    qtbot.waitUntil(lambda: len(view.store.sources) == 2, timeout=15000)
+    qtbot.waitUntil(lambda: view.line_count() > 100, timeout=15000)
+    assert view._source_label("container") == "all"
+    assert binding.window.suffix == "ledger-db-0"
+    rows = view.shown_rows()
+    assert any(row.startswith("db      ") for row in rows)
+    assert any(row.startswith("metrics ") for row in rows)
+    order = [view.store.source_of(i) for i in range(view.line_count())]
+    switches = sum(1 for a, b in zip(order, order[1:], strict=False) if a != b)
+    assert switches > 10  # by time, not one container's tail after the other's
+
+
+def test_previous_run_of_a_crash_looping_pod(open_logs: Any, qtbot: QtBot) -> None:
+    """The crash-looping audit-forwarder offers its previous run; Alt+P shows it, once,
+    ended by a marker of its own instead of a reconnect."""
+    binding = open_logs("audit-forwarder-6f9c8-zq4vw", "platform")
+    view = binding.view
+    qtbot.waitUntil(lambda: view.line_count() > 5, timeout=15000)
+    assert view._offered("instance")
+    _keys(binding, (Qt.Key.Key_P, Mod.AltModifier))
+    assert view.source.previous
+    assert binding.window.suffix.endswith("· previous run")
+
+    def ended() -> list[str]:
+        return [
+            view.line_text(i)
+            for i in range(view.line_count())
+            if view.store.is_marker(i)
+        ]
+
+    qtbot.waitUntil(lambda: ended() == ["— end of the previous run —"], timeout=15000)
+    assert view.line_count() > 5
+    assert binding.window.message == ""
+
+
+def test_range_control_asks_for_the_last_lines_or_a_time_span(
+    open_logs: Any, qtbot: QtBot
+) -> None:
+    """Alt+N steps through the last 100 / 500 / 1000 lines, all, since 5m, since 1h;
+    the pane starts over with what the server sends for each."""
+    binding = open_logs("ledger-db-0")
+    view = binding.view
+    qtbot.waitUntil(lambda: view.line_count() > 100, timeout=15000)
+    full = view.line_count()
+    alt_n = (Qt.Key.Key_N, Mod.AltModifier)
+    _keys(binding, alt_n, alt_n, alt_n)
+    assert view._source_label("range") == "5m"
+    qtbot.waitUntil(lambda: view.line_count() > 20, timeout=15000)
+    assert view.line_count() < full
+    _keys(binding, alt_n, alt_n)
+    assert view._source_label("range") == "100"
+    qtbot.waitUntil(lambda: view.line_count() >= 100, timeout=15000)
+    assert view.line_count() < full

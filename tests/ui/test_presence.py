@@ -94,10 +94,11 @@ def test_sync_pill_offers_share_and_join_while_local(session, qtbot) -> None:  #
     pill = session.window.top_bar.sync
     assert pill.text() == "local"
     qtbot.mouseClick(pill, Qt.MouseButton.LeftButton)
-    menu = session.sync_menu
-    assert menu is not None and menu.isVisible()
-    assert [a.text() for a in menu.actions()] == ["Share yard…", "Join yard…"]
-    menu.close()
+    popover = session.sync_actions.popover
+    assert popover is not None and popover.isVisible()
+    assert list(popover.buttons)[:3] == ["Share yard…", "Join yard…", "Health view"]
+    assert not popover.lines
+    popover.close()
 
 
 def test_a_broken_link_is_explained(session, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -4,37 +4,14 @@ real aiortc peers on loopback: a krate move and a cursor reach the other canvas.
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import qasync
 from PySide6.QtWidgets import QApplication
 
-from krates_desktop.app import Options
 from krates_desktop.signaling.server import ServerConfig, SignalServer
-from krates_desktop.sync.transport import TransportConfig
-from krates_desktop.ui.runner import Session
 from tests.ui.conftest import POD, POD_REF
-
-LOOPBACK_ONLY = TransportConfig(host_addresses=("127.0.0.1",))
-
-
-async def _until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        await asyncio.sleep(0.05)
-
-
-def _session(qtbot, kubeconfig: Path, profile: Path) -> Session:  # type: ignore[no-untyped-def]
-    live = Session(Options(kubeconfig=kubeconfig, profile=profile), LOOPBACK_ONLY)
-    qtbot.addWidget(live.window)
-    live.window.resize(1200, 800)
-    live.window.show()
-    live.start()
-    return live
+from tests.ui.shared_yard import until, window
 
 
 def test_two_windows_share_a_yard(
@@ -45,31 +22,31 @@ def test_two_windows_share_a_yard(
     loop = qasync.QEventLoop(QApplication.instance())
     asyncio.set_event_loop(loop)
     server = SignalServer(ServerConfig(host="127.0.0.1", port=0))
-    alice = _session(qtbot, sandbox_kubeconfig, tmp_path / "alice")
-    bob = _session(qtbot, sandbox_kubeconfig, tmp_path / "bob")
+    alice = window(qtbot, sandbox_kubeconfig, tmp_path / "alice")
+    bob = window(qtbot, sandbox_kubeconfig, tmp_path / "bob")
 
     async def scenario() -> None:
         port = await server.start()
-        await _until(lambda: any(c.name == POD for c in alice.source.candidates()))
+        await until(lambda: any(c.name == POD for c in alice.source.candidates()))
         link = alice.share(f"ws://127.0.0.1:{port}", allow_secret_file=True)
         assert bob.join(link)
-        await _until(
+        await until(
             lambda: (
                 alice.window.top_bar.sync_state == "synced"
                 and bob.window.top_bar.sync_state == "synced"
             )
         )
         kid, _wid = alice.controller.open_view(POD_REF, "logs")
-        await _until(
+        await until(
             lambda: kid in bob.yard.krates and kid in bob.controller.krate_items
         )
         alice.yard.move_krate(kid, (1000.0, 1200.0))
-        await _until(lambda: bob.yard.krates[kid].pos == (1000.0, 1200.0))
+        await until(lambda: bob.yard.krates[kid].pos == (1000.0, 1200.0))
         item = bob.controller.krate_items[kid]
         assert (item.pos().x(), item.pos().y()) == (1000.0, 1200.0)
         alice.sharing.set_cursor((5000.0, 3000.0))
         alice_id = alice.me["userId"]
-        await _until(lambda: alice_id in bob.window.cursors.tracks)
+        await until(lambda: alice_id in bob.window.cursors.tracks)
         assert bob.window.cursors.tracks[alice_id].name == alice.me["name"]
         assert len(bob.window.top_bar.roster.others) == 1
         await alice.sharing.stop()

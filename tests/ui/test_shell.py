@@ -29,6 +29,17 @@ def _lines(shell: ShellBinding) -> list[str]:
     return [line.rstrip() for line in shell.terminal.screen_text().splitlines()]
 
 
+def _wait_for_prompt(qtbot, shell: ShellBinding) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the last line shown is the shell's prompt (`pod:~$`, `#` as root): keys typed before
+    it may arrive while bash is still busy and, under load, get lost to a redraw."""
+
+    def at_prompt() -> bool:
+        shown = [line for line in _lines(shell) if line]
+        return bool(shown) and shown[-1].endswith(("$", "#"))
+
+    qtbot.waitUntil(at_prompt, timeout=15000)
+
+
 def _run(qtbot, view, command: str) -> None:  # type: ignore[no-untyped-def]
     view.setFocus()
     qtbot.keyClicks(view, command)
@@ -43,14 +54,16 @@ def test_shell_fits_the_window_and_takes_every_key(session, qtbot) -> None:  # t
     cols, rows = shell.terminal.grid_size()
     assert (cols, rows) != (80, 24)
     view = session.window.view
+    _wait_for_prompt(qtbot, shell)
     _run(qtbot, view, "stty size")
     qtbot.waitUntil(lambda: f"{rows} {cols}" in _lines(shell), timeout=10000)
+    _wait_for_prompt(qtbot, shell)
     view.setFocus()
     qtbot.keyClicks(view, "echo a/b")
     qtbot.keyClick(view, Qt.Key.Key_Space)
     qtbot.keyClicks(view, "z")
     qtbot.keyClick(view, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: "a/b z" in _lines(shell), timeout=10000)
+    qtbot.waitUntil(lambda: "a/b z" in _lines(shell), timeout=15000)
     assert not session.window.spotlight.is_open()
     assert not session.controller.maximizer.active
 

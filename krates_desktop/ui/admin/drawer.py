@@ -19,7 +19,14 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen
-from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from krates_desktop.ui import glyphs, theme
 from krates_desktop.ui.hud.presence import initials, paint_avatar
@@ -52,6 +59,9 @@ class UserCard:
     query: str | None = None
     typing: bool = False
     krates: tuple[KrateRow, ...] = field(default_factory=tuple)
+    link: str = (
+        ""  # the peer's path, round-trip time and sync lag; "" for the local user
+    )
 
 
 def status_text(card: UserCard, now_ms: int | None = None) -> str:
@@ -89,7 +99,11 @@ class UserCardWidget(QWidget):
             96
             + len(self.card.krates) * self.ROW_H
             + (18 if self.card.query is not None else 0)
+            + self._link_h()
         )
+
+    def _link_h(self) -> int:
+        return 18 if self.card.link else 0
 
     def query_text(self) -> str:
         """The live query line, or "" while spotlight is closed."""
@@ -98,7 +112,7 @@ class UserCardWidget(QWidget):
         return f"🔍 {self.card.query}" if self.card.query else "🔍 …"
 
     def _row_rect(self, index: int) -> QRectF:
-        top = 86 + (18 if self.card.query is not None else 0)
+        top = 86 + (18 if self.card.query is not None else 0) + self._link_h()
         return QRectF(16, top + index * self.ROW_H, self.width() - 32, self.ROW_H - 2)
 
     def paintEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
@@ -131,10 +145,17 @@ class UserCardWidget(QWidget):
             Qt.AlignmentFlag.AlignVCenter,
             krates_text(len(card.krates)),
         )
+        if card.link:
+            painter.drawText(
+                QRectF(20, 78, self.width() - 40, 18),
+                Qt.AlignmentFlag.AlignVCenter,
+                card.link,
+            )
+        query_y = 78 + self._link_h()
         if card.query is not None:
             painter.setPen(QColor(theme.ACCENT))
             painter.drawText(
-                QRectF(20, 78, 240, 18),
+                QRectF(20, query_y, 240, 18),
                 Qt.AlignmentFlag.AlignVCenter,
                 self.query_text(),
             )
@@ -142,7 +163,9 @@ class UserCardWidget(QWidget):
                 painter.setOpacity(self.typing_opacity)
                 painter.setPen(QColor(theme.MUTED))
                 painter.drawText(
-                    QRectF(260, 78, 90, 18), Qt.AlignmentFlag.AlignVCenter, "typing…"
+                    QRectF(260, query_y, 90, 18),
+                    Qt.AlignmentFlag.AlignVCenter,
+                    "typing…",
                 )
                 painter.setOpacity(1.0)
         for index, row in enumerate(card.krates):
@@ -183,6 +206,8 @@ class AdminDrawer(QWidget):
 
     spectate_requested = Signal(str)
     closed = Signal()
+    copy_invite_requested = Signal()
+    leave_requested = Signal()
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
@@ -211,6 +236,7 @@ class AdminDrawer(QWidget):
         scroll.setStyleSheet("background: transparent;")
         scroll.setWidget(self.list)
         layout.addWidget(scroll, 1)
+        layout.addLayout(self._footer())
         self.cards: list[UserCardWidget] = []
         self._slide = QPropertyAnimation(self.panel, b"pos", self)
         self._slide.setDuration(SLIDE_MS)
@@ -223,6 +249,30 @@ class AdminDrawer(QWidget):
         self._pulse.valueChanged.connect(self._on_pulse_value_changed)
         self._closing = False
         self.hide()
+
+    def _footer(self) -> QHBoxLayout:
+        """The footer's Copy invite link and Leave yard buttons (spec 14.2)."""
+        row = QHBoxLayout()
+        row.setContentsMargins(20, 8, 20, 0)
+        row.setSpacing(8)
+        self.footer_buttons: list[QPushButton] = []
+        for label, signal in (
+            ("Copy invite link", self.copy_invite_requested),
+            ("Leave yard", self.leave_requested),
+        ):
+            button = QPushButton(label, self.panel)
+            button.setFont(theme.sans(12, 500))
+            button.setStyleSheet(
+                f"QPushButton {{ color: {theme.TEXT_2}; background: transparent; "
+                "border: 1px solid rgba(140,165,200,46); border-radius: 7px; "
+                "padding: 5px 12px; }"
+                f"QPushButton:hover {{ color: {theme.ACCENT}; border-color: {theme.ACCENT}; }}"
+            )
+            button.clicked.connect(signal.emit)
+            row.addWidget(button)
+            self.footer_buttons.append(button)
+        row.addStretch(1)
+        return row
 
     def is_open(self) -> bool:
         """True while the drawer shows (and is not sliding out)."""

@@ -6,6 +6,7 @@ identity transform and a scene rect equal to its viewport.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 
@@ -19,6 +20,8 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import (
+    QColor,
+    QImage,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -43,6 +46,22 @@ NOTCH_PAN = 60.0
 NOTCH_ZOOM = 1.12
 CLICK_SLOP = 4.0
 FLY_MS = 520
+
+
+def _over(rgba: tuple[int, int, int, float], under: QColor) -> QColor:
+    """The opaque colour that `rgba` painted over `under` shows, blended by the
+    raster engine itself so that the pixels match painting it translucent."""
+    return QColor.fromRgb(_blend(rgba, under.rgb()))
+
+
+@functools.cache
+def _blend(rgba: tuple[int, int, int, float], under: int) -> int:
+    image = QImage(1, 1, QImage.Format.Format_RGB32)
+    image.fill(QColor.fromRgb(under))
+    painter = QPainter(image)
+    painter.fillRect(QRect(0, 0, 1, 1), theme.color(rgba))
+    painter.end()
+    return image.pixel(0, 0)
 
 
 def camera_easing() -> QEasingCurve:
@@ -89,6 +108,7 @@ class CanvasView(QGraphicsView):
         self.cam_x = 0.0
         self.cam_y = 0.0
         self.flying = False
+        self.reduce_motion = False
         self.dragging = False
         self.space_panning = False
         self.collapsed = False
@@ -188,9 +208,14 @@ class CanvasView(QGraphicsView):
         self.apply_camera()
 
     def fly_to(self, wx: float, wy: float, zoom: float = ZOOM_DEFAULT) -> None:
-        """Animate the camera so (wx, wy) is centred at `zoom`, over 520 ms."""
+        """Animate the camera so (wx, wy) is centred at `zoom`, over 520 ms (at once
+        with the Reduce motion setting)."""
         w, h = self.viewport().width(), self.viewport().height()
         self._fly.stop()
+        if self.reduce_motion:
+            self.flying = False
+            self.center_on(wx, wy, zoom)
+            return
         self._fly_from = (self.cam_x, self.cam_y, self.zoom)
         self._fly_to = (w / 2 - wx * zoom, h / 2 - wy * zoom, zoom)
         self.flying = True
@@ -228,27 +253,38 @@ class CanvasView(QGraphicsView):
         self.center_on(*center)
 
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:  # noqa: N802
-        painter.fillRect(rect, theme.color(theme.CANVAS_BG))
+        # Vertical lines cost one span per row, so they are painted opaque, in the
+        # colour the translucent line shows over the background (a coarse line
+        # always lies on a fine one); horizontal lines are single spans and stay
+        # translucent, so every crossing blends as before.
+        background = theme.color(theme.CANVAS_BG)
+        painter.fillRect(rect, background)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        if 34 * self.zoom >= 8:
-            self._draw_grid(painter, rect, 34.0, theme.GRID_FINE)
-        self._draw_grid(painter, rect, 170.0, theme.GRID_COARSE)
-
-    def _draw_grid(self, painter: QPainter, rect: QRectF, step: float, rgba) -> None:  # type: ignore[no-untyped-def]
-        # 1 px filled rectangles take the raster engine's fast path; translucent
-        # drawLine calls were ten times slower at this size.
-        fill = theme.color(rgba)
-        spacing = step * self.zoom
+        steps = [(34.0, theme.GRID_FINE)] if 34 * self.zoom >= 8 else []
+        steps.append((170.0, theme.GRID_COARSE))
+        under = background
         left, top = math.floor(rect.left()), math.floor(rect.top())
         width, height = math.ceil(rect.width()) + 1, math.ceil(rect.height()) + 1
-        x = self.cam_x + math.ceil((rect.left() - self.cam_x) / spacing) * spacing
-        while x <= rect.right():
-            painter.fillRect(QRect(round(x), top, 1, height), fill)
-            x += spacing
-        y = self.cam_y + math.ceil((rect.top() - self.cam_y) / spacing) * spacing
-        while y <= rect.bottom():
-            painter.fillRect(QRect(left, round(y), width, 1), fill)
-            y += spacing
+        for step, rgba in steps:
+            under = _over(rgba, under)
+            for x in self._grid_lines(rect.left(), rect.right(), self.cam_x, step):
+                painter.fillRect(QRect(x, top, 1, height), under)
+        for step, rgba in steps:
+            fill = theme.color(rgba)
+            for y in self._grid_lines(rect.top(), rect.bottom(), self.cam_y, step):
+                painter.fillRect(QRect(left, y, width, 1), fill)
+
+    def _grid_lines(
+        self, low: float, high: float, origin: float, step: float
+    ) -> list[int]:
+        """The pixel rows or columns of grid lines `step` world units apart."""
+        spacing = step * self.zoom
+        at = origin + math.ceil((low - origin) / spacing) * spacing
+        lines = []
+        while at <= high:
+            lines.append(round(at))
+            at += spacing
+        return lines
 
     # input --------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """The top bar: logo, cluster pill with its health dot, krate count, sync state.
 
-Limitations: the context menu on the cluster pill and the sync popover are not
-built yet.
+What the pills open lives elsewhere: the cluster pill's menu in
+`ui/top_bar_actions.py`, the sync pill's popover in `ui/hud/sync_popover.py`.
 """
 
 from __future__ import annotations

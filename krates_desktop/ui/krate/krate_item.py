@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsSceneMouseEvent
 
 from krates_desktop.ui import glyphs, theme
+from krates_desktop.yard.collections import CollectionKrate
 from krates_desktop.yard.model import FRAME_PAD, HEADER_SPAN, Krate
 
 HEADER_H = 28.0
@@ -26,7 +27,9 @@ class KrateItem(QGraphicsObject):
     expand_requested = Signal(str)
     moved = Signal(str, float, float)
 
-    def __init__(self, krate: Krate, parent: QGraphicsItem | None = None) -> None:
+    def __init__(
+        self, krate: Krate | CollectionKrate, parent: QGraphicsItem | None = None
+    ) -> None:
         super().__init__(parent)
         self.kid = krate.id
         self.label = krate.label
@@ -34,7 +37,11 @@ class KrateItem(QGraphicsObject):
         self.frame_w, self.frame_h = krate.frame_size()
         self.window_count = len(krate.windows)
         self.tabs = {w.tab for w in krate.windows.values()}
-        self.namespace = krate.obj_ref.namespace
+        self.namespace = (
+            krate.namespace
+            if isinstance(krate, CollectionKrate)
+            else krate.obj_ref.namespace
+        )
         self.minimized = krate.minimized
         self.lod_collapsed = False
         self.status = ("loading", "unknown")
@@ -44,7 +51,7 @@ class KrateItem(QGraphicsObject):
         self._button_font = theme.sans(15)
         self.setPos(*krate.pos)
 
-    def sync(self, krate: Krate) -> None:
+    def sync(self, krate: Krate | CollectionKrate) -> None:
         """Take the krate's position, size and window count from the model."""
         self.prepareGeometryChange()
         self.frame_w, self.frame_h = krate.frame_size()

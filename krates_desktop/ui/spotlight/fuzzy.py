@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 WORD_BREAKS = frozenset("-._/: ")
 
@@ -34,6 +35,43 @@ TYPE_BOOSTS = {
 OTHER_BOOST = 10
 
 
+NO_MATCH = -1 << 30
+
+
+def word_starts(name: str) -> list[bool]:
+    """Which positions of a (lowered) name start a word."""
+    return [i == 0 or name[i - 1] in WORD_BREAKS for i in range(len(name))]
+
+
+def match_row(
+    prev: list[int] | None, letter: str, name: str, starts: list[bool]
+) -> list[int]:
+    """One step of the dynamic programme: the best score of the query so far ending
+    at each position of `name` with `letter` (NO_MATCH where impossible).
+
+    `prev` is the row of the previous query letter, None for the first letter. Only
+    the positions holding `letter` are visited; the running maximum of `prev` is
+    taken in one pass (`accumulate` runs in C).
+    """
+    cur = [NO_MATCH] * len(name)
+    if prev is None:
+        at = name.find(letter)
+        while at >= 0:
+            cur[at] = 6 if starts[at] else 1
+            at = name.find(letter, at + 1)
+        return cur
+    best_upto = list(accumulate(prev, max))
+    at = name.find(letter, 1)
+    while at >= 0:
+        before = best_upto[at - 2] if at >= 2 else NO_MATCH
+        chained = prev[at - 1] + 3 if prev[at - 1] > NO_MATCH else NO_MATCH
+        best = max(before, chained)
+        if best > NO_MATCH:
+            cur[at] = (6 if starts[at] else 1) + best
+        at = name.find(letter, at + 1)
+    return cur
+
+
 def match_score(query: str, name: str) -> int | None:
     """Return the best character-match score of `query` in `name`, or None."""
     q = query.lower()
@@ -42,30 +80,17 @@ def match_score(query: str, name: str) -> int | None:
         return 0
     if len(q) > len(n):
         return None
-    starts = [i == 0 or n[i - 1] in WORD_BREAKS for i in range(len(n))]
-    neg = -1 << 30
-    prev = [neg] * len(n)
-    for qi, qc in enumerate(q):
-        cur = [neg] * len(n)
-        best_before = neg  # best prev[k] for k < j - 1
-        for j, nc in enumerate(n):
-            if j >= 2:
-                best_before = max(best_before, prev[j - 2])
-            if nc != qc:
-                continue
-            base = 1 + (5 if starts[j] else 0)
-            if qi == 0:
-                cur[j] = base
-                continue
-            chained = prev[j - 1] + 3 if j >= 1 and prev[j - 1] > neg else neg
-            cur[j] = (
-                base + max(best_before, chained)
-                if max(best_before, chained) > neg
-                else neg
-            )
-        prev = cur
-    best = max(prev)
-    return best if best > neg else None
+    starts = word_starts(n)
+    row: list[int] | None = None
+    for letter in q:
+        row = match_row(row, letter, n, starts)
+    return row_score(row)
+
+
+def row_score(row: list[int] | None) -> int | None:
+    """The best score in a finished row, None when nothing matched."""
+    best = max(row) if row else NO_MATCH
+    return best if best > NO_MATCH else None
 
 
 def boost_for(kind: str, crd: bool = False) -> int:

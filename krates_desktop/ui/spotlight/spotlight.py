@@ -22,7 +22,8 @@ from krates_desktop.ui.spotlight.aliases import (
     filter_for_alias,
     filter_for_chip,
 )
-from krates_desktop.ui.spotlight.fuzzy import Candidate, Ranked, matched_positions, rank
+from krates_desktop.ui.spotlight.fuzzy import Candidate, Ranked, matched_positions
+from krates_desktop.ui.spotlight.index import SearchIndex
 from krates_desktop.yard.model import STREAMING_KINDS, Tab
 
 log = logging.getLogger(__name__)
@@ -275,7 +276,12 @@ class SpotlightInput(QLineEdit):
 
 
 class Spotlight(QWidget):
-    """The backdrop and the panel; emits `open_requested(candidate, tab or "")`."""
+    """The backdrop and the panel; emits `open_requested(candidate, tab or "")`.
+
+    Results come from `index`, which the owner keeps up to date as objects come and
+    go; the few candidates of `candidates()` (krates, for example) are put into the
+    index when they change.
+    """
 
     open_requested = Signal(object, str)
     closed = Signal()
@@ -286,6 +292,8 @@ class Spotlight(QWidget):
     ) -> None:
         super().__init__(parent)
         self._candidates = candidates
+        self.index = SearchIndex()
+        self._given: list[Candidate] = []
         self.type_filter: TypeFilter | None = None
         self.recent_filters: list[TypeFilter] = []
         self._debounce = QTimer(self, singleShot=True, interval=16)
@@ -419,19 +427,34 @@ class Spotlight(QWidget):
     def refresh(self) -> None:
         """Rank the candidates for the current query and show the best eight."""
         query = self.input.text().strip()
-        pool = self._filtered(self._candidates())
-        self.results.set_results(rank(query, pool, MAX_RESULTS), query)
+        self._put_given()
+        kinds, crd = self._filter_kinds()
+        found = self.index.search(query, kinds, crd, MAX_RESULTS)
+        self.results.set_results(found, query)
         self.panel.adjustSize()
 
-    def _filtered(self, pool: Iterable[Candidate]) -> Iterable[Candidate]:
+    def reset_index(self) -> None:
+        """Forget every indexed object (another cluster is about to fill it)."""
+        self.index = SearchIndex()
+        self._given = []
+
+    def _put_given(self) -> None:
+        given = list(self._candidates())
+        if given == self._given:
+            return
+        for number in range(len(given), len(self._given)):
+            self.index.remove(("given", number))
+        for number, candidate in enumerate(given):
+            self.index.put(("given", number), candidate)
+        self._given = given
+
+    def _filter_kinds(self) -> tuple[frozenset[str] | None, bool]:
         active = self.type_filter
         if active is None:
-            return pool
-        if active.crd:
-            return [c for c in pool if c.crd or c.kind in active.kinds]
+            return None, False
         if "Namespace" in active.kinds:
-            return [c for c in pool if c.kind == "namespace"]
-        return [c for c in pool if c.kind in active.kinds]
+            return frozenset({"namespace"}), False
+        return active.kinds, active.crd
 
     def _on_input_text_edited(self, _text: str) -> None:
         self._update_ghost()

@@ -21,16 +21,20 @@ from PySide6.QtWidgets import QFileDialog
 
 from krates_desktop.cluster.describe import describe, to_yaml
 from krates_desktop.cluster.exec_session import ExecSession
-from krates_desktop.cluster.log_stream import LogStream
+from krates_desktop.cluster.log_stream import containers_of, previous_available
+from krates_desktop.cluster.streams import LimitReached
 from krates_desktop.ui.bridge import Dispatcher
 from krates_desktop.ui.windows.detail_window import DetailWindowItem
 from krates_desktop.ui.windows.highlight import describe_spans, yaml_spans
+from krates_desktop.ui.windows.log_feed import LogFeed
 from krates_desktop.ui.windows.logs_view import LogsViewItem
 from krates_desktop.ui.windows.terminal_view import TerminalItem
 from krates_desktop.ui.windows.text_view import TextViewItem
 from krates_desktop.yard.model import ObjRef
 
 log = logging.getLogger(__name__)
+
+CLOSE_OLDEST = "Close oldest"
 
 
 class ObjectSource(Protocol):
@@ -143,36 +147,75 @@ class LogsBinding(Binding):
 
     The pane (`view`) keeps every line (older ones in a spill file), follows the end
     while the user is there, searches, filters and saves. "save" asks for a file with
-    a dialog that does not block the canvas, then writes on a worker thread.
+    a dialog that does not block the canvas, then writes on a worker thread. Its
+    source controls pick the container (or all, interleaved), the previous run and
+    how far back to start; each choice starts the pane over on new streams.
     """
 
     def __init__(self, window, ref, ctx) -> None:  # type: ignore[no-untyped-def]
         super().__init__(window, ref, ctx)
         self.view = LogsViewItem()
         self.view.save_requested.connect(self._on_view_save_requested)
-        self.stream: LogStream | None = None
+        self.view.source_changed.connect(self._on_view_source_changed)
+        self.stream: LogFeed | None = None
+        self._containers: tuple[str, ...] = ()
+        self.limit: LimitReached | None = None
         self.container: str | None = None
+        self._wired = False
         self.pod: str | None = None
         self.save_dialog: QFileDialog | None = None
 
     def start(self) -> None:
         self.window.set_content(self.view)
+        if not self._wired:
+            self._wired = True
+            self.window.action_requested.connect(self._on_window_action_requested)
         target = self.ctx.source.pod_for(self.ref)
         if target is None or self.ctx.api_client is None:
             self.window.set_message(f"pod not found for {self.ref.name}")
             return
-        self.pod, self.container = target
-        suffix = f"{self.pod}/{self.container}" if self.container else self.pod
-        self.window.set_suffix(suffix)
-        self.stream = LogStream(
+        pod, container = target
+        if pod != self.pod:
+            self.pod = pod
+            self._offer_sources(container)
+        self._open_feed()
+
+    def _offer_sources(self, container: str | None) -> None:
+        """Tell the pane the pod's containers and whether one ran before."""
+        ref = ObjRef("Pod", "", "v1", self.ref.namespace, self.pod or "")
+        obj = self.ctx.source.get_object(ref) or {}
+        self._containers = containers_of(obj).regular
+        chosen = container or (self._containers[0] if self._containers else "")
+        previous = any(previous_available(obj, c) for c in self._containers)
+        self.view.offer_sources(self._containers, chosen, previous=previous)
+
+    def _open_feed(self) -> None:
+        source = self.view.source
+        self.container = source.container or None
+        suffix = "/".join(part for part in (self.pod, source.container) if part)
+        self.window.set_suffix(suffix + (" · previous run" if source.previous else ""))
+        assert self.ctx.api_client is not None and self.pod is not None
+        self.stream = LogFeed(
             self.ctx.api_client,
+            self.ctx.dispatcher,
             self.ref.namespace or "default",
             self.pod,
-            self.container,
-            on_lines=self.ctx.dispatcher.wrap(self._on_lines),
-            on_status=self.ctx.dispatcher.wrap(self._on_status),
+            source,
+            self._containers,
+            on_lines=self._on_lines,
+            on_status=self._on_status,
         )
         self.stream.start()
+
+    def _on_view_source_changed(self) -> None:
+        """Another container, run or range: the pane starts over on new streams."""
+        if self.stream is None or self.pod is None:
+            return
+        self.stream.stop()
+        self.stream = None
+        self.view.clear()
+        self.window.set_message("")
+        self._open_feed()
 
     def stop(self) -> None:
         if self.stream is not None:
@@ -187,23 +230,36 @@ class LogsBinding(Binding):
         """Write every line the pane holds to `path` (on a worker thread)."""
         self.view.save(path)
 
-    def _on_lines(self, lines: list[str]) -> None:
+    def _on_lines(self, lines: list[str], container: str) -> None:
         if self.stream is None:
             return
         self.window.set_message("")
-        self.view.append_lines(lines, source=self.container or "")
+        self.view.append_lines(lines, source=container)
 
     def _on_status(self, status: object) -> None:
         if self.stream is None:
             return
         name = type(status).__name__
         message = getattr(status, "message", "") or getattr(status, "reason", "")
-        if name == "Ended":
+        if name == "Ended" and self.stream.source.previous:
+            self.view.append_marker("— end of the previous run —")
+        elif name == "Ended":
             self.view.append_marker("— stream ended, reconnecting —")
         elif name == "Failed":
-            self.window.set_message(str(message))
+            self.limit = getattr(status, "limit", None)
+            self.window.set_message(str(message), CLOSE_OLDEST if self.limit else "")
         elif name == "Streaming":
             self.window.set_message("")
+
+    def _on_window_action_requested(self, _wid: str) -> None:
+        """The window's one action here is "Close oldest" after the log-stream cap."""
+        if self.limit is None:
+            return
+        if self.stream is not None:
+            self.stream.stop()
+            self.stream = None
+        free_place(self)
+        self.start()
 
     def _on_view_save_requested(self) -> None:
         if self.save_dialog is not None:
@@ -233,6 +289,7 @@ class ShellBinding(Binding):
         self.terminal.input_ready.connect(self._on_terminal_input_ready)
         self.terminal.size_changed.connect(self._on_terminal_size_changed)
         self.session: ExecSession | None = None
+        self.limit: LimitReached | None = None
         self.state = "idle"
         self._size: tuple[int, int] | None = None
 
@@ -293,7 +350,8 @@ class ShellBinding(Binding):
             self.terminal.takes_keyboard = False
             message = getattr(status, "message", "") or getattr(status, "reason", "")
             text = "Disconnected" if name == "Disconnected" else str(message)
-            self.window.set_message(text, "Reconnect")
+            self.limit = getattr(status, "limit", None)
+            self.window.set_message(text, CLOSE_OLDEST if self.limit else "Reconnect")
 
     def _on_terminal_input_ready(self, data: bytes) -> None:
         if self.session is not None and self.state == "connected":
@@ -306,7 +364,15 @@ class ShellBinding(Binding):
 
     def _on_window_action_requested(self, _wid: str) -> None:
         self.stop()
+        free_place(self)
         self.connect()
+
+
+def free_place(binding: LogsBinding | ShellBinding) -> None:
+    """Close the oldest stream when the binding last hit its context's cap."""
+    limit, binding.limit = binding.limit, None
+    if limit is not None:
+        limit.close_oldest()
 
 
 BINDINGS: dict[str, Callable[..., Binding]] = {

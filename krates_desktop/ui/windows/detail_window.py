@@ -12,10 +12,11 @@ from PySide6.QtWidgets import (
 )
 
 from krates_desktop.ui import glyphs, theme
-from krates_desktop.yard.model import TABS, Tab
+from krates_desktop.yard.model import MAX_WINDOW, MIN_WINDOW, TABS, Tab
 
 HEADER_H = 36.0
 TABBAR_H = 40.0
+GRIP = 12.0
 TAB_LABELS = {"yaml": "YAML", "describe": "Describe", "logs": "Logs", "shell": "Shell"}
 VIEW_NAMES = {"yaml": "YAML", "describe": "DESCRIBE", "logs": "LOGS", "shell": "SHELL"}
 
@@ -29,6 +30,9 @@ class DetailWindowItem(QGraphicsObject):
     maximize_requested = Signal(str)
     hovered = Signal(str)
     unhovered = Signal(str)
+    resize_dragged = Signal(str, float, float)  # wid, live w, h
+    resize_released = Signal(str, float, float)
+    move_released = Signal(str, float, float)  # wid, x, y in the krate
 
     def __init__(
         self,
@@ -55,6 +59,9 @@ class DetailWindowItem(QGraphicsObject):
         self.content: QGraphicsObject | None = None
         self.setAcceptHoverEvents(True)
         self._overlay = _MessageItem(self)
+        self.grip = _ResizeGrip(self)
+        self._drag_from: QPointF | None = None
+        self._drag_origin = QPointF()
         self._fonts = {
             "view": self._spaced(theme.sans(11, 600)),
             "name": theme.sans(12),
@@ -84,6 +91,7 @@ class DetailWindowItem(QGraphicsObject):
         self.prepareGeometryChange()
         self.setPos(x, y)
         self.w, self.h = w, h
+        self.grip.setPos(w - GRIP, h - GRIP)
         self._fit_content()
 
     def set_content(self, item: QGraphicsObject | None) -> None:
@@ -135,11 +143,7 @@ class DetailWindowItem(QGraphicsObject):
     # painting ------------------------------------------------------------
 
     def paint(self, painter: QPainter, option, widget=None) -> None:  # type: ignore[no-untyped-def]
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        rect = self.boundingRect().adjusted(0.5, 0.5, -0.5, -0.5)
-        painter.setPen(QPen(theme.color(theme.HAIRLINE_20), 1))
-        painter.setBrush(theme.color(theme.PANEL))
-        painter.drawRoundedRect(rect, 10, 10)
+        glyphs.paint_surface(painter, self.boundingRect())
         self._paint_header(painter)
         self._paint_tabs(painter)
 
@@ -216,6 +220,14 @@ class DetailWindowItem(QGraphicsObject):
 
     # input ---------------------------------------------------------------
 
+    def in_krate(self) -> bool:
+        """False while maximised (the window then sits at the scene root)."""
+        return self.parentItem() is not None
+
+    def world_scale(self) -> float:
+        """Screen pixels per item unit: the camera zoom while in a krate."""
+        return self.sceneTransform().m11() or 1.0
+
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
         pos = event.pos()
         if self._close_rect().contains(pos):
@@ -225,7 +237,37 @@ class DetailWindowItem(QGraphicsObject):
             if rect.contains(pos) and tab in self.tabs:
                 self.tab_requested.emit(self.wid, tab)
                 return
+        if pos.y() < HEADER_H and self.in_krate():
+            self._drag_from = event.scenePos()
+            self._drag_origin = self.pos()
+            self.setZValue(5)
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
         event.accept()
+
+    def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+        """The dragged window follows the pointer inside its krate."""
+        if self._drag_from is not None:
+            delta = (event.scenePos() - self._drag_from) / self.world_scale()
+            self.setPos(self._drag_origin + delta)
+
+    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+        if self._drag_from is None:
+            return
+        self._drag_from = None
+        self.setZValue(0)
+        self.setCursor(Qt.CursorShape.OpenHandCursor)
+        self.move_released.emit(self.wid, self.pos().x(), self.pos().y())
+
+    def hoverMoveEvent(self, event: QGraphicsSceneHoverEvent) -> None:  # noqa: N802
+        """An open hand over the header says it can be dragged."""
+        header = event.pos().y() < HEADER_H and not self._close_rect().contains(
+            event.pos()
+        )
+        if header and self.in_krate():
+            self.setCursor(Qt.CursorShape.OpenHandCursor)
+        else:
+            self.unsetCursor()
+        super().hoverMoveEvent(event)
 
     def hoverEnterEvent(self, event: QGraphicsSceneHoverEvent) -> None:  # noqa: N802
         self.hovered.emit(self.wid)
@@ -256,6 +298,64 @@ class DetailWindowItem(QGraphicsObject):
     def close_center(self) -> QPointF:
         """Return the centre of the close button in item coordinates."""
         return self._close_rect().center()
+
+    def grip_center(self) -> QPointF:
+        """Return the centre of the resize handle in item coordinates."""
+        return QPointF(self.w - GRIP / 2, self.h - GRIP / 2)
+
+
+class _ResizeGrip(QGraphicsObject):
+    """The 12x12 handle at the bottom-right corner; dragging it resizes the window."""
+
+    def __init__(self, window: DetailWindowItem) -> None:
+        super().__init__(window)
+        self.window = window
+        self.setZValue(20)
+        self.setCursor(Qt.CursorShape.SizeFDiagCursor)
+        self.setPos(window.w - GRIP, window.h - GRIP)
+        self._from: QPointF | None = None
+        self._start = (0.0, 0.0)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        return QRectF(0, 0, GRIP, GRIP)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:  # type: ignore[no-untyped-def]
+        if not self.window.in_krate():
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(theme.color(theme.MUTED), 1))
+        for inset in (3.0, 7.0):
+            painter.drawLine(QPointF(inset, GRIP - 2), QPointF(GRIP - 2, inset))
+
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+        if not self.window.in_krate():
+            event.ignore()
+            return
+        self._from = event.scenePos()
+        self._start = (self.window.w, self.window.h)
+        event.accept()
+
+    def _size_for(self, event: QGraphicsSceneMouseEvent) -> tuple[float, float]:
+        assert self._from is not None
+        delta = (event.scenePos() - self._from) / self.window.world_scale()
+        w = min(max(self._start[0] + delta.x(), MIN_WINDOW[0]), MAX_WINDOW[0])
+        h = min(max(self._start[1] + delta.y(), MIN_WINDOW[1]), MAX_WINDOW[1])
+        return w, h
+
+    def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+        if self._from is None:
+            return
+        w, h = self._size_for(event)
+        window = self.window
+        window.set_geometry(window.pos().x(), window.pos().y(), w, h)
+        window.resize_dragged.emit(window.wid, w, h)
+
+    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+        if self._from is None:
+            return
+        w, h = self._size_for(event)
+        self._from = None
+        self.window.resize_released.emit(self.window.wid, w, h)
 
 
 class _MessageItem(QGraphicsObject):

@@ -12,7 +12,9 @@ arrived and, with several containers, the container's name.
 
 Controls, drawn by the item itself and usable by mouse and keyboard: a search field
 (text, or a regular expression with `.*`), the match count with previous/next, a
-filter that shows only matching lines, and in the status bar wrap, raw, time and
+filter that shows only matching lines, and in the status bar the source controls
+(the container, or all of them interleaved; the previous run; how far back: the last
+100/500/1000 lines, all, since 5m or 1h; Alt+C, Alt+P, Alt+N), wrap, raw, time and
 save, the number of lines held and where the older ones are, and a "jump to latest"
 pill with the count of new lines while the user reads older ones. Clicking the
 search field gives it the keyboard (the pane otherwise takes no keys, as the spec
@@ -33,7 +35,8 @@ import time
 from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
@@ -60,9 +63,16 @@ from PySide6.QtWidgets import (
 from krates_desktop.logs.ansi import Span, Style, raw_text, styled
 from krates_desktop.logs.levels import COLOURS, Level, level_of
 from krates_desktop.logs.search import Query, QueryError, Search
+from krates_desktop.logs.sources import (
+    ALL_CONTAINERS,
+    RANGES,
+    LogSource,
+    next_of,
+)
 from krates_desktop.logs.store import LogStore, LogStoreError
 from krates_desktop.terminal import palette
 from krates_desktop.ui import theme
+from krates_desktop.ui.windows.key_capture import capture_key
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +91,10 @@ _CURRENT_WASH = (77, 214, 232, 0.45)
 _SELECTION_WASH = (77, 214, 232, 0.3)
 _FIELD_FILL = (255, 255, 255, 0.04)
 _WORD_DELIMITERS = frozenset(" \t\"'`()[]{}<>|;,=")
+# Container names when several are interleaved: ANSI hues that are no level colour.
+_SOURCE_COLOURS = tuple(
+    palette.NORMAL[name] for name in ("cyan", "magenta", "green", "blue")
+) + tuple(palette.BRIGHT[name] for name in ("cyan", "magenta", "green", "blue"))
 
 _CONTROLS = (
     "field",
@@ -88,6 +102,9 @@ _CONTROLS = (
     "next",
     "regex",
     "filter",
+    "container",
+    "instance",
+    "range",
     "wrap",
     "raw",
     "time",
@@ -102,8 +119,10 @@ _TOGGLE_KEYS: dict[int, str] = {
     Qt.Key.Key_T: "time",
     Qt.Key.Key_S: "save",
     Qt.Key.Key_L: "latest",
+    Qt.Key.Key_C: "container",
+    Qt.Key.Key_P: "instance",
+    Qt.Key.Key_N: "range",
 }
-_KEY_EVENTS = (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress)
 
 
 @dataclass
@@ -165,6 +184,7 @@ class LogsViewItem(QGraphicsObject):
 
     scrolled = Signal()
     save_requested = Signal()
+    source_changed = Signal()  # the user chose another container, run or range
     saved = Signal(str)
     _save_finished = Signal(str)
     wants_wheel = True
@@ -178,7 +198,11 @@ class LogsViewItem(QGraphicsObject):
     ) -> None:
         super().__init__(parent)
         extra = {} if memory_lines is None else {"memory_lines": memory_lines}
-        self.store = LogStore(spill_dir=spill_dir, **extra)
+        self._new_store = partial(LogStore, spill_dir=spill_dir, **extra)
+        self.store = self._new_store()
+        self._source = LogSource()
+        self._containers: tuple[str, ...] = ()
+        self._previous_offered = False
         self._init_fonts()
         self._w, self._h = 380.0, 286.0
         self._follow = True
@@ -274,6 +298,68 @@ class LogsViewItem(QGraphicsObject):
         self.store.append_marker(text)
         self._after_append()
 
+    def clear(self) -> None:
+        """Drop every line (another source was chosen); a search starts over."""
+        if self._saving is not None:
+            self._saving.join()  # the save reads the store's spill file
+        self.store.close()
+        self.store = self._new_store()
+        self._shown.clear()
+        self._follow = True
+        self._top = (0, 0)
+        self._unpinned_count = 0
+        self._selection = None
+        self._current = -1
+        if self._search is not None:
+            self._start_search()
+        self.update()
+
+    # -- which log (container, previous run, range) --------------------------------
+
+    @property
+    def source(self) -> LogSource:
+        """The log the source controls chose."""
+        return self._source
+
+    def offer_sources(
+        self, containers: Sequence[str], chosen: str, *, previous: bool
+    ) -> None:
+        """The containers to choose from (all of them interleaved too, when several),
+        the one streaming, and whether a previous run can be shown."""
+        self._containers = tuple(containers)
+        self._previous_offered = previous
+        self._source = replace(self._source, container=chosen)
+        self.update()
+
+    def _choose(self, name: str) -> None:
+        source = self._source
+        if name == "container":
+            options = (*self._containers, ALL_CONTAINERS)
+            source = replace(source, container=next_of(options, source.container))
+        elif name == "instance":
+            source = replace(source, previous=not source.previous)
+        else:
+            source = replace(source, range=next_of(RANGES, source.range))
+        self._source = source
+        self.source_changed.emit()
+
+    def _source_label(self, name: str) -> str:
+        if name == "container":
+            return self._source.container or "all"
+        if name == "instance":
+            return "prev"
+        return self._source.range.label
+
+    def _offered(self, name: str) -> bool:
+        """Whether control `name` is on show (and so reachable by Tab)."""
+        if name == "latest":
+            return not self._follow
+        if name == "container":
+            return len(self._containers) > 1
+        if name == "instance":
+            return self._previous_offered or self._source.previous
+        return True
+
     def _after_append(self) -> None:
         if self._search is not None and not self._step_timer.isActive():
             self._step_timer.start()
@@ -293,6 +379,15 @@ class LogsViewItem(QGraphicsObject):
         """The level colour of line `index` (`#ef6f6f`, `#e8b54a`, `#b9c6d8`, markers
         `#8a97ab`)."""
         return self._shown_line(index).colour
+
+    def source_colour(self, index: int) -> str | None:
+        """The colour of line `index`'s container name, when it shows one (several
+        containers, interleaved): one colour per container, so each is told apart."""
+        sources = self.store.sources
+        if len(sources) < 2 or self.store.is_marker(index):
+            return None
+        at = sources.index(self.store.source_of(index))
+        return _SOURCE_COLOURS[at % len(_SOURCE_COLOURS)]
 
     def plain_lines(self) -> list[str]:
         """Every line as it shows (for small logs: this reads all of them)."""
@@ -774,14 +869,28 @@ class LogsViewItem(QGraphicsObject):
         self._paint_washes(painter, line, start, end, y, x_of)
         baseline = y + self._lead + self._ascent
         if row == 0 and shown.prefix:
-            painter.setFont(self._font)
-            painter.setPen(self._qcolor(theme.MUTED))
-            painter.drawText(QPointF(PAD_X, baseline), shown.prefix)
+            self._paint_prefix(painter, line, shown.prefix, baseline)
         for piece_start, piece_end, style in _pieces(shown.spans, start, end):
             text = _expand_tabs(layout, piece_start, piece_end)
             if not text.strip() and (style is None or not style.bg):
                 continue
             self._draw_piece(painter, text, style, shown.colour, x_of(piece_start), y)
+
+    def _paint_prefix(
+        self, painter: QPainter, line: int, prefix: str, baseline: float
+    ) -> None:
+        """The arrival time in muted text, then the container's name in its colour."""
+        painter.setFont(self._font)
+        colour = self.source_colour(line)
+        name = self.store.source_of(line) if colour else ""
+        width = max(map(len, self.store.sources)) + 1 if colour else 0
+        stamp = prefix[: len(prefix) - width]
+        painter.setPen(self._qcolor(theme.MUTED))
+        painter.drawText(QPointF(PAD_X, baseline), stamp)
+        if colour:
+            painter.setPen(self._qcolor(colour))
+            x = PAD_X + len(stamp) * self._cw
+            painter.drawText(QPointF(x, baseline), name)
 
     def _paint_washes(
         self,
@@ -913,7 +1022,15 @@ class LogsViewItem(QGraphicsObject):
             width = self._ui_metrics.horizontalAdvance(label) + 12
             rects[name] = QRectF(right - width, status_top, width, STATUS_H - 6)
             right -= width + 4
-        rects["status"] = QRectF(8, status_top, max(0.0, right - 12), STATUS_H - 6)
+        left = 8.0
+        for name in ("container", "instance", "range"):
+            if self._offered(name):
+                width = self._ui_metrics.horizontalAdvance(self._source_label(name))
+                rects[name] = QRectF(left, status_top, width + 12, STATUS_H - 6)
+                left += width + 16
+        rects["status"] = QRectF(
+            left, status_top, max(0.0, right - 4 - left), STATUS_H - 6
+        )
         rects["latest"] = self._latest_rect()
         return rects
 
@@ -934,6 +1051,7 @@ class LogsViewItem(QGraphicsObject):
             "wrap": self._wrap,
             "raw": self._raw,
             "time": self._timestamps,
+            "instance": self._source.previous,
         }.get(name, False)
 
     def _paint_toolbar(self, painter: QPainter) -> None:
@@ -1030,6 +1148,10 @@ class LogsViewItem(QGraphicsObject):
         painter.drawText(status, Qt.AlignmentFlag.AlignVCenter, text)
         for name in ("wrap", "raw", "time", "save"):
             self._paint_button(painter, rects[name], name, name)
+        for name in ("container", "instance", "range"):
+            if name in rects:
+                label = self._source_label(name)
+                self._paint_button(painter, rects[name], label, name)
 
     def _paint_latest_pill(self, painter: QPainter) -> None:
         rect = self._latest_rect()
@@ -1071,6 +1193,8 @@ class LogsViewItem(QGraphicsObject):
             self.save_requested.emit()
         elif name == "latest":
             self.jump_to_latest()
+        elif name in ("container", "instance", "range") and self._offered(name):
+            self._choose(name)
         self.update()
 
     # -- keyboard ------------------------------------------------------------------
@@ -1095,13 +1219,9 @@ class LogsViewItem(QGraphicsObject):
 
     def sceneEvent(self, event: QEvent) -> bool:  # noqa: N802 - Qt override
         """While a control has the keyboard, Tab and shortcuts are the pane's."""
-        if not self.takes_keyboard or event.type() not in _KEY_EVENTS:
-            return super().sceneEvent(event)
-        if event.type() == QEvent.Type.ShortcutOverride:
-            event.accept()
-        else:
-            self.keyPressEvent(event)  # type: ignore[arg-type]
-        return True
+        if capture_key(self, self.takes_keyboard, event):
+            return True
+        return super().sceneEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
         """Keys for the focused control: typing in the field, Space on a button."""
@@ -1135,7 +1255,7 @@ class LogsViewItem(QGraphicsObject):
         return True
 
     def _move_focus(self, step: int) -> None:
-        names = [n for n in _CONTROLS if n != "latest" or not self._follow]
+        names = [n for n in _CONTROLS if self._offered(n)]
         at = names.index(self._focus) if self._focus in names else -1
         self._focus = names[(at + step) % len(names)]
         self.update()
@@ -1234,9 +1354,7 @@ class LogsViewItem(QGraphicsObject):
     def _control_at(self, pos: QPointF) -> str | None:
         rects = self._control_rects()
         for name in _CONTROLS:
-            if name == "latest" and self._follow:
-                continue
-            if rects[name].contains(pos):
+            if self._offered(name) and rects[name].contains(pos):
                 return name
         return None
 

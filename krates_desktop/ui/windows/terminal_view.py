@@ -66,6 +66,7 @@ from krates_desktop.terminal.keys import (
 from krates_desktop.terminal.runs import Run, row_runs
 from krates_desktop.terminal.screen import TerminalScreen, line_text, pending_segments
 from krates_desktop.ui import theme
+from krates_desktop.ui.windows.key_capture import capture_key
 
 logger = logging.getLogger(__name__)
 
@@ -74,17 +75,16 @@ RESIZE_DEBOUNCE_MS = 100
 CURSOR_BLINK_MS = 600
 BELL_FLASH_MS = 120
 FRAME_INTERVAL_S = 0.016  # output repaints at most this often (about 60 per second)
-_MAX_FRAME_INTERVAL_S = 0.035  # when painting is slow, frames spread out up to this
+_MAX_FRAME_INTERVAL_S = 0.040  # when painting is slow, frames spread out up to this
 WHEEL_LINES_PER_NOTCH = 3
-_FEED_SLICE = 32768
+_FEED_SLICE = 32768  # the most bytes parsed in one go (whole lines batch well)
+_MIN_FEED_SLICE = 1024
 _FEED_BUDGET_S = 0.010  # parsing per event-loop turn before the GUI gets a turn
 _WORD_DELIMITERS = frozenset(" \t\"'`()[]{}<>|;,")
 _STATIC_TEXT_CACHE = 8192
 _RUNS_CACHE = 4096
 _BELL_WASH = (230, 237, 246, 0.08)
 _NOTICE_FILL = (16, 20, 28, 0.94)
-
-_KEY_EVENTS = (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress)
 
 _QT_KEY_NAMES: dict[int, str] = {
     Qt.Key.Key_Return: "Enter",
@@ -163,6 +163,7 @@ class TerminalItem(QGraphicsObject):
         self._pending_grid = (80, 24)
         self._emitted_grid: tuple[int, int] | None = None
         self._backlog: deque[bytes] = deque()
+        self._slice_size = _FEED_SLICE
         self._title = ""
         self._bells = 0
         self._wheel_rest = 0.0
@@ -349,25 +350,42 @@ class TerminalItem(QGraphicsObject):
 
     def _drain(self, budget: float = _FEED_BUDGET_S) -> None:
         """Parse queued output for at most `budget` seconds, then repaint."""
-        started = time.perf_counter()
+        started = now = time.perf_counter()
         screen = self._screen
-        while self._backlog and time.perf_counter() - started < budget:
-            screen.feed(self._take_slice())
+        while self._backlog and now - started < budget:
+            data = self._take_slice()
+            before = now
+            screen.feed(data)
+            now = time.perf_counter()
+            self._fit_slice(len(data), now - before, budget)
         if self._backlog:
             self._drain_timer.start()
         self._after_output()
 
+    def _fit_slice(self, size: int, spent: float, budget: float) -> None:
+        """Size the next slice so parsing it takes about half the budget.
+
+        The budget is checked between slices, so one slow slice (full-screen
+        redraws, wide characters) would hold the GUI for all of it: the slice
+        follows the parse rate of the output that is streaming now.
+        """
+        if size < self._slice_size or not math.isfinite(budget):
+            return
+        fitted = int(size * budget / 2 / max(spent, 1e-6))
+        self._slice_size = max(_MIN_FEED_SLICE, min(_FEED_SLICE, fitted))
+
     def _take_slice(self) -> bytes:
-        """Up to `_FEED_SLICE` bytes from the queue, small chunks joined together.
+        """Up to a slice of bytes from the queue, small chunks joined together.
 
         Whole lines in one slice let the screen write them in one go.
         """
         backlog = self._backlog
         parts = []
         size = 0
-        while backlog and size < _FEED_SLICE:
+        limit = self._slice_size
+        while backlog and size < limit:
             chunk = backlog.popleft()
-            room = _FEED_SLICE - size
+            room = limit - size
             if len(chunk) > room:
                 backlog.appendleft(chunk[room:])
                 chunk = chunk[:room]
@@ -412,7 +430,7 @@ class TerminalItem(QGraphicsObject):
         # Painting gets at most about a third of the time while output floods in.
         cost, self._paint_cost = self._paint_cost, 0.0
         self._frame_interval = min(
-            _MAX_FRAME_INTERVAL_S, max(FRAME_INTERVAL_S, 2 * cost)
+            _MAX_FRAME_INTERVAL_S, max(FRAME_INTERVAL_S, 3 * cost)
         )
         self._last_frame = time.perf_counter()
         rows, self._dirty_rows = self._dirty_rows, set()
@@ -700,14 +718,9 @@ class TerminalItem(QGraphicsObject):
 
     def sceneEvent(self, event: QEvent) -> bool:  # noqa: N802 - Qt override
         """Take every key, Tab and Backtab included, and win shortcut overrides."""
-        kind = event.type()
-        if not self.takes_keyboard or kind not in _KEY_EVENTS:
-            return super().sceneEvent(event)
-        if kind == QEvent.Type.ShortcutOverride:
-            event.accept()
-        else:
-            self.keyPressEvent(event)  # type: ignore[arg-type]
-        return True
+        if capture_key(self, self.takes_keyboard, event):
+            return True
+        return super().sceneEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
         """Encode the key for the program; copy, paste and scroll-back keys stay here."""

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -68,6 +71,55 @@ class Client:
         """Close the socket and the HTTP session."""
         await self.ws.close()
         await self.http.close()
+
+
+class StalledPeer:
+    """A raw WebSocket client that joins and then never reads again, with a small
+    receive buffer so that what the server sends it piles up quickly."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        self.reader = reader
+        self.writer = writer
+
+    @classmethod
+    async def join(cls, url: str, peer: str, room: str = ROOM) -> StalledPeer:
+        """Connect, upgrade, and send ``join`` (the answer is never read)."""
+        address = urlsplit(url)
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(
+            sock, (address.hostname, address.port)
+        )
+        reader, writer = await asyncio.open_connection(sock=sock)
+        writer.write(
+            f"GET / HTTP/1.1\r\nHost: {address.netloc}\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+        )
+        answer = await reader.readuntil(b"\r\n\r\n")
+        assert b" 101 " in answer.split(b"\r\n", 1)[0], answer
+        text = (
+            f'{{"type":"join","version":{PROTOCOL_VERSION},"room":"{room}","peer":"{peer}"}}'
+        ).encode()
+        mask = os.urandom(4)
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(text))
+        writer.write(bytes([0x81, 0x80 | len(text)]) + mask + masked)
+        await writer.drain()
+        return cls(reader, writer)
+
+    async def ended(self, timeout: float = 30.0) -> bool:
+        """Read whatever arrived until the server's end of the connection closes."""
+        try:
+            while await asyncio.wait_for(self.reader.read(1 << 20), timeout):
+                pass
+        except ConnectionResetError:
+            pass
+        return True
+
+    def close(self) -> None:
+        """Drop the connection."""
+        self.writer.close()
 
 
 async def close_all(clients: list[Client], *servers: SignalServer) -> None:

@@ -19,6 +19,7 @@ from tests.integration.signaling.helpers import (
     OTHER_ROOM,
     ROOM,
     Client,
+    StalledPeer,
     close_all,
     serve,
 )
@@ -188,6 +189,35 @@ def test_a_flood_is_rate_limited_and_counted() -> None:
     kinds, metrics = asyncio.run(scenario())
     assert kinds == ["pong"] * 5 + ["rate-limited"]
     assert 'krates_signal_rejections_total{code="rate-limited"} 7' in metrics
+
+
+def test_a_peer_that_stops_reading_is_closed_and_holds_up_nobody() -> None:
+    """Signals to a peer that never reads fill its outbox: the server closes it with
+    slow-reader, the room hears it left, and the sender is answered all along."""
+
+    async def scenario() -> tuple[list[str], int, bool]:
+        server = await serve(rate_per_s=10_000, burst=10_000)
+        sender = await Client.connect(server.url)
+        await sender.join("peer-aaaa")
+        stalled = await StalledPeer.join(server.url, "peer-bbbb")
+        try:
+            heard = [(await sender.receive())["type"]]
+            offer = "x" * 60_000
+            # 36 MB: more than the sockets' buffers and the outbox can hold.
+            for _ in range(600):
+                await sender.send(type="signal", to="peer-bbbb", data=offer)
+            await sender.send(type="ping")
+            heard += [(await sender.receive(timeout=30))["type"] for _ in range(2)]
+            ended = await stalled.ended()
+            return heard, server.metrics.rejections["slow-reader"], ended
+        finally:
+            stalled.close()
+            await close_all([sender], server)
+
+    heard, slow_readers, ended = asyncio.run(scenario())
+    assert heard == ["peer-joined", "pong", "peer-left"]
+    assert slow_readers == 1
+    assert ended
 
 
 def test_quiet_clients_are_pinged_and_silent_ones_closed() -> None:

@@ -64,6 +64,9 @@ def naive(lines: list[str], query: Query) -> tuple[int, list[int]]:
         Query(r"(ERROR|WARN|FATAL)\b.*\d{3,}", regex=True),
         Query(r"error|warn", regex=True),
         Query(r"(?:a|b)\d", regex=True),
+        Query(r"(?:00|000)[1-9]", regex=True),  # tried at every "00", overlaps too
+        Query(r"(?:Receiving|Received) block", regex=True),
+        Query(r"(?:info|warn) ", regex=True),  # smart case, at lower-cased starts
         Query("zz-no-such-text"),
     ],
     ids=lambda q: q.text,

@@ -1,0 +1,1 @@
+"""UI: collection windows and collection krates."""
