@@ -2,8 +2,9 @@
 
 Plain Python (no Qt): `store.LogStore` keeps the lines (newest in memory, the rest in a
 spill file), `lines.LineAssembler` turns raw bytes into lines, `ansi` turns a raw line
-into display text and colour spans, `levels` colours lines by level, and
-`search.Search` finds matches over everything held.
+into display text and colour spans, `levels` colours lines by level,
+`search.Search` finds matches over everything held, and `sources` holds the pane's
+source choices (container, previous run, range) and interleaves containers by time.
 """
 
 from krates_desktop.logs.ansi import display_text, raw_text, styled

@@ -112,6 +112,7 @@ class Client:
     held: list[bytes] = field(default_factory=list)
     outbox: deque[bytes] = field(default_factory=deque)
     writer: asyncio.Task[None] | None = None
+    hung_up: bool = False
 
     def takes_now(self, frame: bytes) -> bool:
         """True when ``frame`` can be written without waiting: nothing is queued
@@ -138,7 +139,7 @@ class SignalServer:
         self.clients: set[Client] = set()
         self._runner: web.AppRunner | None = None
         self._reaper: asyncio.Task[None] | None = None
-        self._hangups: set[asyncio.Task[None]] = set()
+        self._hangups: set[asyncio.Task[bool]] = set()
         self.port = 0
         self.metrics.gauges["rooms"] = lambda: float(self.rooms.room_count())
         self.metrics.gauges["peers"] = lambda: float(self.rooms.peer_count())
@@ -383,19 +384,17 @@ class SignalServer:
         this client's socket. An outbox that fills up means the client stopped
         reading: it is closed with ``slow-reader``.
         """
-        if client.ws.closed:
+        if client.ws.closed or client.hung_up:
             return
         if client.takes_now(frame):
             try:
                 await client.ws.send_frame(frame, WSMsgType.TEXT)
                 client.last_sent = time.monotonic()
             except (ConnectionError, RuntimeError) as exc:
-                self._hang_up(client, WSCloseCode.ABNORMAL_CLOSURE, type(exc).__name__)
+                self._hang_up(client, WSCloseCode.GOING_AWAY, type(exc).__name__)
             return
         if len(client.outbox) >= OUTBOX_FRAMES:
-            client.outbox.clear()
-            self.metrics.rejections["slow-reader"] += 1
-            self._hang_up(client, CLOSE_CODES["slow-reader"], "slow-reader")
+            self._stalled(client)
             return
         client.outbox.append(frame)
         if client.writer is None:
@@ -411,28 +410,39 @@ class SignalServer:
                     await client.ws.send_frame(client.outbox.popleft(), WSMsgType.TEXT)
                     client.last_sent = time.monotonic()
                     deadline.reschedule(loop.time() + SEND_TIMEOUT_S)
-        except (ConnectionError, RuntimeError, TimeoutError) as exc:
-            client.outbox.clear()
-            self._hang_up(client, WSCloseCode.ABNORMAL_CLOSURE, type(exc).__name__)
+        except TimeoutError:
+            self._stalled(client)
+        except (ConnectionError, RuntimeError) as exc:
+            self._hang_up(client, WSCloseCode.GOING_AWAY, type(exc).__name__)
         finally:
             client.writer = None
 
+    def _stalled(self, client: Client) -> None:
+        """The client does not read what it is sent: count it and close it."""
+        if not client.hung_up:
+            self.metrics.rejections["slow-reader"] += 1
+            self._hang_up(client, CLOSE_CODES["slow-reader"], "slow-reader")
+
     def _hang_up(self, client: Client, code: int, why: str) -> None:
-        """Close a connection that cannot be written to, in the background; a
-        socket that does not even take the close frame is cut."""
+        """Close a connection that cannot be written to, in the background. Its
+        socket may not even take the close frame, so it is cut SEND_TIMEOUT_S later
+        whatever the close is doing (a no-op once it has closed)."""
+        client.outbox.clear()
+        if client.ws.closed or client.hung_up:
+            return
+        client.hung_up = True
         log.debug("c%d: %s; closing", client.id, why)
-
-        async def hang_up() -> None:
-            try:
-                async with asyncio.timeout(SEND_TIMEOUT_S):
-                    await client.ws.close(code=code, message=why.encode())
-            except (ConnectionError, RuntimeError, TimeoutError):
-                if client.transport is not None:
-                    client.transport.abort()
-
-        task = asyncio.get_running_loop().create_task(hang_up())
+        loop = asyncio.get_running_loop()
+        task = loop.create_task(client.ws.close(code=code, message=why.encode()))
         self._hangups.add(task)
-        task.add_done_callback(self._hangups.discard)
+        task.add_done_callback(self._hung_up)
+        if client.transport is not None:
+            loop.call_later(SEND_TIMEOUT_S, client.transport.abort)
+
+    def _hung_up(self, task: asyncio.Task[bool]) -> None:
+        self._hangups.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.debug("closing a stalled connection: %s", task.exception())
 
     async def _reject(
         self, client: Client, code: str, detail: str | None = None

@@ -51,10 +51,16 @@ from krates_desktop.ui.sync_actions import SyncActions
 from krates_desktop.ui.top_bar_actions import TopBarActions
 from krates_desktop.ui.windows.bindings import BindingContext
 from krates_desktop.ui.yard_controller import YardController
-from krates_desktop.yard.collections import collection_krates
+from krates_desktop.yard.collections import CollectionKrate, collection_krates
 from krates_desktop.yard.doc import YardDoc
 from krates_desktop.yard.errors import YardError
-from krates_desktop.yard.model import ObjRef, Yard, default_tab
+from krates_desktop.yard.model import (
+    ObjRef,
+    Yard,
+    default_tab,
+    user_tag,
+    window_creator_tag,
+)
 from krates_desktop.yard.palette import fnv1a32
 from krates_desktop.yard.store import AutoSaver, YardStore
 
@@ -144,6 +150,7 @@ class Session:
         self.window.key_handlers.append(self.controller.handle_key)
         self.window.key_handlers.append(self.collections.handle_key)
         self.collections.view_requested.connect(self.controller.open_view)
+        self.collections.close_requested.connect(self.controller.close_krate)
         self.collections.hover_changed.connect(self.window.set_hover_hint)
         self.controller.hover_changed.connect(self.collections.other_window_hovered)
         self.window.spotlight.query_changed.connect(self._on_spotlight_query_changed)
@@ -205,15 +212,29 @@ class Session:
         self.me["typing"] = False
         self._refresh_presence()
 
-    def _my_card(self) -> UserCard:
+    def _krate_rows(self, user_id: str) -> tuple[KrateRow, ...]:
+        """The drawer's rows for one user: object and collection krates they own or
+        hold a window they created in (spec 14.3); collections have no view letters."""
+        tag = user_tag(user_id)
         rows = []
-        for krate in self.yard.krates.values():
-            if krate.owner != self.me["userId"]:
+        krates = [*self.yard.krates.values(), *collection_krates(self.yard).values()]
+        for krate in krates:
+            windows = krate.windows.values()
+            if krate.owner != user_id and all(
+                window_creator_tag(w.wid) != tag for w in windows
+            ):
                 continue
-            tabs = {w.tab for w in krate.windows.values()}
+            tabs = {w.tab for w in windows}
             letters = tuple(letter for tab, letter in VIEW_LETTERS if tab in tabs)
-            health = self.source.status_of(krate.obj_ref)[1]
+            if isinstance(krate, CollectionKrate):
+                item = self.collections.krate_items.get(krate.id)
+                health = item.status[1] if item is not None else "unknown"
+            else:
+                health = self.source.status_of(krate.obj_ref)[1]
             rows.append(KrateRow(krate.id, krate.label, letters, health))
+        return tuple(rows)
+
+    def _my_card(self) -> UserCard:
         me = self.me
         return UserCard(
             me["userId"],
@@ -224,23 +245,10 @@ class Session:
             me["activeNamespace"],
             me["spotlightQuery"],
             bool(me["typing"]),
-            tuple(rows),
+            self._krate_rows(me["userId"]),
         )
 
     def _card_for(self, presence: dict[str, Any]) -> UserCard:
-        rows = []
-        for krate in self.yard.krates.values():
-            if krate.owner == presence.get("userId"):
-                tabs = {w.tab for w in krate.windows.values()}
-                letters = tuple(letter for tab, letter in VIEW_LETTERS if tab in tabs)
-                rows.append(
-                    KrateRow(
-                        krate.id,
-                        krate.label,
-                        letters,
-                        self.source.status_of(krate.obj_ref)[1],
-                    )
-                )
         return UserCard(
             str(presence.get("userId", "")),
             str(presence.get("name", "")),
@@ -250,7 +258,7 @@ class Session:
             presence.get("activeNamespace"),
             presence.get("spotlightQuery"),
             bool(presence.get("typing")),
-            tuple(rows),
+            self._krate_rows(str(presence.get("userId", ""))),
             self._link_for(str(presence.get("userId", ""))),
         )
 
@@ -282,7 +290,7 @@ class Session:
         )
 
     def _fly_to_krate(self, kid: str) -> None:
-        krate = self.yard.krates.get(kid)
+        krate = self.yard.krates.get(kid) or collection_krates(self.yard).get(kid)
         if krate is not None:
             self.window.view.fly_to(*krate.center())
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QGuiApplication
+from shiboken6 import isValid
 
 from krates_desktop.sync.errors import NoKeyring
 from krates_desktop.sync.sealing import YardSecret
@@ -40,9 +41,10 @@ class SyncActions(QObject):
 
     def open_popover(self) -> None:
         """Show the popover under the sync pill (a second click closes it)."""
-        if self.popover is not None and self.popover.isVisible():
-            self.popover.close()
-            return
+        if self.popover is not None and isValid(self.popover):
+            if self.popover.isVisible():
+                self.popover.close()
+                return
         session = self.session
         yard_session = session.sharing.session
         peers = yard_session.peer_figures() if yard_session is not None else None
@@ -53,16 +55,12 @@ class SyncActions(QObject):
         popover.reset_confirmed.connect(lambda: ensure_task(self.reset_secret()))
         popover.leave_requested.connect(lambda: ensure_task(session.sharing.stop()))
         popover.health_requested.connect(session.window.toggle_health)
-        popover.destroyed.connect(self._on_popover_destroyed)
         pill = session.window.top_bar.sync
         popover.adjustSize()
         corner = pill.mapToGlobal(pill.rect().bottomRight())
         popover.move(corner.x() - popover.width(), corner.y() + 6)
         popover.show()
         self.popover = popover
-
-    def _on_popover_destroyed(self) -> None:
-        self.popover = None
 
     async def reset_secret(self) -> None:
         """Make a new secret for everyone connected; the new link goes to the clipboard."""

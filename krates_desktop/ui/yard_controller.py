@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -15,6 +14,7 @@ from krates_desktop.ui.krate.krate_item import KrateItem
 from krates_desktop.ui.windows.bindings import BINDINGS, Binding, BindingContext
 from krates_desktop.ui.windows.detail_window import DetailWindowItem
 from krates_desktop.ui.windows.maximize import Maximizer
+from krates_desktop.yard.collections import collection_krates
 from krates_desktop.yard.model import (
     FRAME_PAD,
     ObjRef,
@@ -25,8 +25,6 @@ from krates_desktop.yard.model import (
 )
 
 log = logging.getLogger(__name__)
-
-RESIZE_WRITE_S = 0.1
 
 
 class YardController(QObject):
@@ -50,7 +48,6 @@ class YardController(QObject):
         self.bindings: dict[str, Binding] = {}
         self.hovered_key: str | None = None
         self.maximizer = Maximizer(view)
-        self._resize_written_at: dict[str, float] = {}
         yard.subscribe(
             lambda event, kid, y=yard: self._on_yard_changed_in(y, event, kid)
         )
@@ -69,30 +66,17 @@ class YardController(QObject):
         return krate.id, window.wid
 
     def close_krate(self, kid: str) -> None:
-        """Remove a krate for everyone; the snapshot lets the closing user undo it."""
-        krate = self.yard.krates.get(kid)
-        if krate is None:
-            return
-        snapshot = (
-            krate.obj_ref,
-            [w.tab for w in krate.windows.values()],
-            krate.pos,
-            krate.minimized,
-        )
-        self.yard.remove_krate(kid)
-        self.krate_closed.emit(krate.label, snapshot)
+        """Remove a krate, object or collection, for everyone; the snapshot it emits
+        lets the closing user undo it (the `Krate closed · Undo` toast)."""
+        krate = self.yard.krates.get(kid) or collection_krates(self.yard).get(kid)
+        snapshot = self.yard.take_krate(kid) if krate is not None else None
+        if krate is not None and snapshot is not None:
+            self.krate_closed.emit(krate.label, snapshot)
 
     def restore_krate(self, snapshot: object) -> None:
-        """Put a closed krate back where it was, with the same views."""
-        ref, tabs, pos, minimized = snapshot  # type: ignore[misc]
-        kid = ""
-        for tab in tabs:
-            krate, _window, _created = self.yard.open_view(ref, tab, (pos[0], pos[1]))
-            kid = krate.id
-        if kid:
-            self.yard.move_krate(kid, pos)
-            if minimized:
-                self.yard.set_minimized(kid, True)
+        """Put a closed krate back where it was, with the same windows and sizes."""
+        if isinstance(snapshot, dict):
+            self.yard.put_back_krate(snapshot)
 
     def set_yard(self, yard: Yard) -> None:
         """Show another yard (the one saved for this cluster): rebuild every item."""
@@ -172,7 +156,7 @@ class YardController(QObject):
                 lambda _wid, w=witem: self.maximizer.toggle(w)
             )
             witem.resize_dragged.connect(
-                lambda wid, w, h, k=kid: self._on_window_resize_dragged(k, wid, w, h)
+                lambda wid, w, h, k=kid: self._resize_window(k, wid, w, h)
             )
             witem.resize_released.connect(
                 lambda wid, w, h, k=kid: self._resize_window(k, wid, w, h)
@@ -239,15 +223,8 @@ class YardController(QObject):
         if kid in self.yard.krates:
             self.yard.drop_krate(kid, (x, y))
 
-    def _on_window_resize_dragged(self, kid: str, wid: str, w: float, h: float) -> None:
-        """While the grip is dragged, write the size at most every 100 ms (spec 7.2)."""
-        key = f"{kid}/{wid}"
-        now = time.monotonic()
-        if now - self._resize_written_at.get(key, 0.0) >= RESIZE_WRITE_S:
-            self._resize_window(kid, wid, w, h)
-
     def _resize_window(self, kid: str, wid: str, w: float, h: float) -> None:
-        self._resize_written_at[f"{kid}/{wid}"] = time.monotonic()
+        """The grip writes the size at most every 100 ms and on release (spec 7.2)."""
         krate = self.yard.krates.get(kid)
         if krate is not None and wid in krate.windows:
             self.yard.resize_window(kid, wid, (w, h))

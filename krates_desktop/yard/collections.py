@@ -17,12 +17,20 @@ from typing import Any, Literal
 
 from pycrdt import Map
 
-from krates_desktop.yard.model import Krate, Window, Yard, collection_krate_id, user_tag
+from krates_desktop.yard.model import (
+    MAX_WINDOW,
+    Krate,
+    Window,
+    Yard,
+    collection_krate_id,
+    user_tag,
+)
 from krates_desktop.yard.palette import namespace_color
 
 log = logging.getLogger(__name__)
 
 COLLECTION_W, COLLECTION_H = 540.0, 480.0
+MIN_COLLECTION = (320.0, 240.0)  # spec 10.2
 NEUTRAL = "#9aa7ba"
 
 # Category value -> (kind listed, title word).
@@ -235,3 +243,17 @@ def set_collection_minimized(yard: Yard, kid: str, minimized: bool) -> None:
     if kid in yard.collection_krates:
         with yard.doc.transact():
             yard.doc.krates_map[kid]["minimized"] = bool(minimized)
+
+
+def resize_collection(
+    yard: Yard, kid: str, wid: str, size: tuple[float, float]
+) -> None:
+    """Resize a collection window within 320x240 and 2000x1600; the frame re-fits."""
+    krate = collection_krates(yard).get(kid)
+    window = krate.windows.get(wid) if krate else None
+    if window is None:
+        return
+    window.w = min(max(float(size[0]), MIN_COLLECTION[0]), MAX_WINDOW[0])
+    window.h = min(max(float(size[1]), MIN_COLLECTION[1]), MAX_WINDOW[1])
+    with yard.doc.transact():
+        yard.doc.krates_map[kid]["windows"][wid]["geom"] = window.geom()

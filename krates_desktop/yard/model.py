@@ -444,6 +444,24 @@ class Yard:
             del self.doc.krates_map[kid]
         self._recent.pop(kid, None)
 
+    def take_krate(self, kid: str) -> dict[str, Any] | None:
+        """Remove a krate, object or collection, and return its document entry as plain
+        values: `put_back_krate` restores it as it was (the closing user's Undo)."""
+        raw = self._raw(kid)
+        self.remove_krate(kid)
+        return raw
+
+    def put_back_krate(self, raw: dict[str, Any]) -> None:
+        """Restore a krate `take_krate` removed, unless it has been opened again since."""
+        kid = str(raw.get("id", ""))
+        if not kid or kid in self.doc.krates_map:
+            return
+        windows = raw.get("windows") or {}
+        with self.doc.transact():
+            self.doc.krates_map[kid] = Map(
+                {**raw, "windows": Map({wid: Map(w) for wid, w in windows.items()})}
+            )
+
     def set_tab(self, kid: str, wid: str, tab: Tab) -> None:
         """Switch what a window shows."""
         window = self.krates[kid].windows[wid]

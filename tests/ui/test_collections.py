@@ -659,3 +659,105 @@ def test_wheel_and_arrows_scroll_a_long_list(session, qtbot) -> None:  # type: i
     assert window.sel == len(window.rows) - 1
     last = window.list.row_rect(window.sel)
     assert last.bottom() <= window.list.h and last.top() >= 0
+
+
+def _drag(qtbot, vp, start: QPoint, delta: QPoint, steps: int = 4) -> None:  # type: ignore[no-untyped-def]
+    qtbot.mouseMove(vp, start + QPoint(-3, -3))
+    qtbot.mouseMove(vp, start)
+    qtbot.mousePress(vp, Qt.MouseButton.LeftButton, pos=start)
+    for i in range(1, steps + 1):
+        qtbot.mouseMove(vp, start + delta * i / steps)
+    qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, pos=start + delta)
+
+
+def test_the_corner_grip_resizes_a_collection_down_to_320x240(session, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Dragging the collection window's corner grip by (+90, +60) screen px widens it by
+    90/zoom and heightens it by 60/zoom, the rows and the krate frame follow; a drag far
+    up and left stops at the collection minimum of 320x240 (spec 10.2)."""
+    window = _open_collection(session, qtbot, "payments", "namespace")
+    item = window.parentItem()
+    view = session.window.view
+    zoom = view.zoom
+    _drag(
+        qtbot,
+        view.viewport(),
+        _screen(session, window, window.grip.center()),
+        QPoint(90, 60),
+    )
+    width, height = 540 + 90 / zoom, 480 + 60 / zoom
+
+    def geometry():  # type: ignore[no-untyped-def]
+        return next(iter(collection_krates(session.yard)[item.kid].windows.values()))
+
+    qtbot.waitUntil(lambda: abs(geometry().w - width) < 1.5, timeout=5000)
+    assert abs(geometry().h - height) < 1.5
+    assert (window.w, window.h) == (geometry().w, geometry().h)
+    assert item.frame_w == window.w + 60
+    assert window.list.boundingRect().width() == window.w - 2
+    _drag(
+        qtbot,
+        view.viewport(),
+        _screen(session, window, window.grip.center()),
+        QPoint(-900, -900),
+    )
+    qtbot.waitUntil(lambda: (geometry().w, geometry().h) == (320, 240), timeout=5000)
+    assert (window.w, window.h) == (320, 240)
+
+
+def test_closing_a_collection_krate_offers_undo(session, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The header's `×` removes `ns/payments` and shows `Krate closed · Undo`, as for an
+    object krate; Undo brings it back at the same place with its resized window."""
+    window = _open_collection(session, qtbot, "payments", "namespace")
+    item = window.parentItem()
+    kid = item.kid
+    view = session.window.view
+    _drag(
+        qtbot,
+        view.viewport(),
+        _screen(session, window, window.grip.center()),
+        QPoint(40, 30),
+    )
+    qtbot.waitUntil(lambda: window.w > 540, timeout=5000)
+    before = collection_krates(session.yard)[kid]
+    _minimize, close = item._button_rects()
+    qtbot.mouseClick(
+        view.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=_screen(session, item, close.center()),
+    )
+    assert kid not in collection_krates(session.yard) and item.scene() is None
+    toast = session.window.toasts.shown[-1]
+    assert toast.label.text() == "Krate closed" and toast.undo_button is not None
+    qtbot.mouseClick(toast.undo_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: kid in session.collections.windows, timeout=5000)
+    after = collection_krates(session.yard)[kid]
+    assert (after.pos, after.scope, after.windows) == (
+        before.pos,
+        before.scope,
+        before.windows,
+    )
+    back = session.collections.windows[kid]
+    assert (back.w, back.h) == (before.windows[back.wid].w, before.windows[back.wid].h)
+    qtbot.waitUntil(lambda: bool(back.rows), timeout=15000)
+
+
+def test_the_admin_drawer_lists_my_collection_krates(session, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """My card counts the collection krate I opened and lists it by its title, without
+    view letters; clicking the row flies to it."""
+    window = _open_collection(session, qtbot, "payments", "namespace")
+    kid = window.parentItem().kid
+    session.window.view.center_on(1000, 1000, 0.5)
+    session.window.toggle_drawer()
+    card = session.window.drawer.cards[0]
+    assert card.card.me
+    rows = {row.kid: row for row in card.card.krates}
+    assert rows[kid].label == "ns/payments" and rows[kid].letters == ()
+    index = list(rows).index(kid)
+    qtbot.mouseClick(
+        card, Qt.MouseButton.LeftButton, pos=card._row_rect(index).center().toPoint()
+    )
+    assert not session.window.drawer.is_open()
+    qtbot.waitUntil(lambda: not session.window.view.flying, timeout=5000)
+    center = collection_krates(session.yard)[kid].center()
+    assert abs(session.window.view.view_center()[0] - center[0]) < 1
+    assert abs(session.window.view.view_center()[1] - center[1]) < 1

@@ -106,6 +106,38 @@ def test_exit_shows_the_status_and_reconnect_works(session, qtbot) -> None:  # t
     assert shell.window.message == ""
 
 
+def test_exited_shell_keeps_its_screen_readable(session, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """After `exit`, the last output still shows behind the veiled message: its text pixels
+    are there above the card, and the message sits centred over them."""
+    shell = _shell(session, qtbot)
+    qtbot.waitUntil(lambda: shell.state == "connected", timeout=15000)
+    _wait_for_prompt(qtbot, shell)
+    view = session.window.view
+    _run(
+        qtbot,
+        view,
+        "clear; for i in 1 2 3 4 5 6; do echo MARKER-$i-MARKER-$i; done; sleep 1; exit 3",
+    )
+    qtbot.waitUntil(lambda: shell.state == "exited", timeout=15000)
+    assert "MARKER-1-MARKER-1" in _lines(shell)
+    qtbot.wait(100)
+    window = shell.window
+    content = window.content_rect()
+    # The first output rows, above the message card, as the user sees them.
+    top = window.mapToScene(content.topLeft() + QPointF(8, 4))
+    bottom = window.mapToScene(content.topLeft() + QPointF(content.width() - 8, 60))
+    shot = view.grab().toImage()
+    a, b = view.mapFromScene(top), view.mapFromScene(bottom)
+    readable = [
+        (x, y)
+        for x in range(a.x(), b.x())
+        for y in range(a.y(), b.y())
+        if shot.pixelColor(x, y).lightness() > 70
+    ]
+    assert len(readable) > 50, "the screen behind the exit message is hidden"
+    assert window.message == "shell exited with status 3"
+
+
 def test_missing_pod_is_named(session, qtbot) -> None:  # type: ignore[no-untyped-def]
     """A Shell on a pod that does not exist says `pod <name> not found in ns/<ns>`."""
     ref = ObjRef("Pod", "", "v1", "payments", "ghost-pod")

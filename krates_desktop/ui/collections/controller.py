@@ -42,6 +42,7 @@ from krates_desktop.yard.collections import (
     keep_clear,
     move_collection,
     open_collection,
+    resize_collection,
     set_collection_minimized,
 )
 from krates_desktop.yard.model import ObjRef, Yard, default_tab
@@ -121,6 +122,7 @@ class CollectionController(QObject):
     """Builds the krate and window items of every collection krate; routes their keys."""
 
     view_requested = Signal(object, str)  # ObjRef, tab
+    close_requested = Signal(str)  # krate id: the yard controller closes it, with Undo
     hover_changed = Signal(str)  # "collection" or ""
 
     def __init__(
@@ -248,7 +250,7 @@ class CollectionController(QObject):
 
     def _make_krate_item(self, krate: CollectionKrate) -> KrateItem:
         item = KrateItem(krate, self.view.world)
-        item.close_requested.connect(self.yard_remove)
+        item.close_requested.connect(self.close_requested)
         item.minimize_requested.connect(self._on_krate_minimize_requested)
         item.expand_requested.connect(self._on_krate_expand_requested)
         item.moved.connect(lambda kid, x, y: move_collection(self.yard, kid, (x, y)))
@@ -263,19 +265,23 @@ class CollectionController(QObject):
         wid = next(iter(krate.windows))
         window = CollectionWindowItem(wid, krate.scope.title, item)
         window.open_requested.connect(self._on_window_open_requested)
-        window.close_requested.connect(lambda _wid, k=krate.id: self.yard_remove(k))
+        window.close_requested.connect(
+            lambda _wid, k=krate.id: self.close_requested.emit(k)
+        )
         window.maximize_requested.connect(
             lambda _wid, w=window: self.maximizer.toggle(w)
         )
         window.hovered.connect(lambda _wid, k=krate.id: self._on_window_hovered(k))
         window.unhovered.connect(lambda _wid, k=krate.id: self._on_window_unhovered(k))
+        for signal in (window.resize_dragged, window.resize_released):
+            signal.connect(
+                lambda wid, w, h, k=krate.id: resize_collection(
+                    self.yard, k, wid, (w, h)
+                )
+            )
         self.windows[krate.id] = window
         self.refresh(krate.id)
         return window
-
-    def yard_remove(self, kid: str) -> None:
-        """Close a collection krate for everyone."""
-        self.yard.remove_krate(kid)
 
     def _remove(self, kid: str) -> None:
         window = self.windows.pop(kid, None)

@@ -34,6 +34,8 @@ from krates_desktop.cluster.relations import (
 )
 from krates_desktop.ui import glyphs, theme
 from krates_desktop.ui.collections.rows import RowsItem
+from krates_desktop.ui.windows.resize_grip import ResizeGrip
+from krates_desktop.yard.collections import MIN_COLLECTION
 from krates_desktop.yard.model import Tab
 
 HEADER_H = 36.0
@@ -103,6 +105,8 @@ class CollectionWindowItem(QGraphicsObject):
     maximize_requested = Signal(str)
     hovered = Signal(str)
     unhovered = Signal(str)
+    resize_dragged = Signal(str, float, float)  # wid, live w, h
+    resize_released = Signal(str, float, float)
 
     def __init__(
         self, wid: str, title: str, parent: QGraphicsItem | None = None
@@ -141,6 +145,7 @@ class CollectionWindowItem(QGraphicsObject):
         self.list.row_clicked.connect(self._on_list_row_clicked)
         self.list.row_activated.connect(lambda index: self._open(index, ""))
         self.list.view_clicked.connect(self._open)
+        self.grip = ResizeGrip(self, MIN_COLLECTION)
         self._layout()
 
     # state -----------------------------------------------------------------------
@@ -271,6 +276,15 @@ class CollectionWindowItem(QGraphicsObject):
         top = HEADER_H + FILTER_H
         self.list.setPos(1, top + 1)
         self.list.set_size(self.w - 2, self.h - top - 6)
+        self.grip.follow()
+
+    def in_krate(self) -> bool:
+        """False while maximised (the window then sits at the scene root)."""
+        return self.parentItem() is not None
+
+    def world_scale(self) -> float:
+        """Screen pixels per item unit: the camera zoom while in a krate."""
+        return self.sceneTransform().m11() or 1.0
 
     def toggle_rects(self) -> tuple[QRectF, QRectF]:
         """The List and Tree buttons of row 1."""

@@ -344,14 +344,21 @@ class ShellBinding(Binding):
             self.state = "exited"
             self.terminal.takes_keyboard = False
             code = getattr(status, "code", None)
-            self.window.set_message(f"shell exited with status {code}", "Reconnect")
+            self.window.set_message(
+                f"shell exited with status {code}", "Reconnect", keep_content=True
+            )
         elif name in ("Disconnected", "Failed"):
             self.state = "disconnected" if name == "Disconnected" else "failed"
             self.terminal.takes_keyboard = False
             message = getattr(status, "message", "") or getattr(status, "reason", "")
             text = "Disconnected" if name == "Disconnected" else str(message)
             self.limit = getattr(status, "limit", None)
-            self.window.set_message(text, CLOSE_OLDEST if self.limit else "Reconnect")
+            # A dropped session keeps its screen; a shell that never started has none.
+            self.window.set_message(
+                text,
+                CLOSE_OLDEST if self.limit else "Reconnect",
+                keep_content=name == "Disconnected",
+            )
 
     def _on_terminal_input_ready(self, data: bytes) -> None:
         if self.session is not None and self.state == "connected":

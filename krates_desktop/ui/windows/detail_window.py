@@ -12,11 +12,11 @@ from PySide6.QtWidgets import (
 )
 
 from krates_desktop.ui import glyphs, theme
-from krates_desktop.yard.model import MAX_WINDOW, MIN_WINDOW, TABS, Tab
+from krates_desktop.ui.windows.resize_grip import ResizeGrip
+from krates_desktop.yard.model import MIN_WINDOW, TABS, Tab
 
 HEADER_H = 36.0
 TABBAR_H = 40.0
-GRIP = 12.0
 TAB_LABELS = {"yaml": "YAML", "describe": "Describe", "logs": "Logs", "shell": "Shell"}
 VIEW_NAMES = {"yaml": "YAML", "describe": "DESCRIBE", "logs": "LOGS", "shell": "SHELL"}
 
@@ -56,10 +56,11 @@ class DetailWindowItem(QGraphicsObject):
         self.suffix = ""
         self.message = ""
         self.action_label = ""
+        self.message_keeps_content = False
         self.content: QGraphicsObject | None = None
         self.setAcceptHoverEvents(True)
         self._overlay = _MessageItem(self)
-        self.grip = _ResizeGrip(self)
+        self.grip = ResizeGrip(self, MIN_WINDOW)
         self._drag_from: QPointF | None = None
         self._drag_origin = QPointF()
         self._fonts = {
@@ -91,7 +92,7 @@ class DetailWindowItem(QGraphicsObject):
         self.prepareGeometryChange()
         self.setPos(x, y)
         self.w, self.h = w, h
-        self.grip.setPos(w - GRIP, h - GRIP)
+        self.grip.follow()
         self._fit_content()
 
     def set_content(self, item: QGraphicsObject | None) -> None:
@@ -128,10 +129,17 @@ class DetailWindowItem(QGraphicsObject):
         self.suffix = text
         self.update()
 
-    def set_message(self, text: str, action: str = "") -> None:
-        """Show a centred message (and an action button) over the content area."""
+    def set_message(
+        self, text: str, action: str = "", *, keep_content: bool = False
+    ) -> None:
+        """Show a centred message (and an action button) over the content area.
+
+        With `keep_content` the content stays visible behind a veil (a shell that
+        disconnected or exited keeps its screen, so the last output can still be read).
+        """
         self.message = text
         self.action_label = action
+        self.message_keeps_content = keep_content and bool(text)
         self._overlay.setVisible(bool(text))
         self._overlay.update()
 
@@ -301,61 +309,7 @@ class DetailWindowItem(QGraphicsObject):
 
     def grip_center(self) -> QPointF:
         """Return the centre of the resize handle in item coordinates."""
-        return QPointF(self.w - GRIP / 2, self.h - GRIP / 2)
-
-
-class _ResizeGrip(QGraphicsObject):
-    """The 12x12 handle at the bottom-right corner; dragging it resizes the window."""
-
-    def __init__(self, window: DetailWindowItem) -> None:
-        super().__init__(window)
-        self.window = window
-        self.setZValue(20)
-        self.setCursor(Qt.CursorShape.SizeFDiagCursor)
-        self.setPos(window.w - GRIP, window.h - GRIP)
-        self._from: QPointF | None = None
-        self._start = (0.0, 0.0)
-
-    def boundingRect(self) -> QRectF:  # noqa: N802
-        return QRectF(0, 0, GRIP, GRIP)
-
-    def paint(self, painter: QPainter, option, widget=None) -> None:  # type: ignore[no-untyped-def]
-        if not self.window.in_krate():
-            return
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(theme.color(theme.MUTED), 1))
-        for inset in (3.0, 7.0):
-            painter.drawLine(QPointF(inset, GRIP - 2), QPointF(GRIP - 2, inset))
-
-    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
-        if not self.window.in_krate():
-            event.ignore()
-            return
-        self._from = event.scenePos()
-        self._start = (self.window.w, self.window.h)
-        event.accept()
-
-    def _size_for(self, event: QGraphicsSceneMouseEvent) -> tuple[float, float]:
-        assert self._from is not None
-        delta = (event.scenePos() - self._from) / self.window.world_scale()
-        w = min(max(self._start[0] + delta.x(), MIN_WINDOW[0]), MAX_WINDOW[0])
-        h = min(max(self._start[1] + delta.y(), MIN_WINDOW[1]), MAX_WINDOW[1])
-        return w, h
-
-    def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
-        if self._from is None:
-            return
-        w, h = self._size_for(event)
-        window = self.window
-        window.set_geometry(window.pos().x(), window.pos().y(), w, h)
-        window.resize_dragged.emit(window.wid, w, h)
-
-    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
-        if self._from is None:
-            return
-        w, h = self._size_for(event)
-        self._from = None
-        self.window.resize_released.emit(self.window.wid, w, h)
+        return self.grip.center()
 
 
 class _MessageItem(QGraphicsObject):
@@ -375,11 +329,29 @@ class _MessageItem(QGraphicsObject):
         c = self.window.content_rect().center()
         return QRectF(c.x() - 50, c.y() + 16, 100, 28)
 
+    def _card_rect(self) -> QRectF:
+        """The card behind the message and button when the content stays visible."""
+        rect = self.window.content_rect()
+        c = rect.center()
+        width = min(rect.width() - 24, 300)
+        return QRectF(c.x() - width / 2, c.y() - 40, width, 96)
+
     def paint(self, painter: QPainter, option, widget=None) -> None:  # type: ignore[no-untyped-def]
         window = self.window
         rect = window.content_rect()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.fillRect(rect.adjusted(0, 0, 0, -9), theme.color(theme.PANEL))
+        area = rect.adjusted(0, 0, 0, -9)
+        if window.message_keeps_content:
+            veil = theme.color(theme.PANEL)
+            veil.setAlphaF(0.62)
+            painter.fillRect(area, veil)
+            card = QPainterPath()
+            card.addRoundedRect(self._card_rect(), 10, 10)
+            painter.fillPath(card, theme.color(theme.PANEL))
+            painter.setPen(QPen(theme.color(theme.HAIRLINE_26), 1))
+            painter.drawPath(card)
+        else:
+            painter.fillRect(area, theme.color(theme.PANEL))
         painter.setFont(window._fonts["message"])
         painter.setPen(theme.color(theme.TEXT_2))
         text_rect = QRectF(
