@@ -47,20 +47,11 @@ from krates_desktop.sync.transport import PeerChannel, TransportConfig  # noqa: 
 from krates_desktop.yard.awareness import YardAwareness  # noqa: E402
 from krates_desktop.yard.doc import YardDoc  # noqa: E402
 from krates_desktop.yard.model import ObjRef, Yard  # noqa: E402
-from tests.integration.signaling.load import report, run_load  # noqa: E402
+from tests.integration.signaling.load import pct, report, run_load  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CLUSTER = "9a41c07be2d3f118" + "0" * 48
 LOOPBACK = TransportConfig(host_addresses=("127.0.0.1",))
-
-
-def pct(values: list[float], q: float) -> float:
-    """The q-th percentile (0-100) of values."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def row(label: str, value: str, goal: str = "") -> None:

@@ -8,7 +8,7 @@ import math
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QPolygonF
 
-from krates_desktop.ui import theme
+from krates_desktop.ui import symbols, theme
 
 
 def kind_glyph(kind: str, crd: bool = False) -> tuple[str, str]:
@@ -155,7 +155,7 @@ def _ring(width: float, height: float) -> QPainterPath:
 
 def badge_width(painter: QPainter, text: str) -> float:
     """Return the width of a status badge for `text` with the current font."""
-    return painter.fontMetrics().horizontalAdvance(text) + 14
+    return symbols.text_width(painter.font(), text) + 14
 
 
 def paint_badge(painter: QPainter, x: float, y: float, text: str, health: str) -> float:
@@ -170,6 +170,8 @@ def paint_badge(painter: QPainter, x: float, y: float, text: str, health: str) -
     painter.setBrush(theme.with_alpha(fill, 0.12))
     painter.drawRoundedRect(QRectF(x, y, width, 18), 9, 9)
     painter.setPen(QColor(fill))
-    painter.drawText(QRectF(x, y, width, 18), Qt.AlignmentFlag.AlignCenter, label)
+    symbols.draw_text(
+        painter, QRectF(x, y, width, 18), Qt.AlignmentFlag.AlignCenter, label
+    )
     painter.restore()
     return width

@@ -170,3 +170,39 @@ def test_canvas_shortcuts_are_off_while_open(window, qtbot) -> None:  # type: ig
     spot = _type(qtbot, window, "a")
     qtbot.keyClicks(spot.input, "/z")
     assert spot.input.text() == "a/z"
+
+
+def test_locked_pill_is_its_own_height_centred_in_the_input_row(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The locked `Pods` pill is as tall as its 12 px text and 3 px padding, centred in
+    the 52 px input row, not stretched over the row's height."""
+    spot = _type(qtbot, window, "pod")
+    qtbot.keyClick(spot.input, Qt.Key.Key_Tab)
+    qtbot.waitUntil(spot.pill.isVisible, timeout=1000)
+    row = spot.pill.parentWidget()
+    assert row.height() == 52
+    assert spot.pill.height() == spot.pill.sizeHint().height() <= 26
+    assert abs(spot.pill.geometry().center().y() - 26) <= 1
+    image = row.grab().toImage()
+    x = spot.pill.geometry().center().x()
+    above = image.pixelColor(x, spot.pill.y() - 3)
+    inside = image.pixelColor(x, spot.pill.y() + 2)
+    assert inside != above, "the pill's accentDim fill ends at its top edge"
+
+
+def test_crd_row_badges_do_not_overlap_the_view_chips(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """On a selected custom-resource row with a long kind name, the view chips end left
+    of the `CRD` badge, which ends left of the type badge."""
+    window.set_candidates(
+        lambda: [
+            Candidate("GadgetReplicationPolicy", "gizmo-claim", "payments", crd=True)
+        ]
+    )
+    spot = _type(qtbot, window, "gizmo")
+    results = spot.results
+    assert results.current().crd and results.selected == 0
+    type_badge, crd_badge = results.badge_rects(0)
+    assert crd_badge.right() < type_badge.left()
+    chips = [results.chip_rect(tab) for tab in ("describe", "yaml")]
+    assert all(c is not None and c.right() < crd_badge.left() for c in chips)
+    assert not any(c.intersects(b) for c in chips for b in (type_badge, crd_badge))
+    assert type_badge.right() <= results.width() - 16

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from krates_desktop.ui import glyphs, theme
+from krates_desktop.ui import glyphs, symbols, theme
 from krates_desktop.ui.hud.presence import initials, paint_avatar
 
 WIDTH = 380
@@ -154,7 +154,8 @@ class UserCardWidget(QWidget):
         query_y = 78 + self._link_h()
         if card.query is not None:
             painter.setPen(QColor(theme.ACCENT))
-            painter.drawText(
+            symbols.draw_text(
+                painter,
                 QRectF(20, query_y, 240, 18),
                 Qt.AlignmentFlag.AlignVCenter,
                 self.query_text(),

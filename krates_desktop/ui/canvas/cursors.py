@@ -16,7 +16,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QWidget
 
-from krates_desktop.ui import theme
+from krates_desktop.ui import symbols, theme
 
 SMOOTH_S = 0.08
 
@@ -124,10 +124,10 @@ class CursorLayer(QWidget):
         box = QRectF(
             p.x() + 12,
             p.y() + 14,
-            metrics.horizontalAdvance(track.label) + 12,
+            symbols.text_width(self._font, track.label) + 12,
             metrics.height() + 4,
         )
         painter.setPen(Qt.PenStyle.NoPen)
         painter.drawRoundedRect(box, 4, 4)
         painter.setPen(QColor(theme.CANVAS_BG))
-        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, track.label)
+        symbols.draw_text(painter, box, Qt.AlignmentFlag.AlignCenter, track.label)

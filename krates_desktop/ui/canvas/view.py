@@ -25,6 +25,7 @@ from PySide6.QtGui import (
     QKeyEvent,
     QMouseEvent,
     QPainter,
+    QPixmapCache,
     QTransform,
     QWheelEvent,
 )
@@ -45,6 +46,7 @@ LOD_COLLAPSE_BELOW, LOD_EXPAND_ABOVE = 0.4, 0.5
 NOTCH_PAN = 60.0
 NOTCH_ZOOM = 1.12
 CLICK_SLOP = 4.0
+PIXMAP_CACHE_KB = 96 * 1024
 FLY_MS = 520
 
 
@@ -99,6 +101,9 @@ class CanvasView(QGraphicsView):
 
     def __init__(self, parent=None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(parent)
+        # Windows cache their chrome as device pixmaps (see DetailWindowItem); the
+        # default 10 MB pixmap cache would hold only a few dozen of them.
+        QPixmapCache.setCacheLimit(max(QPixmapCache.cacheLimit(), PIXMAP_CACHE_KB))
         self._scene = QGraphicsScene(self)
         self._scene.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.setScene(self._scene)
@@ -152,8 +157,10 @@ class CanvasView(QGraphicsView):
         cx, cy = min(max(cx, 0.0), WORLD_W), min(max(cy, 0.0), WORLD_H)
         self.cam_x = w / 2 - cx * self.zoom
         self.cam_y = h / 2 - cy * self.zoom
+        # Whole-pixel translation: a pan then moves every item by whole pixels, so
+        # the windows' cached device pixmaps stay aligned with their live content.
         self.world.setTransform(
-            QTransform(self.zoom, 0, 0, self.zoom, self.cam_x, self.cam_y)
+            QTransform(self.zoom, 0, 0, self.zoom, round(self.cam_x), round(self.cam_y))
         )
         self._update_lod()
         self.viewport().update()
@@ -267,11 +274,15 @@ class CanvasView(QGraphicsView):
         width, height = math.ceil(rect.width()) + 1, math.ceil(rect.height()) + 1
         for step, rgba in steps:
             under = _over(rgba, under)
-            for x in self._grid_lines(rect.left(), rect.right(), self.cam_x, step):
+            for x in self._grid_lines(
+                rect.left(), rect.right(), round(self.cam_x), step
+            ):
                 painter.fillRect(QRect(x, top, 1, height), under)
         for step, rgba in steps:
             fill = theme.color(rgba)
-            for y in self._grid_lines(rect.top(), rect.bottom(), self.cam_y, step):
+            for y in self._grid_lines(
+                rect.top(), rect.bottom(), round(self.cam_y), step
+            ):
                 painter.fillRect(QRect(left, y, width, 1), fill)
 
     def _grid_lines(

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from krates_desktop.cluster.relations import Row
-from krates_desktop.ui import glyphs, theme
+from krates_desktop.ui import glyphs, symbols, theme
 from krates_desktop.ui.spotlight.aliases import SHORT_KIND
 from krates_desktop.yard.model import Tab, available_tabs
 
@@ -216,7 +216,7 @@ class RowsItem(QGraphicsObject):
             letter = next(b[0] for b in VIEW_BUTTONS if b[1] == tab)
             hovered = index == self.hover_row and tab == self.hover_button
             painter.setPen(QColor(theme.ACCENT if hovered else theme.FAINT))
-            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, f"⌥{letter}")
+            symbols.draw_text(painter, box, Qt.AlignmentFlag.AlignCenter, f"⌥{letter}")
         painter.setFont(self._fonts["badge"])
         short = SHORT_KIND.get(item.kind, item.kind.lower())
         width = QFontMetricsF(self._fonts["badge"]).horizontalAdvance(short) + 10

@@ -32,7 +32,7 @@ from krates_desktop.cluster.relations import (
     health_counts,
     subtree_texts,
 )
-from krates_desktop.ui import glyphs, theme
+from krates_desktop.ui import glyphs, symbols, theme
 from krates_desktop.ui.collections.rows import RowsItem
 from krates_desktop.ui.windows.resize_grip import ResizeGrip
 from krates_desktop.yard.collections import MIN_COLLECTION
@@ -269,7 +269,7 @@ class CollectionWindowItem(QGraphicsObject):
         self._layout()
 
     def _layout(self) -> None:
-        hint_w = QFontMetricsF(self._fonts["hint"]).horizontalAdvance(HINT)
+        hint_w = symbols.text_width(self._fonts["hint"], HINT)
         self.proxy.setGeometry(
             QRectF(12, HEADER_H + 4, self.w - hint_w - 40, FILTER_H - 8)
         )
@@ -302,8 +302,11 @@ class CollectionWindowItem(QGraphicsObject):
         painter.setFont(self._fonts["hint"])
         painter.setPen(QColor(theme.FAINT))
         hint = QRectF(self.w - 200, HEADER_H, 188, FILTER_H)
-        painter.drawText(
-            hint, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, HINT
+        symbols.draw_text(
+            painter,
+            hint,
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+            HINT,
         )
         painter.setPen(QPen(theme.color(theme.HAIRLINE), 1))
         for y in (HEADER_H, HEADER_H + FILTER_H):
@@ -321,21 +324,21 @@ class CollectionWindowItem(QGraphicsObject):
         )
         x = 14 + metrics.horizontalAdvance(title) + 12
         painter.setFont(self._fonts["badge"])
-        badge_metrics = QFontMetricsF(self._fonts["badge"])
-        for index, (bucket, mark) in enumerate(
-            (("ok", "✓"), ("warn", "⚠"), ("error", "✗"))
-        ):
+        for index, bucket in enumerate(("ok", "warn", "error")):
             if index:
                 painter.setPen(QColor(theme.FAINT))
                 painter.drawText(
                     QRectF(x, 0, 14, HEADER_H), Qt.AlignmentFlag.AlignCenter, "/"
                 )
                 x += 14
-            text = f"{mark} {self.counts[bucket]}"
+            text = f"{theme.HEALTH_MARKS[bucket]} {self.counts[bucket]}"
             painter.setPen(QColor(theme.HEALTH_COLORS[bucket]))
-            width = badge_metrics.horizontalAdvance(text)
-            painter.drawText(
-                QRectF(x, 0, width + 2, HEADER_H), Qt.AlignmentFlag.AlignVCenter, text
+            width = symbols.text_width(self._fonts["badge"], text)
+            symbols.draw_text(
+                painter,
+                QRectF(x, 0, width + 2, HEADER_H),
+                Qt.AlignmentFlag.AlignVCenter,
+                text,
             )
             x += width + 2
         for rect, mode in ((list_rect, "list"), (tree_rect, "tree")):

@@ -6,7 +6,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetricsF, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
-from krates_desktop.ui import glyphs, theme
+from krates_desktop.ui import glyphs, symbols, theme
 
 PAD_X, PAD_Y = 12, 7
 
@@ -64,7 +64,9 @@ class Pill(QWidget):
 
     def sizeHint(self) -> QSize:  # noqa: N802
         metrics = QFontMetricsF(self._font)
-        width = metrics.horizontalAdvance(self._text) + 2 * PAD_X + self._lead_width()
+        width = (
+            symbols.text_width(self._font, self._text) + 2 * PAD_X + self._lead_width()
+        )
         return QSize(round(width) + 2, round(metrics.height()) + 2 * PAD_Y)
 
     def paintEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
@@ -88,7 +90,7 @@ class Pill(QWidget):
         painter.setFont(self._font)
         painter.setPen(QColor(self.text_color))
         text_box = QRectF(x + self._lead_width(), 0, box.width(), self.height())
-        painter.drawText(text_box, Qt.AlignmentFlag.AlignVCenter, self._text)
+        symbols.draw_text(painter, text_box, Qt.AlignmentFlag.AlignVCenter, self._text)
         painter.end()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802

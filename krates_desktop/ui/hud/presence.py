@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
-from krates_desktop.ui import theme
+from krates_desktop.ui import symbols, theme
 
 Presence = Mapping[str, Any]
 AVATAR, OVERLAP, MAX_AVATARS = 30, 7, 6
@@ -48,7 +48,7 @@ def paint_avatar(
     painter.drawEllipse(box.adjusted(1, 1, -1, -1))
     painter.setFont(theme.sans(size, 600))
     painter.setPen(QColor(theme.CANVAS_BG))
-    painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+    symbols.draw_text(painter, box, Qt.AlignmentFlag.AlignCenter, text)
 
 
 class Roster(QWidget):

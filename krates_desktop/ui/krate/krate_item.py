@@ -10,7 +10,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsSceneMouseEvent
 
-from krates_desktop.ui import glyphs, theme
+from krates_desktop.ui import glyphs, symbols, theme
 from krates_desktop.yard.collections import CollectionKrate
 from krates_desktop.yard.model import FRAME_PAD, HEADER_SPAN, Krate
 
@@ -129,8 +129,11 @@ class KrateItem(QGraphicsObject):
         x = header.left() + 6
         painter.setFont(self._name_font)
         painter.setPen(QColor(theme.MUTED))
-        painter.drawText(
-            QRectF(x, header.top(), 14, HEADER_H), Qt.AlignmentFlag.AlignVCenter, "⠿"
+        symbols.draw_text(
+            painter,
+            QRectF(x, header.top(), 14, HEADER_H),
+            Qt.AlignmentFlag.AlignVCenter,
+            "⠿",
         )
         x += 18
         painter.setPen(QColor(theme.TEXT))

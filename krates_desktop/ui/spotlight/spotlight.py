@@ -24,6 +24,7 @@ from krates_desktop.ui.spotlight.aliases import (
 )
 from krates_desktop.ui.spotlight.fuzzy import Candidate, Ranked, matched_positions
 from krates_desktop.ui.spotlight.index import SearchIndex
+from krates_desktop.ui.symbols import SymbolLabel, draw_text, text_width
 from krates_desktop.yard.model import STREAMING_KINDS, Tab
 
 log = logging.getLogger(__name__)
@@ -98,17 +99,27 @@ class ResultsList(QWidget):
         """Return the selected result."""
         return self.results[self.selected].candidate if self.results else None
 
-    def _chip_rects(self, row: int) -> list[tuple[Tab, QRectF]]:
+    def badge_rects(self, row: int) -> list[QRectF]:
+        """The row's type badge and, for a custom resource, the `CRD` badge to its left."""
         cand = self.results[row].candidate
-        metrics = QFontMetricsF(self._chip_font)
-        x = self.width() - 16.0 - metrics.horizontalAdvance("secret") - 24
+        top = 4 + row * ROW_H
+        width = QFontMetricsF(self._chip_font).horizontalAdvance(_short(cand)) + 12
+        rect = QRectF(self.width() - 16 - width - 6, top + (ROW_H - 20) / 2, width, 20)
+        if not cand.crd:
+            return [rect]
+        return [rect, QRectF(rect.left() - 40, rect.top(), 34, 20)]
+
+    def _chip_rects(self, row: int) -> list[tuple[Tab, QRectF]]:
+        """The view chips, right-aligned 8 px left of the row's badges."""
+        cand = self.results[row].candidate
+        x = min(rect.left() for rect in self.badge_rects(row)) - 8
         rects: list[tuple[Tab, QRectF]] = []
         y = 4 + row * ROW_H + (ROW_H - 22) / 2
         for letter, tab, word in reversed(CHIP_VIEWS):
             if tab not in views_for(cand):
                 continue
             text = f"{ALT}{letter} {word}"
-            width = metrics.horizontalAdvance(text) + 14
+            width = text_width(self._chip_font, text) + 14
             x -= width
             rects.insert(0, (tab, QRectF(x, y, width, 22)))
             x -= 6
@@ -154,7 +165,7 @@ class ResultsList(QWidget):
         painter.drawText(
             QRectF(40, top + 24, 360, 16), Qt.AlignmentFlag.AlignVCenter, subtext(cand)
         )
-        self._paint_badges(painter, cand, top)
+        self._paint_badges(painter, row, cand)
         if row == self.selected:
             self._paint_chips(painter, row)
 
@@ -167,27 +178,17 @@ class ResultsList(QWidget):
             painter.drawText(QPointF(x, y + metrics.ascent()), char)
             x += metrics.horizontalAdvance(char)
 
-    def _paint_badges(self, painter: QPainter, cand: Candidate, top: float) -> None:
+    def _paint_badges(self, painter: QPainter, row: int, cand: Candidate) -> None:
         painter.setFont(self._chip_font)
-        short = (
-            "krate"
-            if cand.kind == "krate"
-            else SHORT_KIND.get(cand.kind, cand.kind.lower())
-        )
-        if cand.kind == "namespace":
-            short = "ns"
-        metrics = QFontMetricsF(self._chip_font)
-        width = metrics.horizontalAdvance(short) + 12
-        rect = QRectF(self.width() - 16 - width - 6, top + (ROW_H - 20) / 2, width, 20)
+        rect, *crd = self.badge_rects(row)
         painter.setPen(QPen(theme.color(theme.HAIRLINE_26), 1))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRoundedRect(rect, 6, 6)
         painter.setPen(QColor(theme.MUTED))
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, short)
-        if cand.crd:
-            crd = QRectF(rect.left() - 40, rect.top(), 34, 20)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, _short(cand))
+        if crd:
             painter.setPen(QColor("#b48cff"))
-            painter.drawText(crd, Qt.AlignmentFlag.AlignCenter, "CRD")
+            painter.drawText(crd[0], Qt.AlignmentFlag.AlignCenter, "CRD")
 
     def _paint_chips(self, painter: QPainter, row: int) -> None:
         painter.setFont(self._chip_font)
@@ -198,8 +199,8 @@ class ResultsList(QWidget):
             painter.setBrush(theme.color(theme.PANEL))
             painter.drawRoundedRect(rect, 6, 6)
             painter.setPen(QColor(theme.TEXT_2))
-            painter.drawText(
-                rect, Qt.AlignmentFlag.AlignCenter, f"{ALT}{letter} {word}"
+            draw_text(
+                painter, rect, Qt.AlignmentFlag.AlignCenter, f"{ALT}{letter} {word}"
             )
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
@@ -214,6 +215,13 @@ class ResultsList(QWidget):
         self.selected = row
         self.update()
         self.row_clicked.emit(row)
+
+
+def _short(cand: Candidate) -> str:
+    """The type badge's text: the short kind name, `krate` or `ns`."""
+    if cand.kind in ("krate", "namespace"):
+        return "krate" if cand.kind == "krate" else "ns"
+    return SHORT_KIND.get(cand.kind, cand.kind.lower())
 
 
 class ChipsRow(QWidget):
@@ -321,15 +329,14 @@ class Spotlight(QWidget):
         self.results.chip_clicked.connect(self._on_results_chip_clicked)
         self.results.row_clicked.connect(lambda _row: self.input.setFocus())
         layout.addWidget(self.results)
-        self.footer = QLabel(
+        self.footer = SymbolLabel(
             f"↑↓ pick · {ALT}L/S/D/Y open views · ⏎ open default · ⇥ filter type · esc done",
             self.panel,
         )
         self.footer.setFixedHeight(30)
         self.footer.setFont(theme.sans(11))
-        self.footer.setStyleSheet(
-            f"color: {theme.MUTED}; padding-left: 18px; background: transparent;"
-        )
+        self.footer.setContentsMargins(18, 0, 0, 0)
+        self.footer.setStyleSheet(f"color: {theme.MUTED}; background: transparent;")
         layout.addWidget(self.footer)
 
     def _build_input_row(self) -> QWidget:
@@ -339,7 +346,7 @@ class Spotlight(QWidget):
         box = QHBoxLayout(row)
         box.setContentsMargins(18, 0, 18, 0)
         box.setSpacing(10)
-        glyph = QLabel("⌕", row)
+        glyph = SymbolLabel("⌕", row)
         glyph.setFont(theme.sans(18))
         glyph.setStyleSheet(f"color: {theme.ACCENT};")
         box.addWidget(glyph)
@@ -350,7 +357,8 @@ class Spotlight(QWidget):
             " padding: 3px 8px;"
         )
         self.pill.hide()
-        box.addWidget(self.pill)
+        # Its own height (text and 3 px padding), not the 52 px of the row (spec 11.3).
+        box.addWidget(self.pill, 0, Qt.AlignmentFlag.AlignVCenter)
         self.input = SpotlightInput(row)
         self.input.setFrame(False)
         self.input.setFont(theme.sans(18))
@@ -361,7 +369,7 @@ class Spotlight(QWidget):
         self.input.textEdited.connect(self._on_input_text_edited)
         self.input.key_pressed.connect(self._on_input_key_pressed)
         box.addWidget(self.input, 1)
-        self.ghost = QLabel("", row)
+        self.ghost = SymbolLabel("", row)
         self.ghost.setFont(theme.sans(14))
         self.ghost.setStyleSheet(f"color: {theme.FAINT};")
         box.addWidget(self.ghost)

@@ -45,6 +45,9 @@ class DetailWindowItem(QGraphicsObject):
         crd: bool = False,
     ) -> None:
         super().__init__(parent)
+        # The chrome (surface, header, tab bar) changes rarely: panning the canvas
+        # then blits it instead of painting it again (the content is its own item).
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.wid = wid
         self.kind = kind
         self.name = name
