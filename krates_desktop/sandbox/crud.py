@@ -14,10 +14,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import orjson
+import yaml  # type: ignore[import-untyped]
 from aiohttp import web
 
-from krates_desktop.sandbox import clock, fieldcheck, patch, protobuf
-from krates_desktop.sandbox.defaults import apply_defaults
+from krates_desktop.sandbox import clock, fieldcheck, managed, patch, protobuf
+from krates_desktop.sandbox.defaults import apply_defaults, apply_update_defaults
 from krates_desktop.sandbox.kinds import ResourceKind
 from krates_desktop.sandbox.negotiation import wants_partial_metadata, wants_table
 from krates_desktop.sandbox.openapi import OpenApi
@@ -94,11 +95,21 @@ class Resources:
         self.openapi = openapi
 
     def _check_fields(self, request: web.Request, kind: ResourceKind, body: Any) -> Any:
-        """Field validation of a write, when the request asks for it: returns the
-        body without the unknown fields a `Warn` drops."""
-        if fieldcheck.mode(request.query) == "Ignore":
-            return body
+        """Field validation of a write: returns the body without its unknown fields
+        (a `Strict` request with some fails)."""
         return fieldcheck.check(request, kind, self.openapi.component(kind), body)
+
+    def _record(
+        self, request: web.Request, target: Target, old: Json | None, new: Json
+    ) -> None:
+        """Note in `new`'s managedFields what this write's field manager set."""
+        if target.subresource is not None:
+            return
+        manager = managed.manager_of(
+            request.query, request.headers.get("User-Agent", "")
+        )
+        schema = self.openapi.component(target.kind)
+        managed.record_update(target.kind, schema, old, new, manager)
 
     # Reads
 
@@ -259,6 +270,7 @@ class Resources:
         for key in ("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp"):
             meta.pop(key, None)
         apply_defaults(kind, obj)
+        self._record(request, target, None, obj)
         if _dry_run(request):
             obj.setdefault("metadata", {})["uid"] = (
                 "00000000-0000-0000-0000-000000000000"
@@ -284,7 +296,10 @@ class Resources:
         if target.namespace:
             meta["namespace"] = target.namespace
         current = self.store.require(kind, target.namespace or "", name)
+        if target.subresource != "status":
+            apply_update_defaults(kind, current, obj)
         obj = _split_status(kind, current, obj, target.subresource == "status")
+        self._record(request, target, current, obj)
         if _dry_run(request):
             return respond(obj)
         return respond(self.store.replace(kind, obj))
@@ -292,10 +307,10 @@ class Resources:
     async def patch(self, request: web.Request, target: Target) -> web.Response:
         """PATCH an object (or its status) with merge, strategic or JSON patch."""
         kind, name = target.kind, target.name or ""
-        current = self.store.require(kind, target.namespace or "", name)
         content_type = request.headers.get("Content-Type", "")
         if content_type.startswith(patch.APPLY):
-            raise unsupported_media_type(content_type)
+            return await self._apply(request, target)
+        current = self.store.require(kind, target.namespace or "", name)
         body = await read_body(request)
         if not content_type.startswith(patch.JSON_PATCH):
             body = self._check_fields(request, kind, body)
@@ -311,10 +326,52 @@ class Resources:
         )
         if target.namespace:
             patched["metadata"]["namespace"] = target.namespace
+        if target.subresource != "status":
+            apply_update_defaults(kind, current, patched)
         patched = _split_status(kind, current, patched, target.subresource == "status")
+        self._record(request, target, current, patched)
         if _dry_run(request):
             return respond(patched)
         return respond(self.store.replace(kind, patched))
+
+    async def _apply(self, request: web.Request, target: Target) -> web.Response:
+        """Server-side apply: creates the object or merges the configuration into
+        it, owning its fields; 409 on a field another manager set differently."""
+        kind, ns, name = target.kind, target.namespace or "", target.name or ""
+        manager = managed.require_manager(request.query)
+        applied = _apply_body(await request.read())
+        _check_kind(kind, applied)
+        applied = self._check_fields(request, kind, applied)
+        meta = applied.setdefault("metadata", {})
+        if meta.get("name", name) != name:
+            raise bad_request(
+                f"the name of the object ({meta.get('name')}) does not match the "
+                f"name on the URL ({name})"
+            )
+        meta["name"] = name
+        if ns:
+            meta["namespace"] = ns
+        current = self.store.get(kind, ns, name)
+        force = request.query.get("force") == "true"
+        schema = self.openapi.component(kind)
+        result = managed.apply(kind, schema, current, applied, manager, force)
+        if current is None:
+            if ns:
+                self._require_namespace(ns)
+            apply_defaults(kind, result)
+            if _dry_run(request):
+                return respond(result, 201)
+            return respond(self.store.create(kind, result), 201)
+        wanted = meta.get("resourceVersion")
+        if wanted and wanted != current["metadata"]["resourceVersion"]:
+            raise conflict(kind.plural, kind.group, name)
+        result["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+        if target.subresource != "status":
+            apply_update_defaults(kind, current, result)
+        result = _split_status(kind, current, result, target.subresource == "status")
+        if _dry_run(request):
+            return respond(result)
+        return respond(self.store.replace(kind, result))
 
     async def delete(self, request: web.Request, target: Target) -> web.Response:
         """DELETE one object; pods and namespaces go through a short termination."""
@@ -478,6 +535,20 @@ async def _delete_options(request: web.Request) -> Json:
     except orjson.JSONDecodeError:
         return {}
     return body if isinstance(body, dict) else {}
+
+
+def _apply_body(raw: bytes) -> Json:
+    """An apply configuration: YAML (or JSON, which kubectl sends), one object."""
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        try:
+            body = yaml.safe_load(raw)
+        except yaml.YAMLError as exc:
+            raise bad_request(f"error decoding YAML: {exc}") from exc
+    if not isinstance(body, dict):
+        raise bad_request("the body of the request must be a YAML or JSON object")
+    return body
 
 
 def _dry_run(request: web.Request) -> bool:

@@ -3,7 +3,7 @@ strategies do it: pod and container defaults, namespace finalizers, Secret
 `stringData`, CRD status, workload replicas and selectors, Job selectors and
 labels, Service cluster IPs and node ports, volume phases.
 
-Used by creates through the API, by the controllers for the pods they make, and
+Used by creates and updates through the API, by the controllers for the pods they make, and
 by the manifest loader.
 
 Limitations: only the defaults and checks clients notice are applied; most
@@ -36,6 +36,29 @@ def apply_defaults(kind: ResourceKind, obj: Json) -> None:
     handler = _DEFAULTERS.get(kind.key)
     if handler is not None:
         handler(kind, obj, name)
+
+
+def apply_update_defaults(kind: ResourceKind, current: Json, obj: Json) -> None:
+    """The defaults of a replaced or patched object, as a create gets them (a
+    `kubectl replace` without imagePullPolicy gets it back); what the server
+    allocated once (uid, cluster IPs, node ports) is kept from `current`, and the
+    status a defaulter resets is restored by the caller."""
+    obj.setdefault("metadata", {})["uid"] = current["metadata"].get("uid")
+    if kind.key == ("", "services"):
+        _keep_allocations(current.get("spec") or {}, obj.setdefault("spec", {}))
+    apply_defaults(kind, obj)
+
+
+def _keep_allocations(old: Json, new: Json) -> None:
+    """A Service update that leaves out its cluster IPs and node ports keeps them,
+    as the real Service REST storage does."""
+    if not new.get("clusterIP") and old.get("clusterIP"):
+        new["clusterIP"] = old["clusterIP"]
+        new.setdefault("clusterIPs", old.get("clusterIPs") or [old["clusterIP"]])
+    allocated = {p.get("port"): p.get("nodePort") for p in old.get("ports") or []}
+    for port in new.get("ports") or []:
+        if not port.get("nodePort") and allocated.get(port.get("port")):
+            port["nodePort"] = allocated[port.get("port")]
 
 
 def _namespace(kind: ResourceKind, obj: Json, name: str) -> None:

@@ -2,10 +2,14 @@
 request body that its kind's OpenAPI schema does not declare, named by their
 path as the API server's strict decoder names them (`spec.containers[0].foo`).
 
-`Strict` fails the request with the decoder's 400; `Warn` drops the fields and
-answers with one `Warning` header per field. Without the parameter, or with
-`Ignore`, nothing is checked (a real server then drops unknown fields; the
-sandbox keeps them).
+`Strict` fails the request with the decoder's 400; `Warn` (the default without
+the parameter, as on a 1.27+ server) drops the fields and answers with one
+`Warning` header per field; `Ignore` drops them silently.
+
+Custom resources are pruned as their CRD's structural schema says: an object
+node keeps only its declared `properties` (none when it declares none) unless it
+says `x-kubernetes-preserve-unknown-fields`. Built-in schemas that name no
+properties stand for free-form values (`RawExtension`) and keep everything.
 """
 
 from __future__ import annotations
@@ -26,8 +30,8 @@ FIELD_WARNINGS_KEY = web.RequestKey("field-warnings", list)
 
 
 def mode(query: Mapping[str, str]) -> str:
-    """The request's `fieldValidation`, checked; `Ignore` when absent."""
-    value = query.get("fieldValidation", "") or "Ignore"
+    """The request's `fieldValidation`, checked; `Warn` when absent."""
+    value = query.get("fieldValidation", "") or "Warn"
     if value not in MODES:
         raise bad_request(
             f"fieldValidation: Unsupported value: {value!r}: supported values: "
@@ -36,36 +40,34 @@ def mode(query: Mapping[str, str]) -> str:
     return value
 
 
-def unknown_fields(schemas: Mapping[str, Json], root: str, body: Any) -> list[str]:
-    """The paths of the fields in `body` that the schema `root` does not declare;
-    `$`-prefixed strategic-merge directives are not fields, and a null (a patch
-    removing the field) is not checked."""
-    return [where for where, _ in _walk(schemas, {"$ref": REF_PREFIX + root}, body, "")]
-
-
 def _walk(
-    schemas: Mapping[str, Json], node: Json, value: Any, path: str
+    schemas: Mapping[str, Json], node: Json, value: Any, path: str, structural: bool
 ) -> Iterator[tuple[str, Callable[[], None]]]:
-    """(path, a function that drops the field) for each unknown field."""
-    node = resolve(schemas, node)
+    """(path, a function that drops the field) for each unknown field; the built-in
+    types a CRD's schema refers to (ObjectMeta) are not structural."""
+    resolved = resolve(schemas, node)
+    structural = structural and resolved is node
+    node = resolved
     if node.get("x-kubernetes-preserve-unknown-fields"):
         return
     if isinstance(value, dict):
         properties = node.get("properties")
         extra = node.get("additionalProperties")
+        if structural and properties is None and extra is None:
+            properties = {}
         for key, child in value.items():
             if child is None or (isinstance(key, str) and key.startswith("$")):
                 continue
             where = f"{path}.{key}" if path else str(key)
             if properties is not None and key in properties:
-                yield from _walk(schemas, properties[key], child, where)
+                yield from _walk(schemas, properties[key], child, where, structural)
             elif isinstance(extra, dict):
-                yield from _walk(schemas, extra, child, where)
+                yield from _walk(schemas, extra, child, where, structural)
             elif properties is not None and extra is None:
                 yield where, functools.partial(value.pop, key, None)
     elif isinstance(value, list) and isinstance(node.get("items"), dict):
         for i, item in enumerate(value):
-            yield from _walk(schemas, node["items"], item, f"{path}[{i}]")
+            yield from _walk(schemas, node["items"], item, f"{path}[{i}]", structural)
 
 
 def check(
@@ -75,12 +77,15 @@ def check(
     body: Any,
 ) -> Any:
     """Apply the request's field validation to `body`: raise (Strict), or drop the
-    unknown fields and note a warning for each (Warn); returns the body."""
+    unknown fields, noting a warning for each (Warn); returns the body."""
     wanted = mode(request.query)
-    if wanted == "Ignore" or component is None:
+    if component is None:
         return body
     root, schemas = component
-    found = list(_walk(schemas, {"$ref": REF_PREFIX + root}, body, ""))
+    structural = kind.table == "custom"
+    node = schemas[root] if structural else {"$ref": REF_PREFIX + root}
+    # A list is iterated while fields are found: collect first, drop after.
+    found = list(_walk(schemas, node, body, "", structural))
     unknown = [f'unknown field "{path}"' for path, _ in found]
     if not unknown:
         return body
@@ -93,5 +98,6 @@ def check(
         )
     for _, drop in found:
         drop()
-    request[FIELD_WARNINGS_KEY] = unknown
+    if wanted == "Warn":
+        request[FIELD_WARNINGS_KEY] = unknown
     return body

@@ -230,6 +230,8 @@ def _custom_schema(crd: Json, kind: ResourceKind) -> tuple[str, dict[str, Json]]
     declared = copy.deepcopy(
         ((version.get("schema") or {}).get("openAPIV3Schema")) or {}
     )
+    if not declared or spec.get("preserveUnknownFields"):
+        declared["x-kubernetes-preserve-unknown-fields"] = True
     declared.setdefault("type", "object")
     properties = declared.setdefault("properties", {})
     properties["apiVersion"] = {
@@ -249,7 +251,7 @@ def _custom_schema(crd: Json, kind: ResourceKind) -> tuple[str, dict[str, Json]]
     )
     declared["x-kubernetes-group-version-kind"] = [_gvk(kind)]
     name = f"{reversed_group(kind.group)}.{kind.version}.{kind.kind}"
-    return name, {name: declared}
+    return name, {name: declared, **_meta_closure()}
 
 
 def _operation(

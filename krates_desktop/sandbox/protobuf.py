@@ -174,8 +174,10 @@ def decode_message(data: bytes, schema: Schema) -> Json:
             result.setdefault(name, {})[key] = _value(kind[1], entry.get(2, b""))
         elif isinstance(kind, tuple):
             result.setdefault(name, []).append(_value(kind[1], value))
-        else:
-            result[name] = _value(kind, value)
+        elif (decoded := _value(kind, value)) != "":
+            # Go writes every string field, set or not; its JSON form omits the
+            # empty ones, and the defaults look for them missing.
+            result[name] = decoded
     return result
 
 

@@ -79,6 +79,9 @@ class ClusterSource:
         self.dispatcher = dispatcher
         self._listeners: list[Callable[[list[Any]], None]] = []
         self._status_listeners: list[Callable[[object], None]] = []
+        # The last cache status the GUI was told of (`Synced` once every kind is listed
+        # and the loading pill is gone); None until the first arrives.
+        self.status: object = None
 
     @property
     def kinds(self) -> dict[str, Kind]:
@@ -107,6 +110,7 @@ class ClusterSource:
 
     def deliver_status(self, status: object) -> None:
         """Called on the GUI thread with a new cache status."""
+        self.status = status
         for listener in list(self._status_listeners):
             listener(status)
 

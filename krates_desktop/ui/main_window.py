@@ -246,6 +246,12 @@ class MainWindow(QWidget):
         view = self.view
         return QPointF(x * view.zoom + view.cam_x, y * view.zoom + view.cam_y)
 
+    def set_frosted(self, on: bool) -> None:
+        """The Frosted overlays setting: blur what lies behind spotlight and the drawer
+        from their next opening on."""
+        self.spotlight.frost.enabled = on
+        self.drawer.frost.enabled = on
+
     def toggle_drawer(self) -> None:
         """Open the admin drawer, or close it if it is open."""
         if self.drawer.is_open():

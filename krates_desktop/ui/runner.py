@@ -40,7 +40,7 @@ from krates_desktop.ui.hud.health import (
     link_text,
     peers_section,
 )
-from krates_desktop.ui.hud.loading import denied_text
+from krates_desktop.ui.hud.loading import denied_text, refused
 from krates_desktop.ui.hud.presence import USER_PALETTE
 from krates_desktop.ui.krate.krate_item import VIEW_LETTERS
 from krates_desktop.ui.main_window import MainWindow
@@ -334,6 +334,7 @@ class Session:
         )
         self.custom_kinds = CustomKinds(self.cache, connection.api_client)
         self.source.cache = self.cache
+        self.source.status = None
         self.cache.start()
         self.custom_kinds.start()
         self._health_timer.start()
@@ -497,8 +498,13 @@ class Session:
             return {}
         return {kind.plural: self.cache.count(kind) for kind in self.cache.kinds}
 
+    def _refused_text(self) -> str:
+        """`no access: …` for what this user may not read, or "" when nothing is refused."""
+        whole = self.cache.denied if self.cache is not None else {}
+        return denied_text(refused(self.window.progress.denied, whole))
+
     def _on_denied_timer_timeout(self) -> None:
-        text = denied_text(self.window.progress.denied)
+        text = self._refused_text()
         if text:
             self.window.toasts.show(f"{text} · the rest of the cluster is shown")
 
@@ -508,7 +514,7 @@ class Session:
         mine = self.connection.context.name if self.connection else ""
         ordered = sorted(figures.values(), key=lambda s: (s.context != mine, s.context))
         sections = [context_section(s, streams.BOOK.limits) for s in ordered]
-        denied = denied_text(self.window.progress.denied)
+        denied = self._refused_text()
         if denied:
             sections.append(Section("Access", (denied,)))
         session = self.sharing.session

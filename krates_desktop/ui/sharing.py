@@ -122,6 +122,7 @@ class Sharing(QObject):
     def _on_awareness_changed(self) -> None:
         others = self.others()
         self.window.cursors.set_peers(others)
+        self.window.minimap.set_peers(others)
         self.on_presence()
 
 

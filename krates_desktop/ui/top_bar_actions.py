@@ -41,9 +41,7 @@ class TopBarActions(QObject):
         bar = session.window.top_bar
         bar.cluster.clicked.connect(self.open_cluster_menu)
         bar.roster.avatar_clicked.connect(self._on_roster_avatar_clicked)
-        session.window.view.reduce_motion = (
-            SettingsStore(session.dirs).load().reduce_motion
-        )
+        self._apply(SettingsStore(session.dirs).load())
         drawer = session.window.drawer
         drawer.copy_invite_requested.connect(self._on_drawer_copy_invite_requested)
         drawer.leave_requested.connect(self._on_drawer_leave_requested)
@@ -181,13 +179,21 @@ class TopBarActions(QObject):
                 f"Could not save the settings in {store.path}: {exc}"
             )
             return
-        session.window.view.reduce_motion = settings.reduce_motion
+        self._apply(settings)
         session.me["name"] = settings.name or session.me["name"]
         session.me["color"] = settings.color or session.me["color"]
         awareness = session.sharing.awareness
         if awareness is not None:
             awareness.update(name=session.me["name"], color=session.me["color"])
         session._refresh_presence()
+
+    def _apply(self, settings: Settings) -> None:
+        """Put the settings that change how things are drawn into effect, live."""
+        session = self.session
+        session.window.view.reduce_motion = settings.reduce_motion
+        session.controller.set_cursor_blink(settings.cursor_blink)
+        session.window.set_frosted(settings.frosted_overlays)
+        session.controller.maximizer.frost.enabled = settings.frosted_overlays
 
     def _on_profile_about_requested(self) -> None:
         show_about(self.session.window)

@@ -78,6 +78,14 @@ class YardController(QObject):
         if isinstance(snapshot, dict):
             self.yard.put_back_krate(snapshot)
 
+    def set_cursor_blink(self, enabled: bool) -> None:
+        """Apply the Cursor blink setting to every open shell and to shells opened later."""
+        self.ctx.cursor_blink = enabled
+        for binding in self.bindings.values():
+            terminal = getattr(binding, "terminal", None)
+            if terminal is not None:
+                terminal.set_cursor_blink(enabled)
+
     def set_yard(self, yard: Yard) -> None:
         """Show another yard (the one saved for this cluster): rebuild every item."""
         self.maximizer.restore()

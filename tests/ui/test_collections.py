@@ -15,6 +15,7 @@ from krates_desktop.ui.collections.window import CollectionWindowItem
 from krates_desktop.ui.runner import Session
 from krates_desktop.yard.collections import CollScope, collection_krates
 from tests.ui.conftest import POD
+from tests.ui.test_windows import _drag
 
 KUBECTL = str(Path(sys.executable).with_name("kubectl"))
 
@@ -659,15 +660,6 @@ def test_wheel_and_arrows_scroll_a_long_list(session, qtbot) -> None:  # type: i
     assert window.sel == len(window.rows) - 1
     last = window.list.row_rect(window.sel)
     assert last.bottom() <= window.list.h and last.top() >= 0
-
-
-def _drag(qtbot, vp, start: QPoint, delta: QPoint, steps: int = 4) -> None:  # type: ignore[no-untyped-def]
-    qtbot.mouseMove(vp, start + QPoint(-3, -3))
-    qtbot.mouseMove(vp, start)
-    qtbot.mousePress(vp, Qt.MouseButton.LeftButton, pos=start)
-    for i in range(1, steps + 1):
-        qtbot.mouseMove(vp, start + delta * i / steps)
-    qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, pos=start + delta)
 
 
 def test_the_corner_grip_resizes_a_collection_down_to_320x240(session, qtbot) -> None:  # type: ignore[no-untyped-def]

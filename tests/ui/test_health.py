@@ -217,13 +217,13 @@ def test_loading_progress_then_secrets_refused_for_the_viewer(
         assert any(" pods" in text for text in shown)
         qtbot.waitUntil(lambda: bool(_toasts(live)), timeout=5000)
         assert _toasts(live) == [
-            "no access: secrets in ns/default · the rest of the cluster is shown"
+            "no access: secrets · the rest of the cluster is shown"
         ]
         assert not any(c.kind == "Secret" for c in live.source.candidates())
         assert any(c.kind == "Deployment" for c in live.source.candidates())
         live.window.toggle_health()
         lines = live.window.health.text().splitlines()
-        assert lines[lines.index("Access") + 1] == "no access: secrets in ns/default"
+        assert lines[lines.index("Access") + 1] == "no access: secrets"
     finally:
         live.shutdown()
 

@@ -25,6 +25,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
 from krates_desktop.app import Options
+from krates_desktop.cluster.cache import Synced
 from krates_desktop.ui.runner import Session
 from krates_desktop.ui.windows.text_view import PAD_Y
 from krates_desktop.yard.collections import collection_krates
@@ -62,11 +63,22 @@ def yard(qtbot, sandbox_kubeconfig: Path, tmp_path: Path):  # type: ignore[no-un
         lambda: any(c.name == CONFIG_REF.name for c in live.source.candidates()),
         timeout=30000,
     )
-    # Every kind listed (the loading pill gone), so spotlight's results are complete.
-    qtbot.waitUntil(lambda: live.window.progress.loading is None, timeout=30000)
+    _wait_loaded(live, qtbot)
     yield live
     live.shutdown()
     app.setCursorFlashTime(flash)  # type: ignore[union-attr]
+
+
+def _wait_loaded(yard, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the GUI has been told every kind is listed: the `loading N of M kinds`
+    pill is gone and spotlight's results are complete."""
+    qtbot.waitUntil(
+        lambda: (
+            isinstance(yard.source.status, Synced)
+            and not yard.window.progress.isVisible()
+        ),
+        timeout=30000,
+    )
 
 
 def _open_config_krate(yard, qtbot) -> str:  # type: ignore[no-untyped-def]
@@ -92,6 +104,7 @@ def _settle(yard, qtbot) -> None:  # type: ignore[no-untyped-def]
     qtbot.mouseMove(vp, QPoint(3, 300))
     qtbot.mouseMove(vp, QPoint(2, 300))
     qtbot.waitUntil(lambda: yard.controller.hovered_key is None, timeout=2000)
+    _wait_loaded(yard, qtbot)
     qtbot.wait(50)
 
 
@@ -184,6 +197,7 @@ def test_spotlight_with_results(yard, qtbot, tmp_path) -> None:  # type: ignore[
     spotlight = yard.window.spotlight
     qtbot.keyClicks(spotlight.input, "pi-se")
     qtbot.waitUntil(lambda: spotlight.results.isVisible(), timeout=5000)
+    _wait_loaded(yard, qtbot)
     qtbot.wait(50)
     _check(yard.window.grab().toImage(), "spotlight-results", tmp_path)
 
@@ -204,6 +218,7 @@ def test_admin_drawer(yard, qtbot, tmp_path) -> None:  # type: ignore[no-untyped
     qtbot.mouseClick(window.top_bar.admin, Qt.MouseButton.LeftButton)
     drawer = window.drawer
     qtbot.waitUntil(lambda: drawer.panel.x() == window.width() - 380, timeout=3000)
+    _wait_loaded(yard, qtbot)
     qtbot.wait(50)
     _check(window.grab().toImage(), "admin-drawer", tmp_path)
 

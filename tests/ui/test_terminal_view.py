@@ -17,9 +17,19 @@ from typing import Any
 
 import pytest
 from kubernetes.client import CoreV1Api
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSocketNotifier, Qt, QTimer
+from PySide6.QtCore import (
+    QEvent,
+    QPoint,
+    QPointF,
+    QRect,
+    QRectF,
+    QSocketNotifier,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import (
     QColor,
+    QFontMetricsF,
     QGuiApplication,
     QImage,
     QKeySequence,
@@ -37,10 +47,12 @@ from pytestqt.qtbot import QtBot
 
 from krates_desktop.cluster.kubeconfig import Kubeconfig
 from krates_desktop.terminal import palette
+from krates_desktop.terminal.cell import Cell
+from krates_desktop.ui import theme
 from krates_desktop.ui.bridge import Dispatcher
 from krates_desktop.ui.windows.bindings import BindingContext, ShellBinding
 from krates_desktop.ui.windows.detail_window import DetailWindowItem
-from krates_desktop.ui.windows.terminal_view import TerminalItem
+from krates_desktop.ui.windows.terminal_view import FONT_PIXEL_SIZE, TerminalItem
 from krates_desktop.yard.model import ObjRef
 from tests.conftest import SHARED
 from tests.golden.capture import DATA as GOLDEN
@@ -570,6 +582,54 @@ def test_cursor_shapes_and_the_hollow_cursor_without_focus(term: Harness) -> Non
     hollow = cursor_pixels(render(term.item, term.scene))
     assert 0 < bar < block / 2
     assert 0 < hollow < block
+
+
+def test_coloured_runs_look_as_draw_text_draws_them(term: Harness) -> None:
+    """Coloured, bold and italic runs, on plain and coloured backgrounds, come out
+    pixel for pixel as `QPainter.drawText` draws the same strings on their cells."""
+    rows = [
+        [("0", "plain "), ("31", "red "), ("1;32", "bold green "), ("3;33", "italic")],
+        [("0", "$ "), ("44", "on blue"), ("0", " and "), ("1;3;35", "bold italic")],
+        [("0", "a line of default text, then "), ("36", "cyan 12:00:01.5")],
+    ]
+    term.item.feed(b"\x1b[?25l")
+    for number, parts in enumerate(rows):
+        line = "".join(f"\x1b[{sgr}m{text}\x1b[0m" for sgr, text in parts)
+        term.item.feed(line.encode() + (b"\r\n" if number < len(rows) - 1 else b""))
+    image = render(term.item, term.scene)
+    reference = QImage(image.size(), QImage.Format.Format_RGB32)
+    reference.fill(QColor(palette.BACKGROUND))
+    cw, ch = term.item.cell_size
+    ascent = QFontMetricsF(theme.mono(FONT_PIXEL_SIZE)).ascent()  # every row's baseline
+    painter = QPainter(reference)
+    for number, parts in enumerate(rows):
+        column = 0
+        for sgr, text in parts:
+            codes = set(sgr.split(";"))
+            fg_name = next((_FG_CODES[c] for c in codes if c in _FG_CODES), "default")
+            bg_name = "blue" if "44" in codes else "default"
+            fg, bg = palette.cell_colors(
+                Cell(text, fg_name, bg_name, bold="1" in codes)
+            )
+            left = column * cw
+            if bg != palette.BACKGROUND:
+                painter.fillRect(
+                    QRectF(left, number * ch, len(text) * cw, ch), QColor(bg)
+                )
+            font = theme.mono(FONT_PIXEL_SIZE)
+            font.setKerning(False)
+            font.setBold("1" in codes)
+            font.setItalic("3" in codes)
+            painter.setFont(font)
+            painter.setPen(QColor(fg))
+            painter.drawText(QPointF(left, number * ch + ascent), text)
+            column += len(text)
+    painter.end()
+    written = QRect(0, 0, image.width(), math.ceil(ch * len(rows)))
+    assert image.copy(written) == reference.copy(written)
+
+
+_FG_CODES = {"31": "red", "32": "green", "33": "yellow", "35": "magenta", "36": "cyan"}
 
 
 def test_notice_bar_keeps_the_screen_and_offers_its_action(term: Harness) -> None:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from krates_desktop.ui import glyphs, symbols, theme
+from krates_desktop.ui.frost import Frost
 from krates_desktop.ui.hud.presence import initials, paint_avatar
 
 WIDTH = 380
@@ -212,6 +213,7 @@ class AdminDrawer(QWidget):
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
+        self.frost = Frost(2.0)  # with frosted overlays on, like spotlight's backdrop
         self.panel = QWidget(self)
         self.panel.setObjectName("adminDrawer")
         self.panel.setStyleSheet(
@@ -299,6 +301,8 @@ class AdminDrawer(QWidget):
     def open_drawer(self) -> None:
         """Slide in over a dimming backdrop."""
         self._closing = False
+        if not self.isVisible():
+            self.frost.capture(self.parentWidget())
         self.setGeometry(self.parentWidget().rect())
         self.panel.setFixedSize(WIDTH, self.height())
         self.show()
@@ -322,6 +326,7 @@ class AdminDrawer(QWidget):
     def _on_slide_finished(self) -> None:
         if self._closing:
             self.hide()
+            self.frost.still = None
             self._closing = False
 
     def _on_card_spectate_requested(self, kid: str) -> None:
@@ -336,6 +341,7 @@ class AdminDrawer(QWidget):
 
     def paintEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
         painter = QPainter(self)
+        self.frost.paint(painter, QRectF(self.rect()))
         painter.fillRect(self.rect(), theme.color(theme.DIM_BACKDROP))
         painter.end()
 

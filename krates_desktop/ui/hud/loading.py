@@ -28,6 +28,16 @@ def kind_label(kind: Kind) -> str:
     return kind.plural if builtin else f"{kind.plural}.{kind.group}"
 
 
+def refused(
+    denied: dict[tuple[str, str | None], str], whole: dict[Kind, str]
+) -> dict[tuple[str, str | None], str]:
+    """The refusals to show: kinds nothing of which may be read (``whole``) by name,
+    and the single namespaces refused for kinds that are readable elsewhere."""
+    names = {kind_label(kind): message for kind, message in whole.items()}
+    parts = {key: message for key, message in denied.items() if key[0] not in names}
+    return {**{(name, None): message for name, message in names.items()}, **parts}
+
+
 def denied_text(denied: dict[tuple[str, str | None], str]) -> str:
     """`no access: secrets, pods in ns/payments` (kinds refused cluster-wide first)."""
     if not denied:

@@ -1,12 +1,13 @@
-"""The minimap: the whole world at 1/66.7 scale, krates as 8x6 marks, the viewport.
+"""The minimap: the whole world at 1/66.7 scale, krates as 8x6 marks, the viewport,
+and remote peers' cursors as 4 px dots.
 
-Limitations: remote peers' cursor dots and the hover highlight of a krate on the
-canvas are not drawn yet.
+Limitations: the hover highlight of a krate on the canvas is not drawn yet.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen, QPixmap
@@ -38,6 +39,7 @@ class Minimap(QWidget):
         self._marks = marks
         self._viewport = viewport
         self._cache: QPixmap | None = None
+        self._peer_dots: list[tuple[float, float, str]] = []
         self._dragging = False
         self._throttle = QTimer(self, singleShot=True, interval=33)
         self._throttle.timeout.connect(self.update)
@@ -50,6 +52,15 @@ class Minimap(QWidget):
     def marks_changed(self) -> None:
         """The krates changed: rebuild the cached mark layer."""
         self._cache = None
+        self.schedule_update()
+
+    def set_peers(self, peers: Sequence[Mapping[str, Any]]) -> None:
+        """Show a dot for each remote presence that has a cursor on the canvas."""
+        self._peer_dots = [
+            (float(p["cursor"]["x"]), float(p["cursor"]["y"]), str(p.get("color")))
+            for p in peers
+            if p.get("cursor")
+        ]
         self.schedule_update()
 
     def schedule_update(self) -> None:
@@ -80,6 +91,10 @@ class Minimap(QWidget):
         painter.drawRoundedRect(box, 4, 4)
         painter.drawPixmap(0, 0, self._mark_layer())
         painter.setClipRect(box)
+        painter.setPen(Qt.PenStyle.NoPen)
+        for x, y, fill in self._peer_dots:
+            painter.setBrush(QColor(fill))
+            painter.drawEllipse(QPointF(x * SCALE, y * SCALE), 2, 2)
         view = self._viewport()
         rect = QRectF(
             view.x() * SCALE,

@@ -161,7 +161,11 @@ class SearchIndex:
         )
         for sets, letters in self._features(name):
             for letter in letters:
-                sets.setdefault(letter, set()).add(ident)
+                found = sets.get(letter)
+                if found is None:
+                    sets[letter] = {ident}
+                else:
+                    found.add(ident)
         self._kinds.setdefault(candidate.kind, set()).add(ident)
         if candidate.crd:
             self._crd.add(ident)
@@ -194,13 +198,11 @@ class SearchIndex:
                 self.put(key, candidate)
 
     def _features(self, name: str) -> list[tuple[dict[str, set[int]], set[str]]]:
-        starts = {c for i, c in enumerate(name) if i == 0 or name[i - 1] in WORD_BREAKS}
+        # word starts: the first letter and each letter after a break
+        heads = [0, *(i + 1 for i, c in enumerate(name) if c in WORD_BREAKS)]
+        starts = {name[i] for i in heads if i < len(name)}
         pairs = {name[i : i + 2] for i in range(len(name) - 1)}
-        start_pairs = {
-            name[i : i + 2]
-            for i in range(len(name) - 1)
-            if i == 0 or name[i - 1] in WORD_BREAKS
-        }
+        start_pairs = {name[i : i + 2] for i in heads if i < len(name) - 1}
         return [
             (self._chars, set(name)),
             (self._starts, starts),

@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QFontMetricsF, QKeyEvent, QMouseEvent, QPainte
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from krates_desktop.ui import glyphs, theme
+from krates_desktop.ui.frost import Frost
 from krates_desktop.ui.spotlight.aliases import (
     CHIPS,
     SHORT_KIND,
@@ -308,6 +309,7 @@ class Spotlight(QWidget):
         self._debounce.timeout.connect(self.refresh)
         self._auto_close = QTimer(self, singleShot=True, interval=1000)
         self._auto_close.timeout.connect(self.close_spotlight)
+        self.frost = Frost(2.0)  # the backdrop's 2 px blur, with frosted overlays on
         self._build()
         self.hide()
 
@@ -384,6 +386,8 @@ class Spotlight(QWidget):
     def open_with(self, text: str = "") -> None:
         """Open with `text` in the input and the caret after it."""
         self._auto_close.stop()
+        if not self.isVisible():
+            self.frost.capture(self.parentWidget())
         self.setGeometry(self.parentWidget().rect())
         self._place_panel()
         self.show()
@@ -401,6 +405,7 @@ class Spotlight(QWidget):
         self.input.clear()
         self._set_filter(None)
         self.hide()
+        self.frost.still = None
         self.closed.emit()
 
     def _place_panel(self) -> None:
@@ -416,6 +421,7 @@ class Spotlight(QWidget):
 
     def paintEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
         painter = QPainter(self)
+        self.frost.paint(painter, QRectF(self.rect()))
         painter.fillRect(self.rect(), theme.color(theme.BACKDROP))
         painter.end()
 

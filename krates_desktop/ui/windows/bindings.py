@@ -60,6 +60,7 @@ class BindingContext:
     api_client: ApiClient | None
     source: ObjectSource
     dispatcher: Dispatcher
+    cursor_blink: bool = False  # the user's Cursor blink setting, for new shells
 
 
 class Binding:
@@ -286,6 +287,7 @@ class ShellBinding(Binding):
     def __init__(self, window, ref, ctx) -> None:  # type: ignore[no-untyped-def]
         super().__init__(window, ref, ctx)
         self.terminal = TerminalItem()
+        self.terminal.set_cursor_blink(ctx.cursor_blink)
         self.terminal.input_ready.connect(self._on_terminal_input_ready)
         self.terminal.size_changed.connect(self._on_terminal_size_changed)
         self.session: ExecSession | None = None

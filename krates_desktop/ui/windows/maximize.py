@@ -7,11 +7,13 @@ Maximising is local to this peer and never written to the yard.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QRectF, Signal
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem
+from PySide6.QtCore import QObject, QRectF, Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsPixmapItem, QGraphicsRectItem
 
 from krates_desktop.ui import theme
 from krates_desktop.ui.canvas.view import CanvasView
+from krates_desktop.ui.frost import Frost
 from krates_desktop.ui.windows.detail_window import DetailWindowItem
 
 TOP, MARGIN = 56.0, 18.0
@@ -35,6 +37,13 @@ class Maximizer(QObject):
         self._backdrop.setZValue(Z_BACKDROP)
         self._backdrop.hide()
         view.scene().addItem(self._backdrop)
+        # With frosted overlays on: a blurred still of the canvas under the backdrop.
+        self.frost = Frost(2.0)
+        self._still = QGraphicsPixmapItem()
+        self._still.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+        self._still.setZValue(Z_BACKDROP - 0.5)
+        self._still.hide()
+        view.scene().addItem(self._still)
         view.camera_changed.connect(self._on_view_camera_changed)
 
     @property
@@ -48,6 +57,7 @@ class Maximizer(QObject):
             self.restore()
             return
         self.restore()
+        self._show_still()
         self.window = window
         self._home = window.parentItem()
         self._home_geometry = (window.pos().x(), window.pos().y(), window.w, window.h)
@@ -63,7 +73,7 @@ class Maximizer(QObject):
         if window is None:
             return
         self.window = None
-        self._backdrop.hide()
+        self._hide_backdrop()
         window.setZValue(0)
         if self._home is not None and self._home.scene() is not None:
             window.setParentItem(self._home)
@@ -76,8 +86,22 @@ class Maximizer(QObject):
         if self.window is window:
             self.window = None
             self._home = None
-            self._backdrop.hide()
+            self._hide_backdrop()
             self.changed.emit(False)
+
+    def _show_still(self) -> None:
+        self.frost.capture(self.view.viewport())
+        still = self.frost.still
+        if still is not None:
+            self._still.setPixmap(still)
+            self._still.setScale(self.view.viewport().width() / max(1, still.width()))
+            self._still.show()
+
+    def _hide_backdrop(self) -> None:
+        self._backdrop.hide()
+        self._still.hide()
+        self._still.setPixmap(QPixmap())
+        self.frost.still = None
 
     def update_home_geometry(self, x: float, y: float, w: float, h: float) -> None:
         """The yard moved the window's slot while it was maximised."""

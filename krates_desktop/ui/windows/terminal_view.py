@@ -67,6 +67,7 @@ from krates_desktop.terminal.runs import Run, row_runs
 from krates_desktop.terminal.screen import TerminalScreen, line_text, pending_segments
 from krates_desktop.ui import theme
 from krates_desktop.ui.windows.key_capture import capture_key
+from krates_desktop.ui.windows.terminal_glyphs import GlyphBatch
 
 logger = logging.getLogger(__name__)
 
@@ -206,6 +207,9 @@ class TerminalItem(QGraphicsObject):
         self._cell_w = metrics.horizontalAdvance("M")
         self._cell_h = metrics.lineSpacing()
         self._ascent = metrics.ascent()
+        plain = {key[:2]: font for key, font in self._fonts.items() if not any(key[2:])}
+        cell = (self._cell_w, self._cell_h)
+        self._glyphs = GlyphBatch(plain, cell, self._ascent)  # type: ignore[arg-type]
 
     def _init_timers(self) -> None:
         self._fit_timer = self._timer(RESIZE_DEBOUNCE_MS, self._on_fit_timer_timeout)
@@ -503,6 +507,7 @@ class TerminalItem(QGraphicsObject):
         last = min(self._screen.lines - 1, math.ceil(exposed.bottom() / self._cell_h))
         for row in range(first, last + 1):
             self._paint_row(painter, row)
+        self._glyphs.draw(painter, self._color)
         self._paint_selection(painter, first, last)
         self._paint_cursor(painter, first, last)
         if self._bell_flash:
@@ -512,13 +517,20 @@ class TerminalItem(QGraphicsObject):
         self._paint_cost += time.perf_counter() - started
 
     def _paint_row(self, painter: QPainter, row: int) -> None:
-        """Draw one view row: background runs first, then the text over them."""
+        """Draw one view row: background runs first, then the text over them.
+
+        Plain ASCII text is queued in the glyph batch, which is drawn before the
+        next background or fallback-font text so that those keep their order.
+        """
         top = row * self._cell_h
         runs, streamed = self._row_runs(row)
+        glyphs = self._glyphs
         texts = []
         for run in runs:
-            fg, bg = palette.cell_colors(run.style)
+            style = run.style
+            fg, bg = palette.cell_colors(style)
             if bg != palette.BACKGROUND:
+                glyphs.draw(painter, self._color)
                 rect = QRectF(
                     run.column * self._cell_w,
                     top,
@@ -526,9 +538,14 @@ class TerminalItem(QGraphicsObject):
                     self._cell_h,
                 )
                 painter.fillRect(rect, self._color(bg))
-            style = run.style
-            if run.text.strip() or style.underscore or style.strikethrough:
+            if style.underscore or style.strikethrough:
                 texts.append((run, fg))
+            elif run.text.strip():
+                font = (bool(style.bold), bool(style.italics))
+                if not glyphs.add(row, run.column, run.text, font, fg):
+                    texts.append((run, fg))
+        if texts:
+            glyphs.draw(painter, self._color)
         baseline = top + self._ascent
         for run, fg in texts:
             self._draw_text(

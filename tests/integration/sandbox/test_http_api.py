@@ -461,7 +461,8 @@ def test_watch_from_compacted_rv_sends_expired_error(
 
 
 def test_patch_variants_and_stale_put(http: requests.Session, sandbox: Any) -> None:
-    """Merge, strategic-merge and JSON patches apply; a stale PUT is a 409 Conflict."""
+    """Merge, strategic-merge and JSON patches apply; an apply patch needs a field
+    manager; a stale PUT is a 409 Conflict."""
     cm = _create_configmap(http, sandbox.url)
     url = f"{sandbox.url}/api/v1/namespaces/default/configmaps/{cm['metadata']['name']}"
     merged = _merge(http, url, {"data": {"b": "2"}}).json()
@@ -485,7 +486,11 @@ def test_patch_variants_and_stale_put(http: requests.Session, sandbox: Any) -> N
     apply = http.patch(
         url, data="{}", headers={"Content-Type": "application/apply-patch+yaml"}
     )
-    assert apply.status_code == 415
+    assert apply.status_code == 422
+    assert apply.json()["message"] == (
+        'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: '
+        "is required for apply patch"
+    )
     stale = http.put(url, json=cm)
     assert stale.status_code == 409 and stale.json()["reason"] == "Conflict"
     deleted = http.delete(url)
