@@ -137,15 +137,22 @@ def run_krates(kubeconfig: Path, churn: int, live: bool) -> dict[str, Any]:
     from krates_desktop.cluster.cache import ClusterCache, Synced
     from krates_desktop.cluster.kinds import POD
     from krates_desktop.cluster.kubeconfig import Kubeconfig
+    from krates_desktop.ui.bridge import Dispatcher
+    from krates_desktop.ui.cluster_source import ClusterSource
+    from krates_desktop.ui.spotlight.index import SearchIndex
 
     client = Kubeconfig.load([kubeconfig]).api_client()
     gc.collect()
     before = rss_mb()
     synced = threading.Event()
     batches = [0]
+    # spotlight's own index, filled from each batch as the window fills it
+    source = ClusterSource(None, Dispatcher())
+    search = SearchIndex()
 
     def on_changes(changes: list[Any]) -> None:
         batches[0] += 1
+        search.update(source.candidate_changes(changes))
 
     def on_status(status: object) -> None:
         if isinstance(status, Synced):
@@ -161,12 +168,9 @@ def run_krates(kubeconfig: Path, churn: int, live: bool) -> dict[str, Any]:
         started = time.perf_counter()
         cache.start()
         synced.wait(600)
-        index = [
-            (o["metadata"]["name"].lower(), o["metadata"].get("namespace"))
-            for o in cache.objects(POD)
-        ]
+        search.search("")  # files the last names into the index's order
         ready = time.perf_counter() - started
-    count = len(index)
+    count = len(search.candidates())
     gc.collect()
     after = rss_mb()
     batches[0] = 0

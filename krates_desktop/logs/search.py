@@ -22,8 +22,10 @@ import re
 import time
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain, repeat
+from operator import le
 from typing import Any
 
 from krates_desktop.logs.ansi import RAW_PICTURES, display_chunk, display_text, raw_text
@@ -142,13 +144,14 @@ class Search:
         line = first
         position = 0
         last_line = -1
-        match_lines, lines = self.match_lines, self.lines
+        add_match, add_line = self.match_lines.append, self.lines.append
+        count = text.count
         for start in self._matcher.starts(text):
-            line += text.count("\n", position, start)
+            line += count("\n", position, start)
             position = start
-            match_lines.append(line)
+            add_match(line)
             if line != last_line:
-                lines.append(line)
+                add_line(line)
                 last_line = line
 
     # -- using the results -------------------------------------------------------------
@@ -209,7 +212,7 @@ class _Matcher:
             needles = [needle.lower() for needle in needles]
         self._needles = needles
 
-    def starts(self, text: str) -> Iterator[int]:
+    def starts(self, text: str) -> Iterable[int]:
         """The start of each match in `text`, in order, not overlapping."""
         needles = self._needles
         ascii_needles = needles is not None and all(n.isascii() for n in needles)
@@ -224,21 +227,25 @@ class _Matcher:
             return self._at_prefixes(text, _prefix_starts(haystack, needles))
         return self._on_candidate_lines(text, _candidate_lines(haystack, needles))
 
-    def _at_prefixes(self, text: str, starts: list[int]) -> Iterator[int]:
+    def _at_prefixes(self, text: str, starts: list[int]) -> list[int]:
         """Matches tried only where one of the texts they all start with is.
 
         The same matches as `finditer`: each is the leftmost one at or after the end
-        of the one before.
+        of the one before. The tries and the check that no match runs into the next
+        run without a Python step per match; only overlaps need one.
         """
-        match_at = self._pattern.match
+        matches = list(filter(None, map(self._pattern.match, repeat(text), starts)))
+        begins = list(map(re.Match.start, matches))
+        ends = list(map(re.Match.end, matches))
+        if all(map(le, ends, begins[1:])):
+            return begins
+        kept = []
         resume = 0
-        for start in starts:
-            if start < resume:
-                continue
-            match = match_at(text, start)
-            if match is not None:
-                resume = match.end()
-                yield start
+        for begin, end in zip(begins, ends, strict=True):
+            if begin >= resume:
+                kept.append(begin)
+                resume = end
+        return kept
 
     def _on_candidate_lines(
         self, text: str, lines: Iterator[tuple[int, int]]
@@ -275,15 +282,16 @@ def _prefix_starts(haystack: str, needles: list[str]) -> list[int]:
     """Every place one of `needles` starts, in order (overlaps included)."""
     if len(needles) == 1:
         return _every(haystack, needles[0])
-    return sorted({at for needle in needles for at in _every(haystack, needle)})
+    return sorted(set(chain.from_iterable(_every(haystack, n) for n in needles)))
 
 
 def _every(haystack: str, needle: str) -> list[int]:
     starts = []
-    at = haystack.find(needle)
+    add, find = starts.append, haystack.find
+    at = find(needle)
     while at != -1:
-        starts.append(at)
-        at = haystack.find(needle, at + 1)
+        add(at)
+        at = find(needle, at + 1)
     return starts
 
 

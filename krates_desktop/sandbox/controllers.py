@@ -24,6 +24,7 @@ from krates_desktop.sandbox.kinds import ResourceKind
 from krates_desktop.sandbox.objects import digest, owner_ref
 from krates_desktop.sandbox.recorder import EventRecorder
 from krates_desktop.sandbox.state import SandboxState
+from krates_desktop.sandbox.status import ApiError
 
 logger = logging.getLogger(__name__)
 
@@ -80,9 +81,37 @@ def template_hash(template: Json) -> str:
     return text
 
 
+_DEFAULTED: dict[int, tuple[Json, str]] = {}
+
+
 def same_template(a: Json, b: Json) -> bool:
-    """Whether two pod templates are equal apart from the pod-template-hash label."""
-    return template_hash(a) == template_hash(b)
+    """Whether two pod templates are equal apart from the pod-template-hash label
+    and what the API server defaults: seeded objects are stored as written, while
+    a write through the API (a `rollout undo` copying an old template back) gets
+    the defaults."""
+    if template_hash(a) == template_hash(b):
+        return True
+    return _defaulted_hash(a) == _defaulted_hash(b)
+
+
+def _defaulted_hash(template: Json) -> str:
+    """The hash of a template with the pod spec defaults filled in (remembered per
+    template object, as `template_hash` is)."""
+    known = _DEFAULTED.get(id(template))
+    if known is not None and known[0] is template:
+        return known[1]
+    filled = copy.deepcopy(template)
+    try:
+        default_pod_spec(
+            "ReplicaSet", "", filled.setdefault("spec", {}), "spec.template"
+        )
+    except ApiError:
+        pass  # a template the API would refuse compares as it is
+    text = template_hash(filled)
+    if len(_DEFAULTED) > 20_000:
+        _DEFAULTED.clear()
+    _DEFAULTED[id(template)] = (template, text)
+    return text
 
 
 class Context:

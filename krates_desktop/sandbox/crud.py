@@ -102,7 +102,8 @@ class Resources:
     def _record(
         self, request: web.Request, target: Target, old: Json | None, new: Json
     ) -> None:
-        """Note in `new`'s managedFields what this write's field manager set."""
+        """Note in `new`'s managedFields what this write's field manager set
+        (writes to the status are not tracked)."""
         if target.subresource is not None:
             return
         manager = managed.manager_of(
@@ -517,8 +518,15 @@ class Resources:
                 f"Invalid value: {replicas!r}: must be greater than or equal to 0",
             )
 
+        manager = managed.manager_of(
+            request.query, request.headers.get("User-Agent", "")
+        )
+        schema = self.openapi.component(kind)
+
         def scale(obj: Json) -> None:
+            before = {**obj, "spec": dict(obj["spec"])}
             obj["spec"]["replicas"] = replicas
+            managed.record_update(kind, schema, before, obj, manager, "scale")
 
         return respond(_scale_of(self.store.mutate(kind, ns, name, scale)))
 

@@ -204,12 +204,11 @@ class Entry:
     def operation(self) -> str:
         return str(self.raw.get("operation", ""))
 
-    def is_(self, manager: str, operation: str) -> bool:
-        """Whether this entry is the one of `manager` doing `operation`."""
-        return (self.manager, self.operation) == (
-            manager,
-            operation,
-        ) and not self.raw.get("subresource")
+    def is_(self, manager: str, operation: str, subresource: str = "") -> bool:
+        """Whether this entry is the one of `manager` doing `operation` (through
+        `subresource`)."""
+        found = (self.manager, self.operation, self.raw.get("subresource", ""))
+        return found == (manager, operation, subresource)
 
     def described(self) -> str:
         """The manager as a conflict names it: `"kubectl" using apps/v1` for an update."""
@@ -239,13 +238,24 @@ def _store(obj: Json, entries: list[Entry], touched: Entry, api_version: str) ->
             entry.raw["fieldsV1"] = to_fields_v1(entry.fields)
             result.append(entry.raw)
     if result:
-        obj["metadata"]["managedFields"] = result
+        obj["metadata"]["managedFields"] = sorted(result, key=_entry_order)
     else:
         obj["metadata"].pop("managedFields", None)
 
 
+def _entry_order(raw: Json) -> tuple[str, ...]:
+    """The server's order of entries: Apply before Update, then oldest first."""
+    fields = ("operation", "time", "manager", "apiVersion", "subresource")
+    return tuple(str(raw.get(f, "")) for f in fields)
+
+
 def record_update(
-    kind: ResourceKind, schema: Schema, old: Json | None, new: Json, manager: str
+    kind: ResourceKind,
+    schema: Schema,
+    old: Json | None,
+    new: Json,
+    manager: str,
+    subresource: str = "",
 ) -> None:
     """Record a create or update by `manager` in `new`: it owns what it changed
     (everything, for a create), taken from the other owners; a field it removed
@@ -258,9 +268,11 @@ def record_update(
     if old is not None and not changed and old_set <= new_set:
         new["metadata"]["managedFields"] = copy_entries(basis)
         return
-    own = next((e for e in entries if e.is_(manager, UPDATE)), None)
+    own = next((e for e in entries if e.is_(manager, UPDATE, subresource)), None)
     if own is None:
         own = Entry({"manager": manager, "operation": UPDATE})
+        if subresource:
+            own.raw["subresource"] = subresource
         entries.append(own)
     for entry in entries:
         if entry is not own:

@@ -137,6 +137,7 @@ class MainWindow(QWidget):
         self.setWindowTitle("Krates")
         self.setMinimumSize(960, 600)
         self.setStyleSheet(f"background: {theme.CANVAS_BG};")
+        self.frost_source: CanvasView | None = None
         self.view = CanvasView(self)
         self.cursors = CursorLayer(self, self._world_to_screen)
         self.top_bar = TopBar(self)
@@ -251,6 +252,11 @@ class MainWindow(QWidget):
         from their next opening on."""
         self.spotlight.frost.enabled = on
         self.drawer.frost.enabled = on
+        self.frost_source = (
+            self.view if on else None
+        )  # pills blur the canvas under them
+        for pill in self.findChildren(Pill):
+            pill.update()
 
     def toggle_drawer(self) -> None:
         """Open the admin drawer, or close it if it is open."""

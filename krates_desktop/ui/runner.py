@@ -34,6 +34,7 @@ from krates_desktop.ui.admin.drawer import KrateRow, UserCard
 from krates_desktop.ui.bridge import Dispatcher
 from krates_desktop.ui.cluster_source import ClusterSource
 from krates_desktop.ui.collections.controller import CollectionController
+from krates_desktop.ui.collector import collector
 from krates_desktop.ui.hud.health import (
     Section,
     context_section,
@@ -95,6 +96,8 @@ class Session:
         self, options: Options, transport: TransportConfig | None = None
     ) -> None:
         self.options = options
+        collector().hold()
+        self._holds_collector = True
         self.window = MainWindow()
         self.dispatcher = Dispatcher(self.window)
         self.connection: Connection | None = None
@@ -146,6 +149,7 @@ class Session:
         self.window.view.pointer_left.connect(self._on_view_pointer_left)
         self.controller.hover_changed.connect(self.window.set_hover_hint)
         self.controller.krate_closed.connect(self._on_controller_krate_closed)
+        self.controller.krate_activated.connect(self._on_controller_krate_activated)
         self.controller.maximizer.changed.connect(self.window.set_maximized)
         self.window.key_handlers.append(self.controller.handle_key)
         self.window.key_handlers.append(self.collections.handle_key)
@@ -283,6 +287,16 @@ class Session:
         cluster = self.connection.context.cluster if self.connection else "yard"
         cards = [self._my_card()] + [self._card_for(p) for p in others]
         self.window.drawer.set_cards(cards, cluster)
+
+    def _on_controller_krate_activated(self, kid: str) -> None:
+        """Peers see which krate this user works in (`activeKrateId`, spec 12.3)."""
+        krate = self.yard.krates.get(kid)
+        namespace = (krate.obj_ref.namespace or None) if krate is not None else None
+        if (self.me["activeKrateId"], self.me["activeNamespace"]) == (kid, namespace):
+            return
+        self.me["activeKrateId"], self.me["activeNamespace"] = kid, namespace
+        self.sharing.set_active_krate(kid, namespace)
+        self._refresh_presence()
 
     def _on_controller_krate_closed(self, _label: str, snapshot: object) -> None:
         self.window.toasts.show(
@@ -622,6 +636,9 @@ class Session:
         """Everything stops: the window is closing."""
         self.shutdown_services()
         self.dispatcher.close()
+        if self._holds_collector:
+            self._holds_collector = False
+            collector().release()
 
 
 def run_gui(options: Options, link: str = "") -> int:

@@ -80,6 +80,11 @@ class Sharing(QObject):
         if self.awareness is not None and self.session is not None:
             self.awareness.set_cursor(world)
 
+    def set_active_krate(self, kid: str | None, namespace: str | None) -> None:
+        """Publish the krate last interacted with and its namespace."""
+        if self.awareness is not None:
+            self.awareness.update(activeKrateId=kid, activeNamespace=namespace)
+
     def set_spotlight(self, query: str | None) -> None:
         """Publish the live spotlight query (None when spotlight closes)."""
         if self.awareness is not None:

@@ -127,8 +127,8 @@ class TopBarActions(QObject):
         if active is not None:
             return active.center()
         cursor = user.get("cursor")
-        if isinstance(cursor, list | tuple) and len(cursor) == 2:
-            return (float(cursor[0]), float(cursor[1]))
+        if isinstance(cursor, dict):
+            return (float(cursor["x"]), float(cursor["y"]))
         owned = [k for k in krates.values() if k.owner == user_id]
         return owned[-1].center() if owned else None
 

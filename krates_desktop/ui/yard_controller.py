@@ -34,6 +34,7 @@ class YardController(QObject):
     window_opened = Signal(str, str)  # krate id, window id
     hover_changed = Signal(str)  # "", "shell", "detail"
     krate_closed = Signal(str, object)  # label, snapshot for undo
+    krate_activated = Signal(str)  # the krate last opened, hovered or moved here
 
     def __init__(
         self, yard: Yard, view: CanvasView, source: ClusterSource, ctx: BindingContext
@@ -63,6 +64,7 @@ class YardController(QObject):
         krate, window, _created = self.yard.open_view(ref, tab, self.view.view_center())
         self.view.fly_to(*krate.center())
         self.window_opened.emit(krate.id, window.wid)
+        self.krate_activated.emit(krate.id)
         return krate.id, window.wid
 
     def close_krate(self, kid: str) -> None:
@@ -230,6 +232,7 @@ class YardController(QObject):
     def _on_krate_moved(self, kid: str, x: float, y: float) -> None:
         if kid in self.yard.krates:
             self.yard.drop_krate(kid, (x, y))
+            self.krate_activated.emit(kid)
 
     def _resize_window(self, kid: str, wid: str, w: float, h: float) -> None:
         """The grip writes the size at most every 100 ms and on release (spec 7.2)."""
@@ -248,6 +251,7 @@ class YardController(QObject):
 
     def _on_window_hovered(self, key: str) -> None:
         self.hovered_key = key
+        self.krate_activated.emit(key.split("/", 1)[0])
         binding = self.bindings.get(key)
         terminal = getattr(binding, "terminal", None)
         focus = self.view.scene().focusItem()

@@ -15,10 +15,9 @@ POD_REF = ObjRef("Pod", "", "v1", "payments", POD)
 SERVICE_REF = ObjRef("Service", "", "v1", "payments", "api-server")
 
 
-@pytest.fixture
-def session(qtbot, sandbox_kubeconfig: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """A window at 1400x900 showing the sandbox, with the pods listed."""
-    live = Session(Options(kubeconfig=sandbox_kubeconfig, profile=tmp_path / "profile"))
+def start_session(qtbot, kubeconfig: Path, profile: Path, context: str | None = None):  # type: ignore[no-untyped-def]
+    """A window at 1400x900 showing the sandbox as `context`, with the pods listed."""
+    live = Session(Options(kubeconfig=kubeconfig, context=context, profile=profile))
     qtbot.addWidget(live.window)
     live.window.resize(1400, 900)
     live.window.show()
@@ -27,5 +26,12 @@ def session(qtbot, sandbox_kubeconfig: Path, tmp_path: Path):  # type: ignore[no
     qtbot.waitUntil(
         lambda: any(c.name == POD for c in live.source.candidates()), timeout=30000
     )
+    return live
+
+
+@pytest.fixture
+def session(qtbot, sandbox_kubeconfig: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A window at 1400x900 showing the sandbox, with the pods listed."""
+    live = start_session(qtbot, sandbox_kubeconfig, tmp_path / "profile")
     yield live
     live.shutdown()

@@ -3,18 +3,32 @@ driven with real key, wheel and mouse events against the real window and sandbox
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, Qt
-from PySide6.QtGui import QColor, QKeyEvent, QWheelEvent
+from PySide6.QtGui import (
+    QColor,
+    QFontDatabase,
+    QFontInfo,
+    QKeyEvent,
+    QNativeGestureEvent,
+    QPointingDevice,
+    QWheelEvent,
+)
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolTip
 
+from krates_desktop.resources import resource_path
+from krates_desktop.ui import theme
 from krates_desktop.ui.main_window import MainWindow
 from krates_desktop.ui.spotlight.fuzzy import Candidate
 from krates_desktop.yard.awareness import YardAwareness
-from tests.ui.conftest import POD, POD_REF, SERVICE_REF
+from tests.ui.conftest import POD, POD_REF, SERVICE_REF, start_session
 
 NO_MOD = Qt.KeyboardModifier.NoModifier
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -599,3 +613,195 @@ def test_avatar_of_a_peer_without_a_krate_flies_to_their_cursor(session, qtbot) 
     qtbot.mouseClick(roster, LEFT, pos=QPoint(30 - 7 + 15, 15))
     qtbot.waitUntil(lambda: not view.flying, timeout=5000)
     assert view.view_center() == pytest.approx((3000, 2500), abs=1)
+
+
+def test_a_shell_without_exec_permission_says_so(
+    qtbot, sandbox_kubeconfig, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """F81: as the read-only viewer (no pods/exec), a Shell names the missing access
+    instead of hanging, and the window's other views keep working."""
+    live = start_session(
+        qtbot, sandbox_kubeconfig, tmp_path / "profile", "krates-sandbox-viewer"
+    )
+    try:
+        kid, witem = _open(live, qtbot, POD_REF, "shell")
+        shell = live.controller.binding(kid, witem.wid)
+        qtbot.waitUntil(lambda: shell.state == "failed", timeout=15000)
+        assert witem.message == f"no access: cannot exec into pod {POD} in ns/payments"
+        _kid, yaml_w = _open(live, qtbot, POD_REF, "yaml")
+        text = live.controller.bindings[f"{kid}/{yaml_w.wid}"].view
+        qtbot.waitUntil(
+            lambda: any(line.strip() == f"name: {POD}" for line in text.plain_lines()),
+            timeout=10000,
+        )
+    finally:
+        live.shutdown()
+
+
+def test_bundled_plex_fonts_are_what_the_text_is_drawn_in(bare, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """F130: the spotlight input resolves to IBM Plex Sans and content text to IBM Plex
+    Mono, loaded from the app's own font files (the system has no Plex installed)."""
+    qtbot.keyClick(bare.view, "a")
+    spot = bare.spotlight
+    assert QFontInfo(spot.input.font()).family() == "IBM Plex Sans"
+    assert QFontInfo(theme.mono(12)).family() == "IBM Plex Mono"
+    bundled = {
+        family
+        for path in (resource_path("fonts")).iterdir()
+        for family in QFontDatabase.applicationFontFamilies(
+            QFontDatabase.addApplicationFont(str(path))
+        )
+    }
+    assert {"IBM Plex Sans", "IBM Plex Mono"} <= bundled
+
+
+SCALED = """
+import sys
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from krates_desktop.ui.main_window import MainWindow
+
+app = QApplication(sys.argv)
+win = MainWindow()
+win.resize(1000, 700)
+win.show()
+QTest.qWaitForWindowExposed(win)
+win.view.setFocus()
+QTest.keyClick(win.view, "a")
+QTest.qWait(50)
+shot = win.grab()
+image = shot.toImage()
+mini = win.minimap
+x, y = (mini.x() + 90) * 2, mini.y() * 2
+border = [image.pixelColor(x, y + i).blue() for i in range(4)]
+print(shot.devicePixelRatio(), image.width(), image.height())
+print(win.spotlight.panel.width(), win.spotlight.panel.y(), win.top_bar.height())
+print(*border)
+"""
+
+
+def test_at_200_percent_every_size_doubles_in_physical_pixels(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """F129: with the display at 200 %, a 1000x700 window is 2000x1400 physical pixels,
+    spotlight and the top bar keep their logical sizes, and the minimap's 1 px border
+    is two crisp physical rows, not a blurred one."""
+    script = tmp_path / "scaled.py"
+    script.write_text(SCALED)
+    env = dict(os.environ, QT_SCALE_FACTOR="2", QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    ratio, sizes, border = done.stdout.splitlines()[-3:]
+    assert ratio.split() == ["2.0", "2000", "1400"]
+    assert sizes.split() == ["660", str(round(700 * 0.15)), "56"]
+    rows = [int(v) for v in border.split()]
+    assert abs(rows[0] - rows[1]) <= 3 and min(rows[:2]) > rows[2] + 10, rows
+
+
+def test_trackpad_pinch_zooms_at_the_pointer_and_clamps(bare) -> None:  # type: ignore[no-untyped-def]
+    """F5: a pinch (native zoom gesture) zooms around the pointer like Ctrl+wheel and
+    stays within 0.16-2.2."""
+    view = bare.view
+    vp = view.viewport()
+    pos = QPointF(300, 200)
+
+    def pinch(value: float) -> None:
+        event = QNativeGestureEvent(
+            Qt.NativeGestureType.ZoomNativeGesture,
+            QPointingDevice.primaryPointingDevice(),
+            2,
+            pos,
+            pos,
+            vp.mapToGlobal(pos),
+            value,
+            QPointF(0, 0),
+        )
+        QApplication.sendEvent(vp, event)
+
+    world = ((pos.x() - view.cam_x) / view.zoom, (pos.y() - view.cam_y) / view.zoom)
+    pinch(0.25)
+    assert view.zoom == pytest.approx(0.92 * 1.25)
+    after = ((pos.x() - view.cam_x) / view.zoom, (pos.y() - view.cam_y) / view.zoom)
+    assert after == pytest.approx(world)
+    for _ in range(20):
+        pinch(0.5)
+    assert view.zoom == pytest.approx(2.2)
+    for _ in range(40):
+        pinch(-0.5)
+    assert view.zoom == pytest.approx(0.16)
+
+
+def test_logo_pill_has_the_accent_diamond_and_round_corners(bare) -> None:  # type: ignore[no-untyped-def]
+    """F17: the logo pill shows an accent diamond before `krates / yard` and its corners
+    are rounded (the corner pixel shows the canvas, the top edge the pill's border)."""
+    logo = bare.top_bar.logo
+    shot = bare.grab().toImage()
+    origin = logo.mapTo(bare, QPoint(0, 0))
+    mid = origin.y() + logo.height() // 2
+    lead = [shot.pixelColor(origin.x() + x, mid) for x in range(8, 24)]
+    assert any(c == QColor("#4dd6e8") for c in lead)
+    corner = shot.pixelColor(origin.x() + 1, origin.y() + 1)
+    edge = shot.pixelColor(origin.x() + logo.width() // 2, origin.y())
+    behind = shot.pixelColor(origin.x() - 3, origin.y() + 1)
+    assert abs(corner.lightness() - behind.lightness()) <= 3
+    assert edge.lightness() > behind.lightness() + 5
+
+
+def test_krate_frame_is_dashed_tinted_and_rounded(session, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """F48: at zoom 1 the payments krate's frame edge alternates dashes and gaps, its
+    padding is tinted rgba(111,177,255,.04) over the canvas, and its corner is rounded."""
+    kid, _witem = _open(session, qtbot, SERVICE_REF, "describe")
+    item = session.controller.krate_items[kid]
+    view = session.window.view
+    view.center_on(*session.yard.krates[kid].center(), 1.0)
+    shot = view.grab().toImage()
+    edge = _screen_pos(session, item, QPointF(40, 0))
+
+    def changes(y: int) -> int:
+        row = [shot.pixelColor(edge.x() + x, y).lightness() for x in range(300)]
+        return sum(1 for a, b in zip(row, row[1:], strict=False) if a != b)
+
+    # The edge lands on one pixel row; which one depends on the camera's rounding.
+    dashes = max(changes(edge.y() + dy) for dy in (-1, 0, 1))
+    assert dashes >= 20, "a dashed line changes between dash and gap along its length"
+    tint = [
+        shot.pixelColor(_screen_pos(session, item, QPointF(15, y))).getRgb()[:3]
+        for y in range(100, 140)
+    ]
+    expected = (15, 21, 28)  # #0b0e13 with #6fb1ff at 4 %
+    assert sum(1 for rgb in tint if rgb == pytest.approx(expected, abs=1)) >= 20
+    corner = shot.pixelColor(_screen_pos(session, item, QPointF(1, 1))).getRgb()[:3]
+    assert corner == pytest.approx((11, 14, 19), abs=2), (
+        "nothing drawn outside the radius"
+    )
+
+
+def test_a_users_krate_list_folds_and_unfolds(session, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """F102: clicking `2 krates open` on my card folds the list (its rows no longer take
+    clicks and the card gets shorter); clicking again brings the rows back."""
+    _open(session, qtbot, SERVICE_REF, "describe")
+    _open(session, qtbot, POD_REF, "yaml")
+    qtbot.mouseClick(session.window.top_bar.admin, LEFT)
+    drawer = session.window.drawer
+    card = drawer.cards[0]
+    assert len(card.card.krates) == 2
+    tall = card.minimumHeight()
+    qtbot.mouseClick(card, LEFT, pos=card.count_rect().center().toPoint())
+    card = drawer.cards[0]
+    assert card.folded and card.minimumHeight() == tall - 2 * card.ROW_H
+    session._refresh_presence()
+    card = drawer.cards[0]
+    assert card.folded, "a presence update keeps the list folded"
+    qtbot.mouseClick(card, LEFT, pos=card._row_rect(0).center().toPoint())
+    assert drawer.is_open(), "a folded list has no rows to click"
+    qtbot.mouseClick(card, LEFT, pos=card.count_rect().center().toPoint())
+    assert not card.folded and card.minimumHeight() == tall
+    qtbot.mouseClick(card, LEFT, pos=card._row_rect(0).center().toPoint())
+    assert not drawer.is_open()

@@ -14,7 +14,7 @@ from krates_desktop.app import Options
 from krates_desktop.ui.collections.window import CollectionWindowItem
 from krates_desktop.ui.runner import Session
 from krates_desktop.yard.collections import CollScope, collection_krates
-from tests.ui.conftest import POD
+from tests.ui.conftest import POD, start_session
 from tests.ui.test_windows import _drag
 
 KUBECTL = str(Path(sys.executable).with_name("kubectl"))
@@ -578,22 +578,10 @@ def test_kinds_the_peer_cannot_list_are_named_in_a_final_row(
 ) -> None:  # type: ignore[no-untyped-def]
     """As the read-only viewer (no secrets), `ns/payments` lists the rest and ends with
     the muted row `no access: secrets`."""
-    live = Session(
-        Options(
-            kubeconfig=sandbox_kubeconfig,
-            context="krates-sandbox-viewer",
-            profile=tmp_path / "profile",
-        )
+    live = start_session(
+        qtbot, sandbox_kubeconfig, tmp_path / "profile", "krates-sandbox-viewer"
     )
-    qtbot.addWidget(live.window)
-    live.window.resize(1400, 900)
-    live.window.show()
-    qtbot.waitExposed(live.window)
-    live.start()
     try:
-        qtbot.waitUntil(
-            lambda: any(c.name == POD for c in live.source.candidates()), timeout=30000
-        )
         window = _open_collection(live, qtbot, "payments", "namespace")
         qtbot.waitUntil(
             lambda: window.rows[-1].note == "no access: secrets", timeout=15000

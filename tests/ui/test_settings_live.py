@@ -109,3 +109,28 @@ def test_frosted_overlays_blur_the_canvas_behind_a_maximised_window(
     _toggle(session, qtbot, "frosted_overlays")
     frosted = _sharpness(_maximized_shot(session, qtbot), margin)
     assert frosted < crisp * 0.7, (crisp, frosted)
+
+
+def test_frosted_overlays_blur_the_canvas_behind_a_pill(session, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """With a YAML window's text under the hint bar, the text shows faintly but crisply
+    through the pill's translucent fill; with Frosted overlays on it is blurred."""
+    kid, wid = session.controller.open_view(POD_REF, "yaml")
+    view = session.window.view
+    qtbot.waitUntil(lambda: not view.flying, timeout=5000)
+    window = session.controller.window_items[f"{kid}/{wid}"]
+    binding = session.controller.binding(kid, wid)
+    qtbot.waitUntil(lambda: binding.view.line_count() > 10, timeout=10000)
+    pill = session.window.hint_bar
+    spot = pill.geometry().center() - view.geometry().topLeft()
+    middle = window.mapToScene(window.content_rect().center())
+    offset = view.mapToScene(spot) - view.mapToScene(view.viewport().rect().center())
+    view.center_on(middle.x() - offset.x(), middle.y() - offset.y(), 1.0)
+    # The pill's left padding holds no text of its own.
+    padding = QRect(pill.x() + 3, pill.y() + 4, 8, pill.height() - 8)
+
+    def shot() -> int:
+        return _sharpness(session.window.grab().toImage(), padding)
+
+    crisp = shot()
+    _toggle(session, qtbot, "frosted_overlays")
+    qtbot.waitUntil(lambda: shot() < crisp * 0.7, timeout=3000)

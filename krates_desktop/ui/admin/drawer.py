@@ -87,18 +87,25 @@ class UserCardWidget(QWidget):
     """One painted card: avatar, name, status, live query, krate rows."""
 
     spectate_requested = Signal(str)
+    fold_toggled = Signal(str, bool)  # user id, folded
     ROW_H = 26
 
-    def __init__(self, card: UserCard, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, card: UserCard, parent: QWidget | None = None, folded: bool = False
+    ) -> None:
         super().__init__(parent)
         self.card = card
+        self.folded = folded
         self.typing_opacity = 1.0
         self.setMinimumHeight(self._height())
+
+    def _shown_krates(self) -> tuple[KrateRow, ...]:
+        return () if self.folded else self.card.krates
 
     def _height(self) -> int:
         return (
             96
-            + len(self.card.krates) * self.ROW_H
+            + len(self._shown_krates()) * self.ROW_H
             + (18 if self.card.query is not None else 0)
             + self._link_h()
         )
@@ -141,10 +148,12 @@ class UserCardWidget(QWidget):
             QRectF(72, 34, 260, 18), Qt.AlignmentFlag.AlignVCenter, status_text(card)
         )
         painter.setPen(QColor(theme.MUTED))
-        painter.drawText(
-            QRectF(20, 60, 300, 18),
+        fold = "▸ " if self.folded else ""  # a click on the line folds the list
+        symbols.draw_text(
+            painter,
+            self.count_rect(),
             Qt.AlignmentFlag.AlignVCenter,
-            krates_text(len(card.krates)),
+            fold + krates_text(len(card.krates)),
         )
         if card.link:
             painter.drawText(
@@ -170,9 +179,13 @@ class UserCardWidget(QWidget):
                     "typing…",
                 )
                 painter.setOpacity(1.0)
-        for index, row in enumerate(card.krates):
+        for index, row in enumerate(self._shown_krates()):
             self._paint_row(painter, self._row_rect(index), row)
         painter.end()
+
+    def count_rect(self) -> QRectF:
+        """The `N krates open` line, which folds and unfolds the krate list."""
+        return QRectF(20, 60, 300, 18)
 
     def _paint_row(self, painter: QPainter, rect: QRectF, row: KrateRow) -> None:
         painter.setFont(theme.sans(12))
@@ -197,7 +210,13 @@ class UserCardWidget(QWidget):
         )
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
-        for index, row in enumerate(self.card.krates):
+        if self.card.krates and self.count_rect().contains(event.position()):
+            self.folded = not self.folded
+            self.setMinimumHeight(self._height())
+            self.update()
+            self.fold_toggled.emit(self.card.user_id, self.folded)
+            return
+        for index, row in enumerate(self._shown_krates()):
             if self._row_rect(index).contains(event.position()):
                 self.spectate_requested.emit(row.kid)
                 return
@@ -213,6 +232,7 @@ class AdminDrawer(QWidget):
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
+        self.folded: set[str] = set()  # users whose krate list is folded
         self.frost = Frost(2.0)  # with frosted overlays on, like spotlight's backdrop
         self.panel = QWidget(self)
         self.panel.setObjectName("adminDrawer")
@@ -289,8 +309,9 @@ class AdminDrawer(QWidget):
             widget.deleteLater()
         self.cards = []
         for card in sorted(cards, key=lambda c: (not c.me, c.name)):
-            widget = UserCardWidget(card, self.list)
+            widget = UserCardWidget(card, self.list, card.user_id in self.folded)
             widget.spectate_requested.connect(self._on_card_spectate_requested)
+            widget.fold_toggled.connect(self._on_card_fold_toggled)
             self.cards_layout.insertWidget(self.cards_layout.count() - 1, widget)
             self.cards.append(widget)
         if any(c.typing for c in cards):
@@ -328,6 +349,13 @@ class AdminDrawer(QWidget):
             self.hide()
             self.frost.still = None
             self._closing = False
+
+    def _on_card_fold_toggled(self, user_id: str, folded: bool) -> None:
+        """Keep a folded list folded across the rebuilds that presence updates cause."""
+        if folded:
+            self.folded.add(user_id)
+        else:
+            self.folded.discard(user_id)
 
     def _on_card_spectate_requested(self, kid: str) -> None:
         self.close_drawer()

@@ -12,6 +12,7 @@ import math
 
 from PySide6.QtCore import (
     QEasingCurve,
+    QEvent,
     QPointF,
     QRect,
     QRectF,
@@ -24,6 +25,7 @@ from PySide6.QtGui import (
     QImage,
     QKeyEvent,
     QMouseEvent,
+    QNativeGestureEvent,
     QPainter,
     QPixmapCache,
     QTransform,
@@ -306,6 +308,17 @@ class CanvasView(QGraphicsView):
                 return True
             item = item.parentItem()
         return False
+
+    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802
+        """A trackpad pinch zooms around the pointer, as Ctrl+wheel does."""
+        if (
+            isinstance(event, QNativeGestureEvent)
+            and event.gestureType() == Qt.NativeGestureType.ZoomNativeGesture
+        ):
+            self.zoom_at(event.position(), 1.0 + event.value())
+            event.accept()
+            return True
+        return super().viewportEvent(event)
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
         mods = event.modifiers()

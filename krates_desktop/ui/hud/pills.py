@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetricsF, QMouseEvent, QPainter, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFontMetricsF,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPen,
+)
 from PySide6.QtWidgets import QWidget
 
-from krates_desktop.ui import glyphs, symbols, theme
+from krates_desktop.ui import frost, glyphs, symbols, theme
 
 PAD_X, PAD_Y = 12, 7
 
@@ -74,6 +81,9 @@ class Pill(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         box = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
         border = QColor(self.border) if self.border else theme.color(theme.HAIRLINE)
+        shape = QPainterPath()
+        shape.addRoundedRect(box, 9, 9)
+        frost.paint_canvas_behind(painter, self, shape, 6.0)  # with frosted overlays
         painter.setPen(QPen(border, 1))
         painter.setBrush(theme.color(theme.PILL))
         painter.drawRoundedRect(box, 9, 9)

@@ -19,11 +19,18 @@ force a rebuild.
 No Qt here: the module is plain Python so that it can be tested and benchmarked
 on its own.
 
-Limitations: the character sets cost memory: about two set entries per letter of
-every name, some 3.5 KB per pod-like name (180 MB for 50,000 names; integer
-bitsets per feature would need far less). A put or removal costs tens of
-microseconds, so the first sync of a very large cluster spends about a second on
-the GUI thread filling the index.
+The character sets are kept compact: each feature's names are a list of ids in
+ascending order (ids only grow, so a put appends; every list holds the same int
+objects, 8 bytes an entry), and a removal only notes the id as removed. A search
+turns the lists of the features it needs into sets and keeps the most recently
+used of those (`SET_CACHE_ENTRIES` ids in all), so that typing on reuses them;
+puts and removals update the kept sets in place.
+
+Limitations: the index costs about 0.8 KB per pod-like name (40 MB for 50,000
+names), plus up to some 40 MB of kept sets after searches. The first keystroke
+that needs a letter's set builds it, about a millisecond per 20,000 names. A put
+costs some twenty microseconds, so the first sync of a very large cluster spends
+about a second on the GUI thread filling the index.
 """
 
 from __future__ import annotations
@@ -31,7 +38,8 @@ from __future__ import annotations
 import heapq
 import itertools
 from bisect import bisect_left
-from collections.abc import Hashable, Iterable, Iterator
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable, Iterator, Set
 from dataclasses import dataclass, field
 
 from krates_desktop.ui.spotlight.fuzzy import (
@@ -51,6 +59,10 @@ MAX_BOOST = max(TYPE_BOOSTS.values())
 # stops as soon as the search has what it needs.
 SORTED_TIER_MAX = 256
 KEPT_ROWS = 20_000  # dynamic-programme rows kept for the next keystroke
+SET_CACHE_ENTRIES = 1_000_000  # ids kept as sets for the features recent searches used
+# the feature tables: letters, word-start letters, letter pairs, word-start pairs
+CHARS, STARTS, PAIRS, START_PAIRS = range(4)
+NOTHING: frozenset[int] = frozenset()
 SortKey = tuple[int, int, str, int]  # (-boost, len(name), name, insertion order)
 Filter = tuple[frozenset[str] | None, bool]  # (kinds or None for all, CRDs too)
 
@@ -121,10 +133,10 @@ class SearchIndex:
         self._cands: dict[int, Candidate] = {}
         self._keys: dict[int, SortKey] = {}
         self._lowered: dict[int, str] = {}
-        self._chars: dict[str, set[int]] = {}
-        self._starts: dict[str, set[int]] = {}
-        self._pairs: dict[str, set[int]] = {}
-        self._start_pairs: dict[str, set[int]] = {}
+        # per table, feature -> ids in ascending order; removed ids stay until swept
+        self._postings: tuple[dict[str, list[int]], ...] = ({}, {}, {}, {})
+        self._removed: set[int] = set()
+        self._sets: OrderedDict[tuple[int, str], set[int]] = OrderedDict()
         self._kinds: dict[str, set[int]] = {}
         self._crd: set[int] = set()
         # ids by sort key; removed ids (and their keys) stay until the next sweep
@@ -152,6 +164,8 @@ class SearchIndex:
         self._ids[key] = ident
         self._cands[ident] = candidate
         name = candidate.name.lower()
+        if name == candidate.name:
+            name = candidate.name  # one string, not two equal ones
         self._lowered[ident] = name
         self._keys[ident] = (
             -boost_for(candidate.kind, candidate.crd),
@@ -159,13 +173,18 @@ class SearchIndex:
             candidate.name,
             ident,
         )
-        for sets, letters in self._features(name):
+        for number, letters in enumerate(_features(name)):
+            table = self._postings[number]
             for letter in letters:
-                found = sets.get(letter)
+                found = table.get(letter)
                 if found is None:
-                    sets[letter] = {ident}
+                    table[letter] = [ident]
                 else:
-                    found.add(ident)
+                    found.append(ident)
+                if self._sets:
+                    kept = self._sets.get((number, letter))
+                    if kept is not None:
+                        kept.add(ident)
         self._kinds.setdefault(candidate.kind, set()).add(ident)
         if candidate.crd:
             self._crd.add(ident)
@@ -178,11 +197,11 @@ class SearchIndex:
         if ident is None:
             return
         candidate = self._cands.pop(ident)
-        name = self._lowered.pop(ident)
+        del self._lowered[ident]
         self._rows.pop(ident, None)
-        for sets, letters in self._features(name):
-            for letter in letters:
-                sets[letter].discard(ident)
+        self._removed.add(ident)
+        for kept in self._sets.values():
+            kept.discard(ident)
         self._kinds[candidate.kind].discard(ident)
         self._crd.discard(ident)
         self._stale += 1
@@ -197,18 +216,38 @@ class SearchIndex:
             else:
                 self.put(key, candidate)
 
-    def _features(self, name: str) -> list[tuple[dict[str, set[int]], set[str]]]:
-        # word starts: the first letter and each letter after a break
-        heads = [0, *(i + 1 for i, c in enumerate(name) if c in WORD_BREAKS)]
-        starts = {name[i] for i in heads if i < len(name)}
-        pairs = {name[i : i + 2] for i in range(len(name) - 1)}
-        start_pairs = {name[i : i + 2] for i in heads if i < len(name) - 1}
-        return [
-            (self._chars, set(name)),
-            (self._starts, starts),
-            (self._pairs, pairs),
-            (self._start_pairs, start_pairs),
-        ]
+    def _having(self, table: int, feature: str) -> Set[int]:
+        """The ids with `feature`, as a set kept for the next searches (don't change
+        it)."""
+        key = (table, feature)
+        kept = self._sets.get(key)
+        if kept is not None:
+            self._sets.move_to_end(key)
+            return kept
+        ids = self._postings[table].get(feature)
+        if ids is None:
+            return NOTHING
+        kept = set(ids).difference(self._removed) if self._removed else set(ids)
+        if len(kept) * 4 < len(ids) * 3:  # many removed ones: shrink the list
+            self._postings[table][feature] = sorted(kept)
+        self._sets[key] = kept
+        total = sum(map(len, self._sets.values()))
+        while total > SET_CACHE_ENTRIES and len(self._sets) > 1:
+            total -= len(self._sets.popitem(last=False)[1])
+        return kept
+
+    def _sweep_postings(self) -> None:
+        """Drop removed ids from every list, once they are as many as the live ones
+        (so the cost, a pass over the lists, is spread over as many removals)."""
+        removed = self._removed
+        for table in self._postings:
+            for feature, ids in list(table.items()):
+                kept = sorted(set(ids).difference(removed))
+                if kept:
+                    table[feature] = kept
+                else:
+                    del table[feature]
+        self._removed = set()
 
     def _note_added(self, ident: int, candidate: Candidate) -> None:
         search = self._search
@@ -362,23 +401,22 @@ class SearchIndex:
         """Split `tier` by its next query letter into tighter tiers."""
         del search.tiers[tier]
         letter = search.query[tier.done]
-        having = self._chars.get(letter, set())
+        having = self._having(CHARS, letter)
         if tier.ids is not None:
             ids = tier.ids & having
         else:
             search.root_split = True
             ids = search.mask & having if search.mask is not None else set(having)
         at = tier.done
-        empty: set[int] = set()
         previous = search.query[at - 1] + letter if at > 0 else ""
-        pair = self._pairs.get(previous, empty)
-        start_pair = self._start_pairs.get(previous, empty)
+        pair = self._having(PAIRS, previous) if previous else NOTHING
+        start_pair = self._having(START_PAIRS, previous) if previous else NOTHING
         after_break = at > 0 and search.query[at - 1] in WORD_BREAKS
         merged: dict[tuple[int, int], set[int]] = {}
-        for start, chunk in _halves(ids, self._starts.get(letter, empty)):
+        for start, chunk in _halves(ids, self._having(STARTS, letter)):
             for paired, part in _halves(chunk, pair):
                 for start_paired, piece in _halves(
-                    part, start_pair if paired else empty
+                    part, start_pair if paired else NOTHING
                 ):
                     key = _step(tier, after_break, start, paired, start_paired)
                     if key in merged:
@@ -409,6 +447,8 @@ class SearchIndex:
             self._order = list(itertools.chain.from_iterable(pieces))
         if self._stale > 1000 and self._stale * 8 > len(self._order):
             self._sweep()
+        if len(self._removed) > max(1000, len(self._cands)):
+            self._sweep_postings()
 
     def _sweep(self) -> None:
         self._order = [i for i in self._order if i in self._cands]
@@ -416,7 +456,19 @@ class SearchIndex:
         self._stale = 0
 
 
-def _halves(ids: set[int], having: set[int]) -> list[tuple[bool, set[int]]]:
+def _features(name: str) -> tuple[set[str], ...]:
+    """A lowered name's features, by table: letters, word-start letters (the first
+    and each after a break), pairs, and pairs at word starts."""
+    heads = [0, *(i + 1 for i, c in enumerate(name) if c in WORD_BREAKS)]
+    return (
+        set(name),
+        {name[i] for i in heads if i < len(name)},
+        {name[i : i + 2] for i in range(len(name) - 1)},
+        {name[i : i + 2] for i in heads if i < len(name) - 1},
+    )
+
+
+def _halves(ids: set[int], having: Set[int]) -> list[tuple[bool, set[int]]]:
     """`ids` split into those in `having` and the rest, leaving out empty halves.
 
     `ids` itself becomes the rest: removing the (usually few) ids in `having` costs

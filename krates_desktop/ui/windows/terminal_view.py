@@ -77,6 +77,7 @@ CURSOR_BLINK_MS = 600
 BELL_FLASH_MS = 120
 FRAME_INTERVAL_S = 0.016  # output repaints at most this often (about 60 per second)
 _MAX_FRAME_INTERVAL_S = 0.040  # when painting is slow, frames spread out up to this
+_PAINT_SHARE_INVERSE = 5  # a frame's paint time times this spaces frames in a flood
 WHEEL_LINES_PER_NOTCH = 3
 _FEED_SLICE = 32768  # the most bytes parsed in one go (whole lines batch well)
 _MIN_FEED_SLICE = 1024
@@ -431,10 +432,10 @@ class TerminalItem(QGraphicsObject):
             self._frame_timer.start(math.ceil(wait * 1000))
 
     def _on_frame_timer_timeout(self) -> None:
-        # Painting gets at most about a third of the time while output floods in.
+        # Painting gets about a fifth of the time at most while output floods in.
         cost, self._paint_cost = self._paint_cost, 0.0
         self._frame_interval = min(
-            _MAX_FRAME_INTERVAL_S, max(FRAME_INTERVAL_S, 3 * cost)
+            _MAX_FRAME_INTERVAL_S, max(FRAME_INTERVAL_S, _PAINT_SHARE_INVERSE * cost)
         )
         self._last_frame = time.perf_counter()
         rows, self._dirty_rows = self._dirty_rows, set()

@@ -1,6 +1,6 @@
 """Writes as kubectl makes them against a real API server: server-side apply with
-field ownership and conflicts, the patch types, scale, annotate, set image and
-replace, unknown fields dropped (with a warning by default) and custom resources
+field ownership and conflicts, the patch types, scale, annotate, set image,
+replace and edit (through a scripted editor), unknown fields dropped (with a warning by default) and custom resources
 pruned to their CRD's schema.
 
 Runs the pinned kubectl, and the machine's own when there is one.
@@ -62,7 +62,8 @@ def test_server_side_apply_owns_fields_and_reports_conflicts(
 ) -> None:
     """apply --server-side creates the object and records kubectl's fields (Apply);
     a field another manager changed is a conflict with the server's message until
-    --force-conflicts takes it over; a field no longer applied is removed."""
+    --force-conflicts takes it over; a field no longer applied is removed. A scale
+    through the subresource is owned as such."""
     ns = _namespace(any_kubectl)
     manifest = _write(tmp_path / "d.yaml", _deployment(ns, tier="front"))
     first = any_kubectl("apply", "--server-side", "-f", manifest)
@@ -100,6 +101,20 @@ def test_server_side_apply_owns_fields_and_reports_conflicts(
     assert live["spec"]["replicas"] == 1
     assert live["metadata"]["labels"] == {"app": "web"}
     assert ("kubectl-patch", "Update") not in _managers(live)
+
+    scaled = any_kubectl("scale", "deployment", "web", "-n", ns, "--replicas=2")
+    assert scaled.stdout == "deployment.apps/web scaled\n", scaled.stderr
+    scaler = next(
+        e for e in _get(any_kubectl, "deployment", "web", "-n", ns)["metadata"]
+        ["managedFields"] if e.get("subresource") == "scale"
+    )  # fmt: skip
+    assert (scaler["manager"], scaler["operation"]) == ("kubectl", "Update")
+    assert scaler["fieldsV1"] == {"f:spec": {"f:replicas": {}}}
+    again = any_kubectl("apply", "--server-side", "-f", untiered)
+    assert again.stderr.startswith(
+        'error: Apply failed with 1 conflict: conflict with "kubectl" with subresource '
+        '"scale" using apps/v1: .spec.replicas\n'
+    ), again.stderr
     any_kubectl("delete", "namespace", ns, "--wait=false")
 
 
@@ -119,7 +134,11 @@ def test_patch_types_scale_annotate_and_set_image(any_kubectl: Kubectl) -> None:
     )  # fmt: skip
     assert strategic.stdout == "deployment.apps/web patched\n", strategic.stderr
     merged = any_kubectl(
-        "patch", *target, "--type=merge", "-p", '{"metadata":{"labels":{"tier":"front"}}}'
+        "patch",
+        *target,
+        "--type=merge",
+        "-p",
+        '{"metadata":{"labels":{"tier":"front"}}}',
     )
     assert merged.stdout == "deployment.apps/web patched\n", merged.stderr
     jsoned = any_kubectl(
@@ -141,7 +160,9 @@ def test_patch_types_scale_annotate_and_set_image(any_kubectl: Kubectl) -> None:
     assert live["spec"]["replicas"] == 3 and live["spec"]["revisionHistoryLimit"] == 4
     assert live["metadata"]["labels"]["tier"] == "front"
     assert live["metadata"]["annotations"]["owner"] == "team-a"
-    same = any_kubectl("patch", *target, "--type=merge", "-p", '{"spec":{"replicas":3}}')
+    same = any_kubectl(
+        "patch", *target, "--type=merge", "-p", '{"spec":{"replicas":3}}'
+    )
     assert same.stdout == "deployment.apps/web patched (no change)\n", same.stderr
     any_kubectl("delete", "namespace", ns, "--wait=false")
 
@@ -215,7 +236,9 @@ def test_custom_resources_are_pruned_to_their_schema(
                                         "x-kubernetes-preserve-unknown-fields": True},
                              "limits": {"type": "object"}}}}}}}]},
     }  # fmt: skip
-    assert any_kubectl("apply", "-f", _write(tmp_path / "crd.yaml", crd)).returncode == 0
+    assert (
+        any_kubectl("apply", "-f", _write(tmp_path / "crd.yaml", crd)).returncode == 0
+    )
     gadget = {"apiVersion": f"{group}/v1", "kind": "Gadget",
               "metadata": {"name": "g1", "namespace": "default"},
               "spec": {"size": 2, "shape": "round", "extras": {"any": {"thing": 1}},
@@ -236,3 +259,23 @@ def test_custom_resources_are_pruned_to_their_schema(
     assert live["spec"] == {"size": 2, "extras": {"any": {"thing": 1}}, "limits": {}}
     assert "colour" not in live
     any_kubectl("delete", "crd", f"gadgets.{group}")
+
+
+def test_edit_through_a_scripted_editor(
+    kubectl: Kubectl, kube_env: dict[str, str], kubectl_args: list[str]
+) -> None:
+    """kubectl edit, with KUBE_EDITOR a command that changes the file, patches the
+    object (kubectl-edit owns the change) and says so."""
+    ns = _namespace(kubectl)
+    made = kubectl("create", "configmap", "cfg", "-n", ns, "--from-literal=mode=slow")
+    assert made.returncode == 0, made.stderr
+    edited = subprocess.run(
+        [*kubectl_args, "edit", "configmap", "cfg", "-n", ns],
+        env={**kube_env, "KUBE_EDITOR": "sed -i s/slow/fast/"},
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert edited.stdout == "configmap/cfg edited\n", edited.stderr
+    live = _get(kubectl, "configmap", "cfg", "-n", ns)
+    assert live["data"] == {"mode": "fast"}
+    assert _managers(live)[("kubectl-edit", "Update")] == {"f:data": {"f:mode": {}}}
+    kubectl("delete", "namespace", ns, "--wait=false")

@@ -67,6 +67,22 @@ def naive(lines: list[str], query: Query) -> tuple[int, list[int]]:
         Query(r"(?:00|000)[1-9]", regex=True),  # tried at every "00", overlaps too
         Query(r"(?:Receiving|Received) block", regex=True),
         Query(r"(?:info|warn) ", regex=True),  # smart case, at lower-cased starts
+        # Alternations of prefixes: one a prefix of another, overlapping matches.
+        Query(r"(?:WARN|WARNING|ERR|ERROR)\b", regex=True),
+        Query(r"(?:blk_|blk_-)\d+", regex=True),
+        Query(
+            r"(?:Received|Receiving) block blk_-?\d+ of size \d+ from \S+$", regex=True
+        ),
+        # Case-insensitive by flag, inline flag and smart case.
+        Query(r"(ERROR|WARN|FATAL)\b.*\d{3,}", regex=True, case_sensitive=False),
+        Query(r"(?i)(error|warn|fatal)\b.*\d{3,}", regex=True),
+        Query(r"(?:exception|failed) .*", regex=True),
+        # Anchors: ^ and $ hold at each line's own start and end.
+        Query(r"^(?:jun|jul) +\d+", regex=True, case_sensitive=False),
+        Query(r"^(?:081109|081110) \d+", regex=True),
+        Query(r"(?:closed|opened)(?: for user \w+)?$", regex=True),
+        Query(r"^\d+ \d+ \d+ (?:INFO|WARN) .*(?:terminating|src)$", regex=True),
+        Query(r"(?m:^)(?:Jun|Jul) +\d+", regex=True),
         Query("zz-no-such-text"),
     ],
     ids=lambda q: q.text,
