@@ -37,6 +37,8 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.retry import Retry
 from urllib3.util.ssltransport import SSLTransport
 
+from krates_desktop.cluster import impersonation
+
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 10.0
@@ -156,6 +158,10 @@ def new_api_client(
     proxy = proxy_of(config)
     if proxy is not None and proxy.socks:
         client.rest_client.pool_manager = _socks_manager(config, proxy)
+    impersonation.install(client)
+    credentials = getattr(config, "krates_credentials", None)
+    if credentials is not None:
+        credentials.attach(client)
     return client
 
 
@@ -397,6 +403,9 @@ def open_websocket(
     proxy_ssl = None
     if proxy is not None and proxy.scheme == "https":
         proxy_ssl = configuration.proxy_ssl_context or proxy_context(configuration)
+    # Asking for the token first lets an exec plugin run, and hand out a fresh
+    # client certificate, before the TLS context reads it.
+    auth = configuration.get_api_key_with_prefix("BearerToken", alias="authorization")
     sock: Any = dial(host, port, proxy, timeout, proxy_ssl)
     try:
         if secure:
@@ -410,10 +419,7 @@ def open_websocket(
         sock.settimeout(timeout)
         base = parts.path.rstrip("/")
         url = f"{'wss' if secure else 'ws'}://{parts.netloc}{base}{path}?{urlencode(list(query))}"
-        headers = []
-        auth = configuration.get_api_key_with_prefix(
-            "BearerToken", alias="authorization"
-        )
+        headers = impersonation.header_lines(configuration)
         if auth:
             headers.append(f"Authorization: {auth}")
         ws = websocket.WebSocket(skip_utf8_validation=True, enable_multithread=True)

@@ -1,27 +1,36 @@
-"""Who is calling: the sandbox's users, their bearer tokens, and the middleware that
-turns an `Authorization` header into a `User` (or a 401).
+"""Who is calling: the sandbox's users, their bearer tokens and client certificates,
+and the middleware that turns them into a `User` (or a 401).
 
 The sandbox has three users, each with a random token of its own: an admin, a
-viewer who may only read, and a developer bound to one namespace. What each may
-do is decided by the RBAC objects in the store (`rbac.py`), not here.
+viewer who may only read, and a developer bound to one namespace. A client
+certificate signed by the sandbox's CA (`tls.py`) names any user, as on
+kube-apiserver: the CN is the user and each O a group. It is checked first and
+its validity period on every request, so a certificate that expires on an open
+connection turns the next request into a 401. What each user may do is decided
+by the RBAC objects in the store (`rbac.py`), not here; impersonation headers are
+handled after this (`impersonation.py`).
 
-Limitations: only bearer tokens are understood (no client certificates, no
-impersonation headers), and anonymous requests are served only on the health
-and version endpoints.
+Limitations: anonymous requests are served only on the health and version
+endpoints.
 """
 
 from __future__ import annotations
 
+import datetime
+import functools
 import hmac
 import logging
 import secrets
+import ssl
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 
-from krates_desktop.sandbox.status import unauthorized
+from krates_desktop.sandbox.status import ApiError, unauthorized
 
 logger = logging.getLogger(__name__)
 
@@ -117,12 +126,66 @@ class Identities:
         raise unauthorized()
 
 
+@dataclass(frozen=True)
+class _Certificate:
+    """What authentication needs from a client certificate."""
+
+    user: User
+    not_before: datetime.datetime
+    not_after: datetime.datetime
+
+
+@functools.lru_cache(maxsize=256)
+def _read_certificate(der: bytes) -> _Certificate | None:
+    cert = x509.load_der_x509_certificate(der)
+    names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    if not names:
+        return None
+    groups = [
+        str(a.value)
+        for a in cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+    ]
+    user = User(str(names[0].value), (*groups, AUTHENTICATED))
+    return _Certificate(user, cert.not_valid_before_utc, cert.not_valid_after_utc)
+
+
+def certificate_user(request: web.Request) -> User | None:
+    """The user a verified client certificate names; None without one.
+
+    The handshake already checked the CA; an expired (or not yet valid)
+    certificate is a 401, as kube-apiserver's x509 authenticator answers.
+    """
+    tls = request.transport.get_extra_info("ssl_object") if request.transport else None
+    if not isinstance(tls, ssl.SSLObject | ssl.SSLSocket):
+        return None
+    der = tls.getpeercert(binary_form=True)
+    if not der:
+        return None
+    found = _read_certificate(der)
+    if found is None:
+        raise unauthorized()
+    now = datetime.datetime.now(datetime.UTC)
+    if not found.not_before <= now <= found.not_after:
+        logger.info("rejected the expired client certificate of %s", found.user.name)
+        raise unauthorized()
+    return found.user
+
+
 def auth_middleware(identities: Identities) -> Middleware:
     """Attach the calling user; reject anonymous requests outside the open paths."""
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        user = identities.authenticate(request.headers.get("Authorization"))
+        authorization = request.headers.get("Authorization")
+        try:
+            user = certificate_user(request)
+        except ApiError:
+            # An expired certificate next to a bearer token: the token decides.
+            if _bearer(authorization) is None:
+                raise
+            user = None
+        if user is None:
+            user = identities.authenticate(authorization)
         if user is None:
             if request.path not in OPEN_PATHS:
                 raise unauthorized()

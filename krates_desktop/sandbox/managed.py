@@ -62,6 +62,7 @@ def field_set(kind: ResourceKind, schema: Schema, obj: Json) -> set[Path]:
     found: set[Path] = set()
     node = {"$ref": REF_PREFIX + root} if root else {}
     _collect(tracked, schemas, node, (), found)
+    found.discard(())  # an object that sets nothing of its own
     return found
 
 
@@ -266,7 +267,11 @@ def record_update(
     old_set = field_set(kind, schema, old) if old else set()
     changed = {p for p in new_set if _differs(old, new, p)}
     if old is not None and not changed and old_set <= new_set:
-        new["metadata"]["managedFields"] = copy_entries(basis)
+        kept = _copy_entries(basis)
+        if kept:
+            new["metadata"]["managedFields"] = kept
+        else:
+            new["metadata"].pop("managedFields", None)
         return
     own = next((e for e in entries if e.is_(manager, UPDATE, subresource)), None)
     if own is None:
@@ -281,7 +286,7 @@ def record_update(
     _store(new, entries, own, kind.api_version)
 
 
-def copy_entries(obj: Json | None) -> list[Json]:
+def _copy_entries(obj: Json | None) -> list[Json]:
     """A copy of an object's managedFields."""
     return json.loads(
         json.dumps(((obj or {}).get("metadata") or {}).get("managedFields") or [])
@@ -329,8 +334,10 @@ def apply(
         result = strategic.merge(current, applied, schemas, {"$ref": REF_PREFIX + root})
     others = set().union(*(e.fields for e in entries if e is not own))
     if own is not None:
-        for path in sorted(own.fields - applied_set - others, key=len, reverse=True):
-            _remove(result, path)
+        dropped = own.fields - applied_set - others
+        for path in sorted(dropped, key=len, reverse=True):
+            if not _owned_within(path, others) and not _is_key_field(path):
+                _remove(result, path)
     else:
         own = Entry({"manager": manager, "operation": APPLY})
         entries.append(own)
@@ -338,6 +345,20 @@ def apply(
     result.setdefault("metadata", {})
     _store(result, entries, own, kind.api_version)
     return result
+
+
+def _owned_within(path: Path, others: set[Path]) -> bool:
+    """Whether another manager owns a field inside `path` (a list item someone else
+    added a field to stays)."""
+    base = path[:-1] if path[-1] == _ITEM else path
+    return any(len(p) > len(base) and p[: len(base)] == base for p in others)
+
+
+def _is_key_field(path: Path) -> bool:
+    """Whether `path` is a key field of a list item (which goes only with the item)."""
+    if len(path) < 2 or not path[-2].startswith("k:"):
+        return False
+    return path[-1].removeprefix("f:") in json.loads(path[-2][2:])
 
 
 def _conflict_error(conflicts: list[tuple[Entry, Path]]) -> ApiError:

@@ -8,8 +8,8 @@ as on a real API server. ClusterRoles with an `aggregationRule` get the union of
 the rules of the ClusterRoles their selectors match, kept current as roles change.
 
 Limitations: only RBAC is emulated (no Node or webhook authorizers), and the
-`escalate`, `bind` and `impersonate` verbs are matched but never enforced
-elsewhere.
+`escalate` and `bind` verbs are matched but never enforced on role writes
+(`impersonate` is, by `impersonation.py`).
 """
 
 from __future__ import annotations

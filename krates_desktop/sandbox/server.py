@@ -21,6 +21,7 @@ from aiohttp import web
 from krates_desktop.sandbox import bulk, manifests
 from krates_desktop.sandbox.api import Api, FlowControl, add_warning, error_middleware
 from krates_desktop.sandbox.auth import ADMIN, USER_KEY, Identities, auth_middleware
+from krates_desktop.sandbox.impersonation import impersonation_middleware
 from krates_desktop.sandbox.crud import read_body, respond
 from krates_desktop.sandbox.faults import (
     Faults,
@@ -133,6 +134,14 @@ class Sandbox:
         return self._tls.ca_file
 
     @property
+    def ca_key_file(self) -> Path:
+        """The CA's private key, for minting client certificates the sandbox accepts
+        (`tls.issue_client_certificate`)."""
+        if self._tls is None:
+            raise SandboxError("The sandbox has not been started yet.")
+        return self._tls.ca_key_file
+
+    @property
     def state(self) -> SandboxState:
         """The live state (for code running on the sandbox's loop)."""
         if self._state is None:
@@ -157,6 +166,7 @@ class Sandbox:
             middlewares=[
                 error_middleware,
                 auth_middleware(self._identities),
+                impersonation_middleware(state.authorizer),
                 fault_middleware(self.faults),
             ],
             client_max_size=16 * 1024 * 1024,

@@ -1,6 +1,12 @@
 """Throwaway TLS material: a per-run CA and a server certificate for 127.0.0.1 and
 localhost, generated with `cryptography`, plus self-signed certificates for seed
-Secrets."""
+Secrets.
+
+The server asks for client certificates and accepts any signed by its CA, as
+kube-apiserver's `--client-ca-file` does. Expiry is not checked during the
+handshake but on every request (`auth.py`), so an expired certificate is a 401 a
+client can react to, not a failed TLS handshake. :func:`issue_client_certificate`
+mints one (CN: the user, O: the groups) with the CA key kept next to the CA."""
 
 from __future__ import annotations
 
@@ -24,13 +30,22 @@ class ServerTls:
     ca_file: Path
     cert_file: Path
     key_file: Path
+    ca_key_file: Path
 
     def server_context(self) -> ssl.SSLContext:
-        """An SSLContext that serves the certificate."""
+        """An SSLContext that serves the certificate and verifies client ones."""
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         context.load_cert_chain(self.cert_file, self.key_file)
+        context.load_verify_locations(cafile=self.ca_file)
+        context.verify_mode = ssl.CERT_OPTIONAL
+        context.verify_flags |= _NO_CHECK_TIME
         return context
+
+
+# OpenSSL's X509_V_FLAG_NO_CHECK_TIME (not named by the ssl module): validity
+# periods are checked per request instead.
+_NO_CHECK_TIME = 0x200000
 
 
 def _name(common_name: str) -> x509.Name:
@@ -138,12 +153,50 @@ def generate_server_tls(directory: Path) -> ServerTls:
     key = ec.generate_private_key(ec.SECP256R1())
     leaf = _leaf(ca_key, ca, key)
     tls = ServerTls(
-        directory / "ca.crt", directory / "server.crt", directory / "server.key"
+        directory / "ca.crt",
+        directory / "server.crt",
+        directory / "server.key",
+        directory / "ca.key",
     )
     tls.ca_file.write_bytes(_pem(ca))
     tls.cert_file.write_bytes(_pem(leaf) + _pem(ca))
     _write_private(tls.key_file, _key_pem(key))
+    _write_private(tls.ca_key_file, _key_pem(ca_key))
     return tls
+
+
+def issue_client_certificate(
+    ca_file: Path,
+    ca_key_file: Path,
+    user: str,
+    groups: tuple[str, ...] = (),
+    seconds: float = 3600.0,
+) -> tuple[str, str]:
+    """A client certificate and key (PEM text) for `user` in `groups`, signed by the
+    CA, valid from now for `seconds` (kube-apiserver reads CN as the user and each O
+    as a group)."""
+    ca = x509.load_pem_x509_certificate(ca_file.read_bytes())
+    ca_key = serialization.load_pem_private_key(ca_key_file.read_bytes(), None)
+    assert isinstance(ca_key, ec.EllipticCurvePrivateKey)
+    key = ec.generate_private_key(ec.SECP256R1())
+    attributes = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, g) for g in groups]
+    attributes.append(x509.NameAttribute(NameOID.COMMON_NAME, user))
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name(attributes))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(seconds=5))
+        .not_valid_after(now + datetime.timedelta(seconds=seconds))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    return _pem(cert).decode(), _key_pem(key).decode()
 
 
 def demo_certificate(common_name: str) -> tuple[str, str]:

@@ -15,17 +15,25 @@ POD_REF = ObjRef("Pod", "", "v1", "payments", POD)
 SERVICE_REF = ObjRef("Service", "", "v1", "payments", "api-server")
 
 
-def start_session(qtbot, kubeconfig: Path, profile: Path, context: str | None = None):  # type: ignore[no-untyped-def]
-    """A window at 1400x900 showing the sandbox as `context`, with the pods listed."""
+def start_session(  # type: ignore[no-untyped-def]
+    qtbot,
+    kubeconfig: Path,
+    profile: Path,
+    context: str | None = None,
+    listed: bool = True,
+):
+    """A window at 1400x900 showing the sandbox as `context`; with `listed`, once the
+    pods are listed."""
     live = Session(Options(kubeconfig=kubeconfig, context=context, profile=profile))
     qtbot.addWidget(live.window)
     live.window.resize(1400, 900)
     live.window.show()
     qtbot.waitExposed(live.window)
     live.start()
-    qtbot.waitUntil(
-        lambda: any(c.name == POD for c in live.source.candidates()), timeout=30000
-    )
+    if listed:
+        qtbot.waitUntil(
+            lambda: any(c.name == POD for c in live.source.candidates()), timeout=30000
+        )
     return live
 
 

@@ -3,32 +3,43 @@ driven with real key, wheel and mouse events against the real window and sandbox
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, Qt
+import qasync
+from PySide6.QtCore import QEasingCurve, QEvent, QPoint, QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
     QFontDatabase,
     QFontInfo,
+    QFontMetricsF,
     QKeyEvent,
     QNativeGestureEvent,
+    QPainter,
     QPointingDevice,
     QWheelEvent,
 )
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolTip
 
+from krates_desktop.app import Options
 from krates_desktop.resources import resource_path
+from krates_desktop.signaling.server import ServerConfig, SignalServer
 from krates_desktop.ui import theme
 from krates_desktop.ui.main_window import MainWindow
+from krates_desktop.ui.runner import Session
 from krates_desktop.ui.spotlight.fuzzy import Candidate
+from krates_desktop.ui.spotlight.spotlight import subtext
 from krates_desktop.yard.awareness import YardAwareness
 from tests.ui.conftest import POD, POD_REF, SERVICE_REF, start_session
+from tests.ui.shared_yard import until
+from tests.ui.shared_yard import window as shared_window
 
 NO_MOD = Qt.KeyboardModifier.NoModifier
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -662,6 +673,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from krates_desktop.ui.main_window import MainWindow
+from krates_desktop.ui.runner import Session
 
 app = QApplication(sys.argv)
 win = MainWindow()
@@ -805,3 +817,258 @@ def test_a_users_krate_list_folds_and_unfolds(session, qtbot) -> None:  # type: 
     assert not card.folded and card.minimumHeight() == tall
     qtbot.mouseClick(card, LEFT, pos=card._row_rect(0).center().toPoint())
     assert not drawer.is_open()
+
+
+def test_window_content_is_plex_mono_and_scrolls_with_its_thin_bar(
+    session, qtbot
+) -> None:  # type: ignore[no-untyped-def]
+    """F64: a pod's YAML is IBM Plex Mono 12 px at 19.8 px lines; the wheel over it
+    scrolls the text inside the window (the camera stays) and an 8 px thumb in
+    rgba(140,165,200,.18) rides at the right edge."""
+    kid, witem = _open(session, qtbot, POD_REF, "yaml")
+    text = session.controller.bindings[f"{kid}/{witem.wid}"].view
+    qtbot.waitUntil(lambda: text.line_count() > 40, timeout=10000)
+    info = QFontInfo(text._font)
+    assert (info.family(), info.pixelSize(), text.line_height) == (
+        "IBM Plex Mono",
+        12,
+        pytest.approx(19.8),
+    )
+    view = session.window.view
+    view.center_on(*session.yard.krates[kid].center(), 1.0)
+    camera = (view.cam_x, view.cam_y)
+    first = text.plain_lines()[0]
+    over = QPointF(_screen_pos(session, text, QPointF(150, 120)))
+    for _ in range(3):
+        _wheel(view, -120, pos=over)
+    assert text.scroll_value == pytest.approx(3 * 3 * 19.8)
+    assert (view.cam_x, view.cam_y) == camera
+    assert text.plain_lines()[0] == first, "scrolling moves the view, not the text"
+    shot = view.grab().toImage()
+    thumb_top = (text._h - max(24.0, text._h**2 / text.content_height())) * (
+        text.scroll_value / text.scroll_max()
+    )
+    y = thumb_top + 12
+    inside = shot.pixelColor(_screen_pos(session, text, QPointF(text._w - 5, y)))
+    beside = shot.pixelColor(_screen_pos(session, text, QPointF(text._w - 14, y)))
+    assert inside.lightness() > beside.lightness() + 15
+    above = shot.pixelColor(
+        _screen_pos(session, text, QPointF(text._w - 5, thumb_top - 6))
+    )
+    assert above.lightness() < inside.lightness() - 15
+
+
+def _inks(shot, session, item, rect: QRectF, test) -> bool:  # type: ignore[no-untyped-def]
+    """Whether any screen pixel inside the item's `rect` passes `test`."""
+    a = _screen_pos(session, item, rect.topLeft())
+    b = _screen_pos(session, item, rect.bottomRight())
+    return any(
+        test(shot.pixelColor(x, y))
+        for x in range(a.x(), b.x() + 1)
+        for y in range(a.y(), b.y() + 1)
+    )
+
+
+def _green(c: QColor) -> bool:
+    return c.green() > 150 and c.red() < 130 and c.blue() < 160
+
+
+def _light(c: QColor) -> bool:
+    return c.lightness() > 90
+
+
+def _grey(c: QColor) -> bool:
+    """Muted text: light enough to read, with no green or red cast."""
+    return (
+        c.lightness() > 60 and abs(c.red() - c.green()) < 25 and c.blue() - c.red() < 60
+    )
+
+
+def test_krate_and_window_headers_draw_every_part(session, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """F50, F61: the krate header draws its handle, name, green `Running` badge, window
+    count, `—` and `×`; the window header its type glyph in the pod colour, the name,
+    the badge and `×`."""
+    kid, witem = _open(session, qtbot, POD_REF, "yaml")
+    item = session.controller.krate_items[kid]
+    qtbot.waitUntil(lambda: item.status[0] == "Running", timeout=10000)
+    view = session.window.view
+    view.center_on(*session.yard.krates[kid].center(), 1.0)
+    item.update()
+    witem.update()
+    qtbot.wait(30)
+    shot = view.grab().toImage()
+    top = -34.0  # the header bar runs from 34 to 6 px above the frame
+    name_w = QFontMetricsF(theme.sans(13, 600)).horizontalAdvance(item.label)
+    minimize, close = item._button_rects()
+    header = {
+        "handle": QRectF(6, top + 4, 12, 20),
+        "name": QRectF(24, top + 4, name_w, 20),
+        "badge": QRectF(24 + name_w + 10, top + 5, 90, 18),
+        "count": QRectF(close.left() - 150, top + 4, 90, 20),
+        "minimize": minimize.adjusted(4, 4, -4, -4),
+        "close": close.adjusted(4, 4, -4, -4),
+    }
+    assert _inks(shot, session, item, header["handle"], lambda c: c.lightness() > 60)
+    assert _inks(shot, session, item, header["name"], _light)
+    assert _inks(shot, session, item, header["badge"], _green)
+    for part in ("count", "minimize", "close"):
+        assert _inks(shot, session, item, header[part], lambda c: c.lightness() > 60), (
+            part
+        )
+    glyph = QRectF(14, 36 / 2 - 4, 8, 8)
+    pod_colour = QColor(theme.KIND_GLYPHS["Pod"][1])
+    assert _inks(shot, session, witem, glyph, lambda c: c == pod_colour)
+    assert _inks(shot, session, witem, QRectF(80, 8, 120, 20), _light)
+    assert _inks(shot, session, witem, QRectF(80, 8, 290 - 80, 20), _green)
+    close_w = QRectF(
+        witem.close_center() - QPointF(5, 5), witem.close_center() + QPointF(5, 5)
+    )
+    assert _inks(shot, session, witem, close_w, lambda c: c.lightness() > 60)
+
+
+def test_result_rows_show_glyph_subtitle_and_type_badge(bare, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """F31: an unselected result row paints the pod glyph in its colour and the muted
+    subtitle `pod · ns/payments`, pixel for pixel as that text is drawn, and the type
+    badge `pod`; a custom resource adds a `CRD` badge (tests/ui/test_spotlight.py)."""
+    qtbot.keyClick(bare.view, "l")
+    spot = bare.spotlight
+    qtbot.keyClicks(spot.input, "edger-db-0")
+    qtbot.waitUntil(lambda: len(spot.results.results) >= 2, timeout=2000)
+    results = spot.results
+    row = next(i for i, r in enumerate(results.results) if r.candidate.kind == "Pod")
+    if row == results.selected:
+        qtbot.keyClick(spot.input, Qt.Key.Key_Down)
+    assert row != results.selected
+    cand = results.results[row].candidate
+    assert subtext(cand) == "pod · ns/payments"
+    image = results.grab().toImage()
+    top = 4 + row * 44
+    glyph = QColor(theme.KIND_GLYPHS["Pod"][1])
+    assert any(
+        image.pixelColor(x, y) == glyph
+        for x in range(22, 30)
+        for y in range(top + 12, top + 20)
+    )
+
+    def drawn_as(text: str, font, rect: QRectF, clear: QRectF, align) -> bool:  # type: ignore[no-untyped-def]
+        """Whether `clear` shows exactly `text` drawn muted in `font` over its fill."""
+        ref = image.copy()
+        painter = QPainter(ref)
+        painter.fillRect(clear, image.pixelColor(int(clear.left()), int(clear.top())))
+        painter.setFont(font)
+        painter.setPen(QColor(theme.MUTED))
+        painter.drawText(rect, align, text)
+        painter.end()
+        box = clear.toRect()
+        return all(
+            ref.pixelColor(x, y) == image.pixelColor(x, y)
+            for x in range(box.left(), box.right())
+            for y in range(box.top(), box.bottom())
+        )
+
+    sub = QRectF(40, top + 24, 360, 16)
+    left = Qt.AlignmentFlag.AlignVCenter
+    assert drawn_as("pod · ns/payments", results._sub_font, sub, sub, left)
+    assert not drawn_as("pod · ns/checkout", results._sub_font, sub, sub, left)
+    badge = results.badge_rects(row)[0]
+    inner = badge.adjusted(2, 2, -2, -2)
+    centre = Qt.AlignmentFlag.AlignCenter
+    assert drawn_as("pod", results._chip_font, badge, inner, centre)
+    assert not drawn_as("svc", results._chip_font, badge, inner, centre)
+
+
+def test_cluster_dot_turns_amber_while_the_api_throttles_then_green(
+    qtbot, sandbox, sandbox_kubeconfig, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """F18: while the API answers the pod list with 429 Too Many Requests, the cluster
+    pill's dot is amber; once it answers, the dot is green again."""
+    sandbox.faults.inject(
+        "429", count=1, retry_after=3, path="/api/v1/pods", method="GET"
+    )
+    live = start_session(qtbot, sandbox_kubeconfig, tmp_path / "profile", listed=False)
+    try:
+        pill = live.window.top_bar.cluster
+        qtbot.waitUntil(lambda: pill.dot_color == "#e8b54a", timeout=15000)
+        assert pill.dot_glow
+        qtbot.waitUntil(lambda: pill.dot_color == "#4ad07a", timeout=20000)
+    finally:
+        sandbox.faults.clear()
+        live.shutdown()
+
+
+def test_shared_yard_pill_pulses_its_dot_and_a_local_one_does_not(
+    qtbot, sandbox_kubeconfig, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """F20: a local yard's sync dot is steady; once shared through a real signaling
+    server on loopback the pill reads `syncing…` or `synced` and its dot fades and
+    comes back on a 1.6 s ease-in-out loop."""
+    loop = qasync.QEventLoop(QApplication.instance())
+    asyncio.set_event_loop(loop)
+    server = SignalServer(ServerConfig(host="127.0.0.1", port=0))
+    alice = shared_window(qtbot, sandbox_kubeconfig, tmp_path / "alice")
+    bar = alice.window.top_bar
+    seen: list[float] = []
+
+    async def scenario() -> None:
+        port = await server.start()
+        await until(lambda: any(c.name == POD for c in alice.source.candidates()))
+        assert bar.sync.text() == "local" and bar.sync.dot_opacity == 1.0
+        alice.share(f"ws://127.0.0.1:{port}", allow_secret_file=True)
+        await until(lambda: bar.sync.text() in ("syncing…", "synced"))
+        pulse = bar._pulse
+        assert pulse.duration() == 1600
+        assert pulse.easingCurve().type() == QEasingCurve.Type.InOutSine
+        pulse.valueChanged.connect(lambda v: seen.append(float(v)))
+        await until(lambda: seen and min(seen) < 0.6 and seen[-1] > 0.9, timeout=10)
+        await alice.sharing.stop()
+        await server.stop()
+
+    try:
+        loop.run_until_complete(asyncio.wait_for(scenario(), 90))
+    finally:
+        alice.shutdown()
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
+def test_the_demo_button_runs_the_yard_on_a_loopback_sandbox(
+    qtbot, monkeypatch, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """F133: with no usable kubeconfig, `Open the demo cluster` (what `krates --demo`
+    starts with) connects to a sandbox on 127.0.0.1; a pod found by typing opens with
+    its logs streaming; nothing is written to the user's ~/.kube."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "home" / "missing"))
+    live = Session(Options(profile=tmp_path / "profile"))
+    qtbot.addWidget(live.window)
+    live.window.resize(1200, 800)
+    live.window.show()
+    qtbot.waitExposed(live.window)
+    live.start()
+    try:
+        button = live.window.problem.button
+        qtbot.waitUntil(button.isVisible, timeout=10000)
+        qtbot.mouseClick(button, LEFT)
+        qtbot.waitUntil(
+            lambda: any(c.name == POD for c in live.source.candidates()), timeout=60000
+        )
+        assert urlparse(live.connection.context.server).hostname == "127.0.0.1"
+        view = live.window.view
+        view.setFocus()
+        qtbot.keyClick(view, POD[0])
+        spot = live.window.spotlight
+        qtbot.keyClicks(spot.input, POD[1:])
+        qtbot.waitUntil(
+            lambda: (
+                spot.results.current() is not None
+                and spot.results.current().name == POD
+            ),
+            timeout=5000,
+        )
+        qtbot.keyClick(spot.input, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: bool(live.controller.bindings), timeout=5000)
+        logs = next(iter(live.controller.bindings.values()))
+        qtbot.waitUntil(lambda: logs.view.line_count() > 0, timeout=15000)
+        assert not (tmp_path / "home" / ".kube").exists()
+    finally:
+        live.shutdown()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from kubernetes import client as k8s
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 
 from krates_desktop.cluster.kubeconfig import Kubeconfig
 from krates_desktop.ui import theme
@@ -122,3 +122,50 @@ def test_yaml_follows_the_live_object(session, qtbot, sandbox_kubeconfig: Path) 
         ),
         timeout=10000,
     )
+
+
+def test_yaml_ends_on_the_last_of_a_burst_and_catches_up_once_shown(
+    session, qtbot, sandbox_kubeconfig: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Eight quick label changes end with the last one in the YAML view; a change made
+    while the krate is minimised shows once the krate is expanded again."""
+    qtbot.waitUntil(lambda: _pod_listed(session), timeout=15000)
+    candidate = next(c for c in session.source.candidates() if c.name == POD)
+    session.controller.open_view(candidate.payload, "yaml")
+    yaml_binding = _binding(session, RenderedBinding)
+    qtbot.waitUntil(
+        lambda: any(POD in line for line in yaml_binding.view.plain_lines()),
+        timeout=5000,
+    )
+
+    def shows(text: str) -> bool:
+        return any(text in line for line in yaml_binding.view.plain_lines())
+
+    core = k8s.CoreV1Api(Kubeconfig.load([sandbox_kubeconfig]).api_client())
+    for number in range(8):
+        core.patch_namespaced_pod(
+            POD, "payments", {"metadata": {"labels": {"burst": f"n{number}"}}}
+        )
+    qtbot.waitUntil(lambda: shows("burst: n7"), timeout=10000)
+
+    kid = next(iter(session.yard.krates))
+    item = session.controller.krate_items[kid]
+    minimize, _close = item._button_rects()
+    viewport = session.window.view.viewport()
+    at = session.window.view.mapFromScene(item.mapToScene(minimize.center()))
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=at)
+    assert item.collapsed and not yaml_binding.window.isVisible()
+    core.patch_namespaced_pod(
+        POD, "payments", {"metadata": {"labels": {"burst": "hidden"}}}
+    )
+    qtbot.waitUntil(
+        lambda: any(
+            o["metadata"].get("labels", {}).get("burst") == "hidden"
+            for o in [session.source.get_object(yaml_binding.ref) or {"metadata": {}}]
+        ),
+        timeout=10000,
+    )
+    card = session.window.view.mapFromScene(item.mapToScene(QPointF(100, 46)))
+    qtbot.mouseDClick(viewport, Qt.MouseButton.LeftButton, pos=card)
+    assert not item.collapsed
+    qtbot.waitUntil(lambda: shows("burst: hidden"), timeout=10000)

@@ -2,6 +2,14 @@
 
 The camera is one transform on a root world-layer item; the view itself keeps an
 identity transform and a scene rect equal to its viewport.
+
+Level of detail while zooming: a zoom step changes every item's device transform,
+so each visible krate and window would be drawn afresh at each step. Instead, on
+the first step of a wheel zoom or a flight, each visible item is cached once as a
+pixmap at the current scale (Qt's item-coordinate cache) and later steps draw
+those pixmaps scaled; `SETTLE_MS` after the last step (or when the flight lands)
+the items go back to their own caching and are drawn crisp at the final scale,
+exactly as without this.
 """
 
 from __future__ import annotations
@@ -16,7 +24,9 @@ from PySide6.QtCore import (
     QPointF,
     QRect,
     QRectF,
+    QSize,
     Qt,
+    QTimer,
     QVariantAnimation,
     Signal,
 )
@@ -37,6 +47,7 @@ from PySide6.QtWidgets import (
     QGraphicsScene,
     QGraphicsView,
 )
+from shiboken6 import isValid
 
 from krates_desktop.ui import theme
 from krates_desktop.yard.model import WORLD_H, WORLD_W
@@ -50,6 +61,8 @@ NOTCH_ZOOM = 1.12
 CLICK_SLOP = 4.0
 PIXMAP_CACHE_KB = 96 * 1024
 FLY_MS = 520
+SETTLE_MS = 150  # after the last zoom step, items are drawn crisp again
+SCALED_CACHE_MAX_PX = 2_000_000  # the largest pixmap one item is scaled from
 
 
 def _over(rgba: tuple[int, int, int, float], under: QColor) -> QColor:
@@ -131,6 +144,10 @@ class CanvasView(QGraphicsView):
         self._fly.finished.connect(self._on_fly_finished)
         self._fly_from = (0.0, 0.0, 1.0)
         self._fly_to = (0.0, 0.0, 1.0)
+        # items drawn from a scaled pixmap during a zoom, with the cache mode to restore
+        self._scaled: dict[QGraphicsItem, QGraphicsItem.CacheMode] = {}
+        self._settle = QTimer(self, singleShot=True, interval=SETTLE_MS)
+        self._settle.timeout.connect(self.settle_zoom)
         self._configure()
 
     def _configure(self) -> None:
@@ -210,6 +227,9 @@ class CanvasView(QGraphicsView):
         """Multiply the zoom by `factor`, keeping the world point under `pos` still."""
         self.stop_flight()
         new_zoom = min(max(self.zoom * factor, ZOOM_MIN), ZOOM_MAX)
+        if new_zoom != self.zoom:
+            self._scale_cached_items()
+            self._settle.start()
         ratio = new_zoom / self.zoom
         self.cam_x = pos.x() - (pos.x() - self.cam_x) * ratio
         self.cam_y = pos.y() - (pos.y() - self.cam_y) * ratio
@@ -243,12 +263,47 @@ class CanvasView(QGraphicsView):
         (x0, y0, z0), (x1, y1, z1) = self._fly_from, self._fly_to
         self.cam_x = x0 + (x1 - x0) * t
         self.cam_y = y0 + (y1 - y0) * t
+        if z1 != z0 and t < 1.0:
+            self._scale_cached_items()
         self.zoom = z0 + (z1 - z0) * t
         self.apply_camera()
 
     def _on_fly_finished(self) -> None:
         self.flying = False
+        self.settle_zoom()
         self.camera_changed.emit()
+
+    def _scale_cached_items(self) -> None:
+        """Cache each visible item as a pixmap at today's scale, for the zoom steps."""
+        if self._scaled:
+            return
+        ratio = self.devicePixelRatioF()
+        scale = self.zoom * ratio
+        shown = QRectF(self.viewport().rect())
+        for item in self._scene.items(shown):
+            if item is self.world or not item.isVisible():
+                continue
+            if item.flags() & QGraphicsItem.GraphicsItemFlag.ItemHasNoContents:
+                continue
+            box = item.boundingRect()
+            fit = min(
+                scale,
+                math.sqrt(SCALED_CACHE_MAX_PX / max(1.0, box.width() * box.height())),
+            )
+            size = QSize(
+                max(1, math.ceil(box.width() * fit)),
+                max(1, math.ceil(box.height() * fit)),
+            )
+            self._scaled[item] = item.cacheMode()
+            item.setCacheMode(QGraphicsItem.CacheMode.ItemCoordinateCache, size)
+
+    def settle_zoom(self) -> None:
+        """The zoom has ended: draw every item crisp at the final scale again."""
+        self._settle.stop()
+        scaled, self._scaled = self._scaled, {}
+        for item, mode in scaled.items():
+            if isValid(item) and item.scene() is self._scene:  # not closed meanwhile
+                item.setCacheMode(mode)
 
     # painting -----------------------------------------------------------
 

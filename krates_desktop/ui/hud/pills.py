@@ -1,4 +1,10 @@
-"""The pill style shared by the top bar, the zoom pill, the hint bar and toasts."""
+"""The pill style shared by the top bar, the zoom pill, the hint bar and toasts.
+
+Pills float over the canvas, so Qt repaints every pill the canvas repaints under,
+which is every pan and zoom frame. A pill therefore draws itself once into a
+pixmap and paints that pixmap until its text, colours, dot or size change; only
+the frosted canvas behind it (with that setting on) is painted afresh.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from PySide6.QtGui import (
     QPainter,
     QPainterPath,
     QPen,
+    QPixmap,
 )
 from PySide6.QtWidgets import QWidget
 
@@ -42,6 +49,7 @@ class Pill(QWidget):
         self.dot_glow = False
         self.dot_opacity = 1.0
         self.border: str | None = None
+        self._face: tuple[tuple[object, ...], QPixmap] | None = None
         self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
 
     def text(self) -> str:
@@ -78,12 +86,44 @@ class Pill(QWidget):
 
     def paintEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
         painter = QPainter(self)
+        if getattr(self.window(), "frost_source", None) is not None:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            shape = QPainterPath()
+            shape.addRoundedRect(
+                QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 9, 9
+            )
+            frost.paint_canvas_behind(painter, self, shape, 6.0)
+        painter.drawPixmap(0, 0, self._face_pixmap())
+        painter.end()
+
+    def _face_pixmap(self) -> QPixmap:
+        """The pill's own drawing, redrawn only when something it shows changed."""
+        ratio = self.devicePixelRatioF()
+        key = (
+            self._text,
+            self.text_color,
+            self.lead,
+            self.dot_color,
+            self.dot_glow,
+            self.dot_opacity,
+            self.border,
+            self.size(),
+            ratio,
+        )
+        if self._face is None or self._face[0] != key:
+            face = QPixmap(round(self.width() * ratio), round(self.height() * ratio))
+            face.setDevicePixelRatio(ratio)
+            face.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(face)
+            self._paint_face(painter)
+            painter.end()
+            self._face = (key, face)
+        return self._face[1]
+
+    def _paint_face(self, painter: QPainter) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         box = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
         border = QColor(self.border) if self.border else theme.color(theme.HAIRLINE)
-        shape = QPainterPath()
-        shape.addRoundedRect(box, 9, 9)
-        frost.paint_canvas_behind(painter, self, shape, 6.0)  # with frosted overlays
         painter.setPen(QPen(border, 1))
         painter.setBrush(theme.color(theme.PILL))
         painter.drawRoundedRect(box, 9, 9)
@@ -101,7 +141,6 @@ class Pill(QWidget):
         painter.setPen(QColor(self.text_color))
         text_box = QRectF(x + self._lead_width(), 0, box.width(), self.height())
         symbols.draw_text(painter, text_box, Qt.AlignmentFlag.AlignVCenter, self._text)
-        painter.end()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         self.clicked.emit()

@@ -4,19 +4,25 @@ A binding owns the content item of one window and the stream that feeds it. Work
 callbacks arrive through the dispatcher, so every method here runs on the GUI
 thread.
 
-Limitations: YAML and Describe are rendered on the GUI thread (fine for the
-object sizes of ordinary clusters, not yet for very large custom resources).
+YAML and Describe render their first text at once; later changes of the object
+are rendered on a worker thread, at most one render per window every
+`RENDER_GAP_MS` and only while the window is shown, always from the newest object
+(a busy pod's status changes would otherwise re-render it on the GUI thread many
+times a second). The text is still formatted in Python, so a render competes
+with the GUI thread for the interpreter; it just never blocks a frame whole.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from kubernetes.client import ApiClient
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFileDialog
 
 from krates_desktop.cluster.describe import describe, to_yaml
@@ -35,6 +41,11 @@ from krates_desktop.yard.model import ObjRef
 log = logging.getLogger(__name__)
 
 CLOSE_OLDEST = "Close oldest"
+RENDER_GAP_MS = 300
+Lines = list[list[tuple[str, str]]]
+# One thread renders for every window: renders are short, and one at a time keeps
+# them from piling up on the interpreter lock.
+_renderer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="krates-render")
 
 
 class ObjectSource(Protocol):
@@ -84,37 +95,95 @@ class Binding:
 
 
 class RenderedBinding(Binding):
-    """YAML or Describe: text rendered from the cached object, refreshed live."""
+    """YAML or Describe: text rendered from the cached object, refreshed live.
+
+    `gather(obj)` runs on the GUI thread and collects what the text needs from the
+    cache; `render(gathered)` makes the lines and may run on the worker.
+    """
 
     def __init__(
         self,
         window,
         ref,
         ctx,
-        render: Callable[[dict[str, Any]], list[list[tuple[str, str]]]],
+        render: Callable[[Any], Lines],
+        gather: Callable[[dict[str, Any]], Any] = lambda obj: obj,
     ):  # type: ignore[no-untyped-def]
         super().__init__(window, ref, ctx)
         self._render = render
+        self._gather = gather
         self.view = TextViewItem()
+        self._waiting: dict[str, Any] | None = None  # newest object not yet rendered
+        self._rendering = False
+        self._stopped = False
+        self._gone = False  # the object was deleted after the render began
+        self._shown: Lines | None = None
+        self._gap = QTimer(singleShot=True, interval=RENDER_GAP_MS)
+        self._gap.timeout.connect(self._render_waiting)
 
     def start(self) -> None:
         self.window.set_content(self.view)
         self._hold = self.ctx.source.follow(self.ref)
-        self.object_changed(self.ctx.source.get_object(self.ref))
+        obj = self.ctx.source.get_object(self.ref)
+        if obj is None:
+            self.object_changed(obj)
+        else:
+            self._show(self._render(self._gather(obj)))
 
     def stop(self) -> None:
+        self._stopped = True
+        self._waiting = None
+        self._gap.stop()
         hold, self._hold = getattr(self, "_hold", None), None
         if hold is not None:
             hold.close()
 
     def object_changed(self, obj: dict[str, Any] | None) -> None:
+        self._gone = obj is None
         if obj is None:
+            self._waiting = None
             self.window.set_message(
                 f"{self.ref.kind.lower()} {self.ref.name} not found"
             )
             return
+        self._waiting = obj
+        if not self._rendering and not self._gap.isActive():
+            self._render_waiting()
+
+    def _render_waiting(self) -> None:
+        """Send the newest object to the worker, or wait while the window is hidden."""
+        if self._stopped or self._waiting is None:
+            return
+        if not self.window.isVisible():
+            self._gap.start()
+            return
+        gathered, self._waiting = self._gather(self._waiting), None
+        self._rendering = True
+        done = self.ctx.dispatcher.wrap(self._on_rendered)
+
+        def work() -> None:
+            try:
+                lines: Lines | None = self._render(gathered)
+            except Exception:  # noqa: BLE001 - one bad object must not stop the rest
+                log.exception("could not render %s %s", self.ref.kind, self.ref.name)
+                lines = None
+            done(lines)
+
+        _renderer.submit(work)
+
+    def _on_rendered(self, lines: Lines | None) -> None:
+        self._rendering = False
+        if self._stopped:
+            return
+        if lines is not None and not self._gone:
+            self._show(lines)
+        self._gap.start()
+
+    def _show(self, lines: Lines) -> None:
         self.window.set_message("")
-        self.view.set_lines(self._render(obj))
+        if lines != self._shown:  # a change the text does not show costs no repaint
+            self._shown = lines
+            self.view.set_lines(lines)
 
 
 def yaml_binding(window, ref, ctx) -> RenderedBinding:  # type: ignore[no-untyped-def]
@@ -130,17 +199,23 @@ def yaml_binding(window, ref, ctx) -> RenderedBinding:  # type: ignore[no-untype
 def describe_binding(window, ref, ctx) -> RenderedBinding:  # type: ignore[no-untyped-def]
     """The Describe view: a kubectl-describe style summary with the object's events."""
 
-    def render(obj: dict[str, Any]) -> list[list[tuple[str, str]]]:
-        text = describe(
-            ref.kind,
-            obj,
-            ctx.source.events_for(obj),
-            pods=ctx.source.pods_in(ref.namespace) if ref.kind == "Service" else None,
-            counts=ctx.source.counts_in(ref.name) if ref.kind == "Namespace" else None,
-        )
+    def gather(obj: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "obj": obj,
+            "events": ctx.source.events_for(obj),
+            "pods": ctx.source.pods_in(ref.namespace)
+            if ref.kind == "Service"
+            else None,
+            "counts": ctx.source.counts_in(ref.name)
+            if ref.kind == "Namespace"
+            else None,
+        }
+
+    def render(found: dict[str, Any]) -> Lines:
+        text = describe(ref.kind, **found)
         return [describe_spans(line) for line in text.splitlines()]
 
-    return RenderedBinding(window, ref, ctx, render)
+    return RenderedBinding(window, ref, ctx, render, gather)
 
 
 class LogsBinding(Binding):

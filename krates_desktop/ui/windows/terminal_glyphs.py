@@ -36,6 +36,7 @@ class GlyphBatch:
         self._ascent = ascent
         # Each row's glyph positions, one per column, made once and reused.
         self._positions: dict[int, list[QPointF]] = {}
+        self._columns = 0
         self._groups: dict[tuple[FontKey, str], tuple[list[int], list[QPointF]]] = {}
         self._run = QGlyphRun()
 
@@ -49,7 +50,7 @@ class GlyphBatch:
         stop = column + len(text)
         positions = self._positions.get(row)
         if positions is None or len(positions) < stop:
-            positions = self._row_positions(row, stop)
+            positions = self._row_positions(row, max(stop, self._columns))
         group = self._groups.get((font, color))
         if group is None:
             group = self._groups[font, color] = ([], [])
@@ -57,14 +58,17 @@ class GlyphBatch:
         group[1].extend(positions[column:stop])
         return True
 
+    def fit(self, columns: int) -> None:
+        """Make each row's positions `columns` long from now on (the grid's width)."""
+        if columns != self._columns:
+            self._columns = columns
+            self._positions.clear()
+
     def _row_positions(self, row: int, columns: int) -> list[QPointF]:
-        """Make row `row`'s positions for at least `columns` columns (twice as many
-        as before, so a row grows its list a few times at most)."""
         width, height = self._cell
         baseline = row * height + self._ascent
-        count = max(columns, 2 * len(self._positions.get(row, ())))
         positions = self._positions[row] = [
-            QPointF(x * width, baseline) for x in range(count)
+            QPointF(x * width, baseline) for x in range(columns)
         ]
         return positions
 

@@ -506,6 +506,7 @@ class TerminalItem(QGraphicsObject):
         painter.fillRect(exposed, self._color(palette.BACKGROUND))
         first = max(0, math.floor(exposed.top() / self._cell_h))
         last = min(self._screen.lines - 1, math.ceil(exposed.bottom() / self._cell_h))
+        self._glyphs.fit(self._screen.columns)
         for row in range(first, last + 1):
             self._paint_row(painter, row)
         self._glyphs.draw(painter, self._color)

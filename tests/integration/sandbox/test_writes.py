@@ -1,7 +1,7 @@
 """Writes as kubectl makes them against a real API server: server-side apply with
 field ownership and conflicts, the patch types, scale, annotate, set image,
-replace and edit (through a scripted editor), unknown fields dropped (with a warning by default) and custom resources
-pruned to their CRD's schema.
+replace and edit (through a scripted editor), unknown fields dropped (with a
+warning by default) and custom resources pruned to their CRD's schema.
 
 Runs the pinned kubectl, and the machine's own when there is one.
 """
@@ -279,3 +279,76 @@ def test_edit_through_a_scripted_editor(
     assert live["data"] == {"mode": "fast"}
     assert _managers(live)[("kubectl-edit", "Update")] == {"f:data": {"f:mode": {}}}
     kubectl("delete", "namespace", ns, "--wait=false")
+
+
+def test_apply_removes_only_what_nobody_else_owns(
+    http: requests.Session, sandbox: Any
+) -> None:
+    """An apply that leaves out containers it applied before removes them, except
+    the fields another manager set: a container someone gave an env var keeps it
+    and its name, loses the applied image, and so fails validation as on a cluster."""
+    url = (
+        f"{sandbox.url}{APPS}/namespaces/default/deployments/ap-{uuid.uuid4().hex[:6]}"
+    )
+
+    def apply(*names: str) -> requests.Response:
+        spec = {
+            "selector": {"matchLabels": {"app": "x"}},
+            "template": {
+                "metadata": {"labels": {"app": "x"}},
+                "spec": {
+                    "containers": [{"name": n, "image": "nginx:1"} for n in names]
+                },
+            },
+        }
+        body = {"apiVersion": "apps/v1", "kind": "Deployment", "spec": spec}
+        return http.patch(
+            url, data=json.dumps(body), params={"fieldManager": "ci"},
+            headers={"Content-Type": "application/apply-patch+yaml"},
+        )  # fmt: skip
+
+    assert apply("a", "b", "c").status_code == 201
+    env = {"spec": {"template": {"spec": {"containers": [
+        {"name": "c", "env": [{"name": "E", "value": "1"}]}]}}}}  # fmt: skip
+    added = http.patch(
+        url, data=json.dumps(env), params={"fieldManager": "ops"},
+        headers={"Content-Type": "application/strategic-merge-patch+json"},
+    )  # fmt: skip
+    assert added.status_code == 200, added.text
+    refused = apply("a")
+    assert refused.status_code == 422
+    assert refused.json()["message"].endswith(
+        "spec.template.spec.containers[1].image: Required value"
+    )
+    kept = apply("a", "c")
+    assert kept.status_code == 200, kept.text
+    containers = kept.json()["spec"]["template"]["spec"]["containers"]
+    assert [(c["name"], c.get("env")) for c in containers] == [
+        ("a", None), ("c", [{"name": "E", "value": "1"}])
+    ]  # fmt: skip
+    assert http.delete(url).status_code == 200
+
+
+def test_writes_of_an_object_that_sets_nothing(
+    http: requests.Session, sandbox: Any
+) -> None:
+    """A ConfigMap with nothing but a name is created, replaced unchanged (same
+    resourceVersion, as a no-op update is) and applied, with no managedFields."""
+    url = f"{sandbox.url}/api/v1/namespaces/default/configmaps"
+    name = f"bare-{uuid.uuid4().hex[:6]}"
+    created = http.post(url, json={"metadata": {"name": name}})
+    assert created.status_code == 201, created.text
+    assert "managedFields" not in created.json()["metadata"]
+    replaced = http.put(f"{url}/{name}", json=created.json())
+    assert replaced.status_code == 200, replaced.text
+    assert replaced.json()["metadata"] == created.json()["metadata"]
+    applied = http.patch(
+        f"{url}/{name}", params={"fieldManager": "ci"},
+        data='{"apiVersion": "v1", "kind": "ConfigMap", "data": {"k": "v"}}',
+        headers={"Content-Type": "application/apply-patch+yaml"},
+    )  # fmt: skip
+    assert applied.status_code == 200, applied.text
+    (entry,) = applied.json()["metadata"]["managedFields"]
+    assert (entry["manager"], entry["operation"]) == ("ci", "Apply")
+    assert entry["fieldsV1"] == {"f:data": {"f:k": {}}}
+    assert http.delete(f"{url}/{name}").status_code == 200
