@@ -88,11 +88,16 @@ def to_yaml(obj: Obj, *, reveal: bool = False) -> str:
         allow_unicode=True,
         width=1_000_000,
     )
+    # libyaml ends a document holding a `|+` block anywhere with `...`; PyYAML's own
+    # emitter only when that block comes last (the text then ends in a blank line).
+    if text.endswith("\n...\n") and not text.endswith("\n\n...\n"):
+        text = text[:-4]
     return text
 
 
-class _BlockDumper(yaml.SafeDumper):
-    """A safe dumper that writes multi-line strings as ``|`` literal blocks."""
+class _BlockDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """A safe dumper that writes multi-line strings as ``|`` literal blocks, with
+    libyaml's emitter where PyYAML has it (some eight times faster than its own)."""
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:

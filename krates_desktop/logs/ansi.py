@@ -86,7 +86,7 @@ def display_text(raw: str) -> str:
 
 def display_chunk(chunk: str) -> str:
     """`display_text` of every line of a newline-joined chunk, line count unchanged."""
-    if not _chunk_has_controls(chunk):
+    if not chunk_has_controls(chunk):
         return chunk
     original = chunk
     if "\x1b" in chunk:
@@ -99,7 +99,7 @@ def display_chunk(chunk: str) -> str:
 _C0_BUT_TAB_AND_LF = [chr(c) for c in (*range(0x09), *range(0x0B, 0x20), 0x7F)]
 
 
-def _chunk_has_controls(chunk: str) -> bool:
+def chunk_has_controls(chunk: str) -> bool:
     """Whether a chunk holds anything but text, tabs and line ends.
 
     One `in` test per control character is far faster than a character-class search

@@ -29,7 +29,7 @@ from operator import le
 from typing import Any
 
 from krates_desktop.logs.ansi import RAW_PICTURES, display_chunk, display_text, raw_text
-from krates_desktop.logs.store import LogStore
+from krates_desktop.logs.store import Chunk, LogStore
 
 try:  # the standard library's regular-expression parser, to find required text
     from re import _parser as _regex_parser  # type: ignore[attr-defined]
@@ -37,6 +37,8 @@ except ImportError:  # pragma: no cover - renamed in some future Python
     _regex_parser = None
 
 CHUNK_BYTES = 1 << 20
+# The raw view's symbols for a chunk of lines: its line ends stay line ends.
+_RAW_CHUNK_PICTURES = {code: to for code, to in RAW_PICTURES.items() if code != 0x0A}
 
 
 class QueryError(ValueError):
@@ -82,9 +84,7 @@ class Search:
         self._chunk_bytes = chunk_bytes
         snapshot = store.snapshot()
         self._snapshot_end = snapshot.total
-        self._chunks: Iterator[tuple[int, int, str]] | None = snapshot.chunks(
-            0, chunk_bytes
-        )
+        self._chunks: Iterator[Chunk] | None = snapshot.chunks(0, chunk_bytes)
         self._next_line = 0  # lines before this one have been searched
         self.match_lines = array("q")  # the line of each match, in order
         self.lines = array("q")  # each line with a match, once, in order
@@ -119,10 +119,10 @@ class Search:
                     self._chunks = None
                     self._next_line = self._snapshot_end
                     continue
-                first, count, text = piece
             else:
-                first, count, text = self._next_lines()
-            self._scan(first, text)
+                piece = self._next_lines()
+            first, count, text, plain = piece
+            self._scan(first, text if plain else self._shown(text))
             self._next_line = first + count
             if time.perf_counter() >= deadline:
                 break
@@ -132,15 +132,22 @@ class Search:
         """Search everything now."""
         self.step(math.inf)
 
-    def _next_lines(self) -> tuple[int, int, str]:
+    def _next_lines(self) -> Chunk:
         """Lines that arrived after the search began, about a chunk at a time."""
         first = self._next_line
         stop = min(len(self._store), first + max(1, self._chunk_bytes // 128))
-        return first, stop - first, "\n".join(self._store.lines(first, stop))
+        return Chunk(
+            first, stop - first, "\n".join(self._store.lines(first, stop)), False
+        )
+
+    def _shown(self, text: str) -> str:
+        """What a chunk of raw lines shows: its display text, or its raw view."""
+        if self.query.raw:
+            return text.translate(_RAW_CHUNK_PICTURES)
+        return display_chunk(text)
 
     def _scan(self, first: int, text: str) -> None:
-        """Record the matches in one chunk of newline-joined lines."""
-        text = text.translate(RAW_PICTURES) if self.query.raw else display_chunk(text)
+        """Record the matches in one chunk of newline-joined lines as shown."""
         line = first
         position = 0
         last_line = -1

@@ -10,6 +10,9 @@ Each line also has a time (when it reached Krates) and a source (the container i
 came from), stored once per batch of lines. The pane's own lines (a stream that ended
 and reconnects) are markers: shown and searched, never saved.
 
+Each spilled block also records whether any of its lines holds a control character,
+so a search or a save over the file skips working out what clean lines show.
+
 `snapshot()` gives an unchanging view of what the store held at that moment, which a
 worker thread may read (to save a file) while new lines keep arriving.
 
@@ -31,9 +34,9 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
-from krates_desktop.logs.ansi import display_chunk
+from krates_desktop.logs.ansi import chunk_has_controls, display_chunk
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +68,7 @@ class LogStore:
         self._offsets = array(
             "q", [0]
         )  # byte offset of each block; one more at the end
+        self._plain_blocks = array("b")  # 1: the block holds no control characters
         self._writer: BinaryIO | None = None
         self._reader: BinaryIO | None = None
         self._path: Path | None = None
@@ -155,10 +159,11 @@ class LogStore:
         writer = self._open_writer()
         try:
             for block in range(blocks):
-                lines = self._memory[block * BLOCK : (block + 1) * BLOCK]
-                data = ("\n".join(lines) + "\n").encode("utf-8", _ENCODING_ERRORS)
+                text = "\n".join(self._memory[block * BLOCK : (block + 1) * BLOCK])
+                data = (text + "\n").encode("utf-8", _ENCODING_ERRORS)
                 writer.write(data)
                 self._offsets.append(self._offsets[-1] + len(data))
+                self._plain_blocks.append(not chunk_has_controls(text))
             writer.flush()
         except OSError as exc:
             raise LogStoreError(
@@ -251,6 +256,7 @@ class LogStore:
             path=self._path,
             disk_count=self._disk_count,
             offsets=array("q", self._offsets[: blocks + 1]),
+            plain_blocks=array("b", self._plain_blocks[:blocks]),
             memory=list(self._memory),
             markers=array("q", self._markers),
         )
@@ -267,6 +273,7 @@ class LogStore:
         self._memory = []
         self._disk_count = 0
         self._offsets = array("q", [0])
+        self._plain_blocks = array("b")
         self._blocks.clear()
 
 
@@ -278,6 +285,15 @@ def _single_lines(lines: Iterable[str]) -> list[str]:
     return batch
 
 
+class Chunk(NamedTuple):
+    """Lines `first .. first + count - 1` joined by `\\n`, as stored (raw)."""
+
+    first: int
+    count: int
+    text: str
+    plain: bool  # no line holds a control character: each shows as it is stored
+
+
 @dataclass(frozen=True)
 class LogSnapshot:
     """The lines a store held at one moment: spilled blocks plus a copy of memory."""
@@ -285,6 +301,7 @@ class LogSnapshot:
     path: Path | None
     disk_count: int
     offsets: array[int]
+    plain_blocks: array[int]
     memory: list[str]
     markers: array[int]
 
@@ -293,12 +310,11 @@ class LogSnapshot:
         """How many lines the snapshot holds."""
         return self.disk_count + len(self.memory)
 
-    def chunks(
-        self, start: int = 0, chunk_bytes: int = 1 << 20
-    ) -> Iterator[tuple[int, int, str]]:
-        """(first line index, line count, lines joined by `\\n`) of about `chunk_bytes`.
+    def chunks(self, start: int = 0, chunk_bytes: int = 1 << 20) -> Iterator[Chunk]:
+        """The lines from `start` on, about `chunk_bytes` at a time.
 
-        The count comes from the block index, so a search need not count lines.
+        The count comes from the block index, so a search need not count lines;
+        lines still in memory are never marked plain (nobody looked yet).
         """
         if start < self.disk_count and self.path is not None:
             yield from self._disk_chunks(start, chunk_bytes)
@@ -310,12 +326,11 @@ class LogSnapshot:
             while stop < len(memory) and size < chunk_bytes:
                 size += len(memory[stop]) + 1
                 stop += 1
-            yield self.disk_count + index, stop - index, "\n".join(memory[index:stop])
+            text = "\n".join(memory[index:stop])
+            yield Chunk(self.disk_count + index, stop - index, text, False)
             index = stop
 
-    def _disk_chunks(
-        self, start: int, chunk_bytes: int
-    ) -> Iterator[tuple[int, int, str]]:
+    def _disk_chunks(self, start: int, chunk_bytes: int) -> Iterator[Chunk]:
         assert self.path is not None
         blocks = len(self.offsets) - 1
         block = start // BLOCK
@@ -334,7 +349,8 @@ class LogSnapshot:
                 if skip:
                     text = text.split("\n", skip)[-1]
                 first = block * BLOCK + skip
-                yield first, min(last * BLOCK, self.disk_count) - first, text
+                count = min(last * BLOCK, self.disk_count) - first
+                yield Chunk(first, count, text, all(self.plain_blocks[block:last]))
                 block = last
 
     def save(self, path: Path, *, raw: bool = False) -> int:
@@ -349,8 +365,8 @@ class LogSnapshot:
             with open(
                 path, "w", encoding="utf-8", errors=_ENCODING_ERRORS, newline="\n"
             ) as out:
-                for first, count, text in self.chunks():
-                    if not raw:
+                for first, count, text, plain in self.chunks():
+                    if not raw and not plain:
                         text = display_chunk(text)
                     if markers and any(first <= m < first + count for m in markers):
                         kept = [

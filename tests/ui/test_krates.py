@@ -299,3 +299,29 @@ def test_releasing_a_krate_over_another_nudges_it_clear(session, qtbot) -> None:
     assert released.x() < a[0] + a[2] and a[0] < released.x() + width
     assert released.y() - 34 < a[1] + a[3] and a[1] < released.y() + height
     assert (svc_item.pos() - released).manhattanLength() < 1000
+
+
+def test_zoom_steps_draw_scaled_and_the_settled_frame_is_crisp(session, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """While the wheel zooms, the krate and its windows are drawn from pixmaps (softer
+    than a fresh drawing); once the zoom settles, the canvas is exactly what the same
+    camera shows drawn afresh."""
+    _open(session, qtbot, POD_REF, ["yaml", "describe"])
+    view = session.window.view
+    item = next(iter(session.controller.krate_items.values()))
+    view.center_on(item.pos().x() + 400, item.pos().y() + 200, 0.8)
+    qtbot.wait(50)
+    _wheel_zoom(view, 2)
+    camera = (view.cam_x, view.cam_y, view.zoom)
+    zooming = view.grab().toImage()
+    qtbot.waitUntil(lambda: not view._settle.isActive(), timeout=5000)
+    settled = view.grab().toImage()
+
+    # the same camera, reached without a zoom step: drawn afresh
+    view.center_on(0, 0, 0.5)
+    view.zoom = camera[2]
+    view.cam_x, view.cam_y = camera[0], camera[1]
+    view.apply_camera()
+    fresh = view.grab().toImage()
+    zooming.save("/tmp/h5/zooming.png"); settled.save("/tmp/h5/settled.png")
+    assert settled == fresh
+    assert zooming != fresh

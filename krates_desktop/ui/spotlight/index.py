@@ -19,18 +19,20 @@ force a rebuild.
 No Qt here: the module is plain Python so that it can be tested and benchmarked
 on its own.
 
-The character sets are kept compact: each feature's names are a list of ids in
-ascending order (ids only grow, so a put appends; every list holds the same int
-objects, 8 bytes an entry), and a removal only notes the id as removed. A search
-turns the lists of the features it needs into sets and keeps the most recently
-used of those (`SET_CACHE_ENTRIES` ids in all), so that typing on reuses them;
-puts and removals update the kept sets in place.
+Memory: the letter sets (few, large, needed by every query) are kept as sets. The
+other features (word starts and pairs: many, mostly small) keep their names as a
+list of ids in ascending order (ids only grow, so a put appends; every list holds
+the same int objects, 8 bytes an entry), and a removal only notes the id as
+removed. A search turns the lists it needs into sets and keeps the most recently
+used of those (`SET_CACHE_ENTRIES` ids in all) for the next keystrokes; puts and
+removals update the kept sets in place.
 
-Limitations: the index costs about 0.8 KB per pod-like name (40 MB for 50,000
-names), plus up to some 40 MB of kept sets after searches. The first keystroke
-that needs a letter's set builds it, about a millisecond per 20,000 names. A put
-costs some twenty microseconds, so the first sync of a very large cluster spends
-about a second on the GUI thread filling the index.
+Limitations: the index costs about 1.6 KB per pod-like name (80 MB for 50,000
+names, half of it the letter sets), plus up to some 15 MB of kept sets after
+searches. The first keystroke that needs a pair's set builds it (a millisecond
+for a pair in 20,000 names). A put costs some fifteen microseconds, so the first
+sync of a very large cluster spends most of a second on the GUI thread filling
+the index.
 """
 
 from __future__ import annotations
@@ -59,9 +61,9 @@ MAX_BOOST = max(TYPE_BOOSTS.values())
 # stops as soon as the search has what it needs.
 SORTED_TIER_MAX = 256
 KEPT_ROWS = 20_000  # dynamic-programme rows kept for the next keystroke
-SET_CACHE_ENTRIES = 1_000_000  # ids kept as sets for the features recent searches used
-# the feature tables: letters, word-start letters, letter pairs, word-start pairs
-CHARS, STARTS, PAIRS, START_PAIRS = range(4)
+SET_CACHE_ENTRIES = 400_000  # ids kept as sets for the features recent searches used
+# the feature tables kept as lists: word-start letters, letter pairs, word-start pairs
+STARTS, PAIRS, START_PAIRS = range(3)
 NOTHING: frozenset[int] = frozenset()
 SortKey = tuple[int, int, str, int]  # (-boost, len(name), name, insertion order)
 Filter = tuple[frozenset[str] | None, bool]  # (kinds or None for all, CRDs too)
@@ -133,8 +135,9 @@ class SearchIndex:
         self._cands: dict[int, Candidate] = {}
         self._keys: dict[int, SortKey] = {}
         self._lowered: dict[int, str] = {}
+        self._letters: dict[str, set[int]] = {}
         # per table, feature -> ids in ascending order; removed ids stay until swept
-        self._postings: tuple[dict[str, list[int]], ...] = ({}, {}, {}, {})
+        self._postings: tuple[dict[str, list[int]], ...] = ({}, {}, {})
         self._removed: set[int] = set()
         self._sets: OrderedDict[tuple[int, str], set[int]] = OrderedDict()
         self._kinds: dict[str, set[int]] = {}
@@ -173,7 +176,14 @@ class SearchIndex:
             candidate.name,
             ident,
         )
-        for number, letters in enumerate(_features(name)):
+        letters, *features = _features(name)
+        for letter in letters:
+            found_set = self._letters.get(letter)
+            if found_set is None:
+                self._letters[letter] = {ident}
+            else:
+                found_set.add(ident)
+        for number, letters in enumerate(features):
             table = self._postings[number]
             for letter in letters:
                 found = table.get(letter)
@@ -197,7 +207,8 @@ class SearchIndex:
         if ident is None:
             return
         candidate = self._cands.pop(ident)
-        del self._lowered[ident]
+        for letter in set(self._lowered.pop(ident)):
+            self._letters[letter].discard(ident)
         self._rows.pop(ident, None)
         self._removed.add(ident)
         for kept in self._sets.values():
@@ -401,7 +412,7 @@ class SearchIndex:
         """Split `tier` by its next query letter into tighter tiers."""
         del search.tiers[tier]
         letter = search.query[tier.done]
-        having = self._having(CHARS, letter)
+        having = self._letters.get(letter, NOTHING)
         if tier.ids is not None:
             ids = tier.ids & having
         else:

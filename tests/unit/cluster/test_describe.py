@@ -299,3 +299,43 @@ def test_yaml_writes_multiline_strings_as_blocks() -> None:
     }
 
     assert "  app.yaml: |\n    a: 1\n    b: 2\n" in to_yaml(config)
+
+
+def test_yaml_is_what_pyyamls_own_emitter_writes() -> None:
+    """The fast (libyaml) emitter writes the same text as PyYAML's pure one, also for
+    kept-newline blocks, quoting, unicode and empty values."""
+
+    class PureDumper(yaml.SafeDumper):
+        pass
+
+    PureDumper.add_representer(
+        str,
+        lambda d, v: d.represent_scalar(
+            "tag:yaml.org,2002:str", v, style="|" if "\n" in v else None
+        ),
+    )
+    tricky: dict[str, Any] = {
+        "kept": "tail\n\n",
+        "block": "a: 1\n...\n",
+        "quoted": "x: y",
+        "bool_like": "yes",
+        "number_like": "0123",
+        "empty": "",
+        "none": None,
+        "lead": "  spaced",
+        "tab": "a\tb",
+        "unicode": "naïve ☃",
+        "list": ["one", {"k": 1.5}, "two\n\n"],
+    }
+    pod = sample_pod()
+    del pod["metadata"]["managedFields"]  # which to_yaml leaves out
+    for obj in (pod, tricky, {"last": "kept\n\n"}, {"a": {"b": "c\n\n\n"}}):
+        pure = yaml.dump(
+            obj,
+            Dumper=PureDumper,
+            default_flow_style=False,
+            sort_keys=False,
+            allow_unicode=True,
+            width=1_000_000,
+        )
+        assert to_yaml(obj) == pure

@@ -147,6 +147,52 @@ def test_coloured_lines_are_searched_as_they_show(spill_dir: Path) -> None:
     assert progress.count == 0, "the redrawn part of a progress bar is not shown"
 
 
+def test_spilled_coloured_lines_are_searched_and_saved_as_they_show(
+    lines: list[str], spill_dir: Path, tmp_path: Path
+) -> None:
+    """Coloured and redrawn lines that went to disk among clean ones are searched
+    (and saved) as they show, in raw mode as written."""
+    coloured = [
+        "\x1b[31mERR\x1b[0mOR split by colour",
+        "progress 5%\r\x1b[Kdone",
+    ]
+    store = LogStore(memory_lines=1024, spill_dir=spill_dir)
+    store.append(lines[:3000])
+    store.append(coloured)
+    store.append(lines[3000:6000])
+    assert store.disk_count > 3002
+    shown = Search(store, Query("ERROR split"), chunk_bytes=16 * 1024)
+    shown.run()
+    assert list(shown.lines) == [3000]
+    redrawn = Search(store, Query("5%"), chunk_bytes=16 * 1024)
+    redrawn.run()
+    assert redrawn.count == naive(lines[:6000], Query("5%"))[0]
+    raw = Search(store, Query("␛[31mERR", raw=True), chunk_bytes=16 * 1024)
+    raw.run()
+    assert list(raw.lines) == [3000]
+    saved = tmp_path / "saved.log"
+    store.snapshot().save(saved)
+    assert saved.read_text().splitlines()[3000:3002] == [
+        "ERROR split by colour",
+        "done",
+    ]
+    store.close()
+
+
+def test_raw_mode_finds_each_match_on_its_own_line(store: LogStore) -> None:
+    """In the raw view, matches are counted on the lines they are on, over disk too."""
+    store.append(["\x1b[33mWARN\x1b[0m disk", "plain", "\x1b[33mWARN\x1b[0m again"])
+    search = Search(store, Query("␛[33mWARN", raw=True), chunk_bytes=64 * 1024)
+    search.run()
+    assert list(search.lines) == [len(store) - 3, len(store) - 1]
+    spilled = Search(store, Query("blk_", raw=True), chunk_bytes=64 * 1024)
+    spilled.run()
+    assert spilled.count > 1000
+    assert (spilled.count, list(spilled.lines)) == naive(
+        store.lines(0, len(store)), Query("blk_")
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [("(unclosed", "Not a valid regular expression"), ("x*", "matches empty text")],
