@@ -9,7 +9,8 @@ Run: `QT_QPA_PLATFORM=offscreen .venv/bin/python bench/ui.py [--canvas | --spotl
 2. Spotlight latency per keystroke over 50,000 objects: four queries typed letter
    by letter into the real panel, answered from its index; beside the full fuzzy
    scan of every name (how spotlight worked before the index) and a plain
-   substring scan of the same names (baseline).
+   substring scan of the same names (baseline). Also the index's memory (traced
+   while a second index of the same names is built).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from dataclasses import replace
 from pathlib import Path
 
@@ -36,6 +38,7 @@ from PySide6.QtWidgets import QWidget  # noqa: E402
 from krates_desktop.app import Options  # noqa: E402
 from krates_desktop.ui.runner import Session, ensure_application  # noqa: E402
 from krates_desktop.ui.spotlight.fuzzy import Candidate, rank  # noqa: E402
+from krates_desktop.ui.spotlight.index import SearchIndex  # noqa: E402
 from krates_desktop.ui.spotlight.spotlight import Spotlight  # noqa: E402
 from krates_desktop.yard.model import ObjRef, available_tabs  # noqa: E402
 
@@ -212,6 +215,19 @@ def type_into_spotlight(
     return times, cpu
 
 
+def index_memory_mb(cands: list[Candidate]) -> float:
+    """The memory an index of `cands` holds (the candidates themselves left out)."""
+    tracemalloc.start()
+    index = SearchIndex()
+    for number, cand in enumerate(cands):
+        index.put(number, cand)
+    index.search("")
+    held = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del index
+    return held / 1e6
+
+
 def bench_spotlight() -> None:
     app = ensure_application()
     cands = spotlight_corpus()
@@ -247,6 +263,7 @@ def bench_spotlight() -> None:
             scan.append((time.perf_counter() - start) * 1000)
     print(f"spotlight over {len(names)} objects, {len(typed)} keystrokes:")
     print(f"  index built in {built:.2f} s; 1,000 replaced objects in {churn:.1f} ms")
+    print(f"  index memory: {index_memory_mb(cands):.0f} MB")
     for label, values in (
         ("indexed search (key+search)", typed),
         ("  the same, GUI thread CPU", typed_cpu),

@@ -8,6 +8,16 @@ plugin's token is cached until shortly before its ``expirationTimestamp``. After
 401 the caller asks for a forced refresh and retries once. Streams already open
 keep their connection: only new requests carry the new token.
 
+A client certificate from an exec plugin (``clientCertificateData`` and
+``clientKeyData``) follows the same path: it is renewed before it expires and
+after a 401. Every API client made for the plugin's configuration is attached to
+it (``transport.new_api_client``); a new certificate is written to a new private
+file, handed to each attached client's connection pools and configuration (for
+exec WebSockets), and their idle connections are closed, as client-go's
+connection rotation does. Connections in use (an open watch, log stream or
+shell) go on and are closed when they end, so the next request dials with the
+new certificate.
+
 Exec plugins run with the PATH of the user's login shell added to the app's own
 (desktop launchers do not inherit what ``~/.zprofile`` or ``~/.profile`` adds),
 plus ``KRATES_PLUGIN_PATH`` when set. A missing plugin is an error that names the
@@ -15,9 +25,8 @@ PATH searched and carries the plugin's ``installHint``.
 
 Tokens are held in :class:`Masked` values whose ``repr`` never shows them.
 
-Limitations: a client certificate returned by a plugin is used as returned at the
-first run; when it expires the connection pools are not rebuilt, so the app must
-reconnect. Interactive plugins (``interactiveMode: Always``) cannot prompt from a
+Limitations: a request that picked a connection pool just as a rotation closed it
+fails once and is retried by its caller. Interactive plugins (``interactiveMode: Always``) cannot prompt from a
 desktop app and are reported as such.
 """
 
@@ -31,13 +40,14 @@ import shutil
 import subprocess
 import threading
 import time
+import weakref
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
-from kubernetes.client import Configuration
+from kubernetes.client import ApiClient, Configuration
 
 from krates_desktop.cluster.errors import KubeconfigError
 from krates_desktop.cluster.tempfiles import private_file
@@ -105,6 +115,12 @@ class Credentials:
     def refresh(self, configuration: Configuration, force: bool = False) -> bool:
         """Bring the token up to date; True when it changed."""
         return False
+
+    def attach(self, client: ApiClient) -> None:
+        """Note an API client made for these credentials (certificates rotate in it)."""
+
+    def before_request(self, configuration: Configuration) -> None:
+        """Called before every request, also those that carry no token."""
 
     def describe(self) -> str:
         """The auth method in a few words, for ``krates doctor``."""
@@ -200,12 +216,35 @@ class ExecPlugin(Credentials):
         self._lock = threading.Lock()
         self._token = Masked("")
         self._expires: float | None = None
+        self._margin = EXPIRY_MARGIN
         self._ran = False
+        self._certificate: tuple[str, str] | None = None
+        self._issued: set[str] = set()
+        self._clients: weakref.WeakSet[ApiClient] = weakref.WeakSet()
         self.runs = 0
 
     def describe(self) -> str:
         args = " ".join(str(a) for a in self._config.get("args") or [])
         return f"exec plugin {self.command}" + (f" {args}" if args else "")
+
+    def hands_out(self) -> str:
+        """What the last run returned (``client certificate``, ``token``), "" before."""
+        parts = ["client certificate"] if self._certificate else []
+        if self._token:
+            parts.append("token")
+        return " + ".join(parts)
+
+    def attach(self, client: ApiClient) -> None:
+        with self._lock:
+            self._clients.add(client)
+            if self._certificate is not None and self._ours(client.configuration):
+                _use_certificate(client, self._certificate, rotate=False)
+
+    def before_request(self, configuration: Configuration) -> None:
+        # A token plugin is asked through the client's key hook; a certificate
+        # plugin may hand out no token, so the hook would not run.
+        if self._certificate is not None:
+            self.refresh(configuration)
 
     def install(self, configuration: Configuration) -> None:
         super().install(configuration)
@@ -222,36 +261,57 @@ class ExecPlugin(Credentials):
             if not force and self._ran and not self._expiring():
                 _set_token(configuration, self._token)
                 return False
-            previous = self._token
+            previous = (self._token, self._certificate)
             status = self._run()
             self._apply(configuration, status)
-            return self._token != previous
+            return (self._token, self._certificate) != previous
 
     def expires_in(self) -> float | None:
         """Seconds until the cached token expires, None when the plugin gave no expiry."""
         return None if self._expires is None else self._expires - time.time()
 
     def _expiring(self) -> bool:
-        return (
-            self._expires is not None and time.time() >= self._expires - EXPIRY_MARGIN
-        )
+        return self._expires is not None and time.time() >= self._expires - self._margin
 
     def _apply(self, configuration: Configuration, status: Mapping[str, Any]) -> None:
         token = str(status.get("token") or "")
-        self._token = Masked(token)
-        self._expires = _expiry(status.get("expirationTimestamp"))
-        self._ran = True
-        if token:
-            _set_token(configuration, self._token)
         cert, key = status.get("clientCertificateData"), status.get("clientKeyData")
-        if cert and key and not configuration.cert_file:
-            configuration.cert_file = str(private_file(str(cert).encode(), ".crt"))
-            configuration.key_file = str(private_file(str(key).encode(), ".key"))
         if not token and not (cert and key):
             raise CredentialError(
                 f"The credential plugin {self.command} returned neither a token "
                 "nor a client certificate"
             )
+        self._token = Masked(token)
+        self._expires = _expiry(status.get("expirationTimestamp"))
+        # Short-lived credentials are renewed halfway through, long ones 10 s early.
+        lifetime = None if self._expires is None else self._expires - time.time()
+        self._margin = min(EXPIRY_MARGIN, max(0.0, (lifetime or 0.0) / 2))
+        self._ran = True
+        _set_token(configuration, self._token)
+        if cert and key:
+            self._rotate(configuration, str(cert), str(key))
+
+    def _rotate(self, configuration: Configuration, cert: str, key: str) -> None:
+        """Hand a new client certificate to every attached client (lock held)."""
+        files = (
+            str(private_file(cert.encode(), ".crt")),
+            str(private_file(key.encode(), ".key")),
+        )
+        if files == self._certificate:
+            return
+        log.info("credential plugin %s handed out a client certificate", self.command)
+        clients = [c for c in self._clients if self._ours(c.configuration)]
+        if self._ours(configuration):
+            configuration.cert_file, configuration.key_file = files
+        for client in clients:
+            _use_certificate(client, files, rotate=True)
+        self._certificate = files
+        self._issued.add(files[0])
+
+    def _ours(self, configuration: Configuration) -> bool:
+        """Whether ``configuration``'s client certificate is the plugin's to replace
+        (a certificate from the kubeconfig itself stays)."""
+        return not configuration.cert_file or configuration.cert_file in self._issued
 
     def _run(self) -> dict[str, Any]:
         """Run the plugin once and return the ``status`` of its ExecCredential."""
@@ -355,6 +415,16 @@ class ExecPlugin(Credentials):
                 "without a status"
             )
         return status
+
+
+def _use_certificate(client: ApiClient, files: tuple[str, str], rotate: bool) -> None:
+    """Make ``client`` dial with the certificate ``files``; on a rotation, close the
+    connections that carry the old one (those in use close when they are done)."""
+    client.configuration.cert_file, client.configuration.key_file = files
+    pools = client.rest_client.pool_manager
+    pools.connection_pool_kw["cert_file"], pools.connection_pool_kw["key_file"] = files
+    if rotate:
+        pools.clear()
 
 
 def _set_token(

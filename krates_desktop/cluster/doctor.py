@@ -31,7 +31,11 @@ import orjson
 
 from krates_desktop.cluster import api
 from krates_desktop.cluster.access import Access, Question
-from krates_desktop.cluster.credentials import CredentialError, PluginMissing
+from krates_desktop.cluster.credentials import (
+    CredentialError,
+    ExecPlugin,
+    PluginMissing,
+)
 from krates_desktop.cluster.errors import (
     AccessDenied,
     ClusterError,
@@ -59,6 +63,7 @@ class Report:
     version: str = ""
     latency_ms: float = 0.0
     authenticated: bool = False
+    impersonation_refused: bool = False
     may: dict[str, bool | None] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
@@ -131,7 +136,18 @@ def check(config: Kubeconfig, name: str) -> Report:
             _probe_access(client, report)
     finally:
         client.close()
+    report.auth += _handed_out(client.configuration)
     return report
+
+
+def _handed_out(configuration: Any) -> str:
+    """What an exec plugin returned when it ran (a token, a client certificate)."""
+    credentials = getattr(configuration, "krates_credentials", None)
+    if not isinstance(credentials, ExecPlugin) or not credentials.hands_out():
+        return ""
+    left = credentials.expires_in()
+    expiry = "" if left is None else f", valid for {max(0.0, left):.0f} s more"
+    return f"; the plugin gave a {credentials.hands_out()}{expiry}"
 
 
 def _probe_version(client: Any, report: Report) -> None:
@@ -140,6 +156,8 @@ def _probe_version(client: Any, report: Report) -> None:
     anonymous = copy.copy(client.configuration)
     anonymous.api_key = {}
     anonymous.refresh_api_key_hook = None
+    anonymous.krates_credentials = None
+    anonymous.krates_impersonation = None
     probe = new_api_client(anonymous)
     started = time.monotonic()
     try:
@@ -202,7 +220,14 @@ def _review_problem(client: Any, report: Report, reason: str) -> None:
     except Unauthorized as exc:
         report.problems.append(f"{exc}; try: log in again or renew the token")
         return
-    except AccessDenied:
+    except AccessDenied as exc:
+        if "cannot impersonate" in str(exc):
+            report.impersonation_refused = True
+            report.problems.append(
+                f"{exc}; try: ask for the impersonate permission, or remove as "
+                "(kubectl --as) from the user"
+            )
+            return
         report.authenticated = True
         report.problems.append(
             f"access reviews are not answered ({reason}); try: kubectl auth can-i --list"
@@ -239,7 +264,12 @@ def _answer_text(report: Report) -> str:
     if not report.answers:
         return "no"
     version = f", Kubernetes {report.version}" if report.version else ""
-    login = "" if report.authenticated else ", but the credentials were not accepted"
+    if report.impersonation_refused:
+        login = ", but refused the impersonation"
+    elif report.authenticated:
+        login = ""
+    else:
+        login = ", but the credentials were not accepted"
     return f"yes{version} ({report.latency_ms:.0f} ms){login}"
 
 

@@ -3,7 +3,8 @@
 
 kubectl's ``--as`` flags write the same fields. The headers go on REST calls, on
 watches and log streams (all of which pass through the client's REST layer, see
-:func:`install`) and on exec WebSocket upgrades (:func:`header_lines`). A group
+``transport.new_api_client``) and on exec WebSocket upgrades
+(:func:`header_lines`). A group
 is one header line each, as client-go sends them: a comma-joined value would be
 a single group to the API server. Extra keys are percent-encoded where a header
 name cannot hold the character, as client-go does.
@@ -17,8 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from kubernetes.client import ApiClient, Configuration
-from urllib3 import HTTPHeaderDict
+from kubernetes.client import Configuration
 
 from krates_desktop.cluster.errors import KubeconfigError
 
@@ -101,24 +101,3 @@ def header_lines(configuration: Configuration) -> list[str]:
     """``Name: value`` lines for a hand-made request (the exec WebSocket upgrade)."""
     impersonation = of(configuration)
     return [f"{k}: {v}" for k, v in impersonation.headers()] if impersonation else []
-
-
-def install(client: ApiClient) -> None:
-    """Add the impersonation headers to every request ``client`` sends.
-
-    The client's REST layer takes one dict of headers; wrapping its ``request``
-    lets the repeated ``Impersonate-Group`` lines through as urllib3 sends them.
-    """
-    impersonation = of(client.configuration)
-    if impersonation is None:
-        return
-    lines = impersonation.headers()
-    send = client.rest_client.request
-
-    def request(method: str, url: str, headers: Any = None, **kwargs: Any) -> Any:
-        merged = HTTPHeaderDict(headers or {})
-        for name, value in lines:
-            merged.add(name, value)
-        return send(method, url, headers=merged, **kwargs)
-
-    client.rest_client.request = request

@@ -46,7 +46,7 @@ import orjson
 import urllib3
 from kubernetes.client import Configuration
 
-from krates_desktop.cluster import api, streams
+from krates_desktop.cluster import api, impersonation, streams
 from krates_desktop.cluster.backoff import Backoff
 from krates_desktop.cluster.credentials import CredentialError
 from krates_desktop.cluster.errors import (
@@ -596,13 +596,19 @@ def client_identity(configuration: Configuration) -> tuple[str, ...]:
     """Who talks to which server: informers are shared only between equal identities."""
     auth = configuration.api_key.get("BearerToken", "")
     credentials = getattr(configuration, "krates_credentials", None)
-    # A refreshable credential's token changes over time; the object stays the same.
-    secret = (
-        str(id(credentials)) if getattr(credentials, "refreshable", False) else auth
-    )
+    # A refreshable credential's token (and a plugin's certificate) changes over
+    # time; the object stays the same.
+    refreshable = getattr(credentials, "refreshable", False)
+    secret = str(id(credentials)) if refreshable else auth
+    certificate = "" if refreshable else str(configuration.cert_file or "")
     digest = hashlib.sha256(
         "\0".join(
-            [str(configuration.host), str(configuration.cert_file or ""), secret]
+            [
+                str(configuration.host),
+                certificate,
+                secret,
+                repr(impersonation.of(configuration)),
+            ]
         ).encode()
     ).hexdigest()
     return (str(configuration.host), streams.context_of(configuration), digest)

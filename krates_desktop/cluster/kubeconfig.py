@@ -19,8 +19,10 @@ notices files that change on disk.
 
 Limitations: a file in a list of several that does not exist is skipped, as
 kubectl does, and reported in :attr:`Kubeconfig.problems`; only when no file
-exists at all is that an error. The deprecated ``auth-provider`` users and
-impersonation (``as``) are not supported.
+exists at all is that an error. The deprecated ``auth-provider`` users are not
+supported (they fail with a sentence saying what to use instead). Impersonation
+(``as``, ``as-groups``, ``as-uid``, ``as-user-extra``) is read into the
+configuration; :mod:`~krates_desktop.cluster.impersonation` sends it.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from urllib.parse import urlsplit
 import yaml
 from kubernetes.client import ApiClient, Configuration
 
+from krates_desktop.cluster import impersonation
 from krates_desktop.cluster.credentials import (
     Credentials,
     StaticToken,
@@ -217,6 +220,9 @@ class Kubeconfig:
         if user is not None:
             _check_files(user)
             _apply_client_certificate(configuration, user)
+            configuration.krates_impersonation = impersonation.from_user(
+                user.body, user.name, user.source
+            )
         credentials = self._credentials(info, user, cluster)
         credentials.install(configuration)
         configuration.krates_context = info.name
@@ -548,7 +554,12 @@ def _auth_text(body: dict[str, Any]) -> str:
         methods.append(f"auth-provider {(body['auth-provider'] or {}).get('name')}")
     elif body.get("username"):
         methods.append("basic auth")
-    return " + ".join(methods) or "anonymous"
+    text = " + ".join(methods) or "anonymous"
+    try:
+        found = impersonation.from_user(body, "", Path())
+    except KubeconfigError:
+        return text  # the same error is reported when the context is used
+    return f"{text}, {found.describe()}" if found else text
 
 
 def _ca_bytes(body: dict[str, Any], source: Path) -> bytes | None:

@@ -31,6 +31,7 @@ from urllib.parse import unquote, urlencode, urlsplit
 import urllib3
 import websocket
 from kubernetes.client import ApiClient, Configuration
+from urllib3 import HTTPHeaderDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
@@ -158,11 +159,38 @@ def new_api_client(
     proxy = proxy_of(config)
     if proxy is not None and proxy.socks:
         client.rest_client.pool_manager = _socks_manager(config, proxy)
-    impersonation.install(client)
+    _wrap_requests(client)
+    return client
+
+
+def _wrap_requests(client: ApiClient) -> None:
+    """Route every REST request of ``client`` (lists, watches, log streams) past here.
+
+    The credentials get their say first (an exec plugin renews a client
+    certificate before it runs out, see ``credentials.ExecPlugin``), then the
+    impersonation headers are added: one line per group, which the client's own
+    dict of headers cannot hold. A header without a value (no token from a
+    certificate-only plugin) is left out.
+    """
+    config = client.configuration
     credentials = getattr(config, "krates_credentials", None)
     if credentials is not None:
         credentials.attach(client)
-    return client
+    found = impersonation.of(config)
+    lines = found.headers() if found else []
+    send = client.rest_client.request
+
+    def request(method: str, url: str, headers: Any = None, **kwargs: Any) -> Any:
+        if credentials is not None:
+            credentials.before_request(config)
+        merged = HTTPHeaderDict(
+            {k: v for k, v in (headers or {}).items() if v is not None}
+        )
+        for name, value in lines:
+            merged.add(name, value)
+        return send(method, url, headers=merged, **kwargs)
+
+    client.rest_client.request = request
 
 
 def _copy(configuration: Configuration) -> Configuration:
@@ -403,8 +431,11 @@ def open_websocket(
     proxy_ssl = None
     if proxy is not None and proxy.scheme == "https":
         proxy_ssl = configuration.proxy_ssl_context or proxy_context(configuration)
-    # Asking for the token first lets an exec plugin run, and hand out a fresh
-    # client certificate, before the TLS context reads it.
+    # Credentials first: an exec plugin may hand out a fresh client certificate,
+    # which the TLS context below must read.
+    credentials = getattr(configuration, "krates_credentials", None)
+    if credentials is not None:
+        credentials.before_request(configuration)
     auth = configuration.get_api_key_with_prefix("BearerToken", alias="authorization")
     sock: Any = dial(host, port, proxy, timeout, proxy_ssl)
     try:

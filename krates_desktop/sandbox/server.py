@@ -21,7 +21,6 @@ from aiohttp import web
 from krates_desktop.sandbox import bulk, manifests
 from krates_desktop.sandbox.api import Api, FlowControl, add_warning, error_middleware
 from krates_desktop.sandbox.auth import ADMIN, USER_KEY, Identities, auth_middleware
-from krates_desktop.sandbox.impersonation import impersonation_middleware
 from krates_desktop.sandbox.crud import read_body, respond
 from krates_desktop.sandbox.faults import (
     Faults,
@@ -30,6 +29,7 @@ from krates_desktop.sandbox.faults import (
     fault_middleware,
     parse_rule,
 )
+from krates_desktop.sandbox.impersonation import impersonation_middleware
 from krates_desktop.sandbox.kubeconfig import write_kubeconfig
 from krates_desktop.sandbox.seed import seed
 from krates_desktop.sandbox.simulation import Simulation

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 import time
@@ -37,6 +38,7 @@ from krates_desktop.ui.runner import Session
 from krates_desktop.ui.spotlight.fuzzy import Candidate
 from krates_desktop.ui.spotlight.spotlight import subtext
 from krates_desktop.yard.awareness import YardAwareness
+from tests.integration.cluster.tcp_proxy import TcpProxy
 from tests.ui.conftest import POD, POD_REF, SERVICE_REF, start_session
 from tests.ui.shared_yard import until
 from tests.ui.shared_yard import window as shared_window
@@ -1072,3 +1074,32 @@ def test_the_demo_button_runs_the_yard_on_a_loopback_sandbox(
         assert not (tmp_path / "home" / ".kube").exists()
     finally:
         live.shutdown()
+
+
+def test_a_dropped_shell_stream_shows_disconnected_and_reconnects(
+    qtbot, sandbox_kubeconfig, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """F80: when the network under a live shell drops, the window says `Disconnected`
+    with a Reconnect button; clicking it opens a working shell again."""
+    text = sandbox_kubeconfig.read_text()
+    port = int(re.search(r"server: https://127\.0\.0\.1:(\d+)", text).group(1))
+    relay = TcpProxy(port).start()
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(text.replace(f"127.0.0.1:{port}", f"127.0.0.1:{relay.port}"))
+    live = start_session(qtbot, kubeconfig, tmp_path / "profile")
+    try:
+        kid, witem = _open(live, qtbot, POD_REF, "shell")
+        shell = live.controller.binding(kid, witem.wid)
+        qtbot.waitUntil(lambda: shell.state == "connected", timeout=15000)
+        relay.cut()
+        qtbot.waitUntil(lambda: shell.state == "disconnected", timeout=15000)
+        assert (witem.message, witem.action_label) == ("Disconnected", "Reconnect")
+        relay.restore()
+        view = live.window.view
+        button = view.mapFromScene(witem.mapToScene(witem.action_center()))
+        qtbot.mouseClick(view.viewport(), LEFT, pos=button)
+        qtbot.waitUntil(lambda: shell.state == "connected", timeout=15000)
+        assert witem.message == ""
+    finally:
+        live.shutdown()
+        relay.close()

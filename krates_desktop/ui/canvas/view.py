@@ -6,10 +6,14 @@ identity transform and a scene rect equal to its viewport.
 Level of detail while zooming: a zoom step changes every item's device transform,
 so each visible krate and window would be drawn afresh at each step. Instead, on
 the first step of a wheel zoom or a flight, each visible item is cached once as a
-pixmap (Qt's item-coordinate cache, at half the current scale) and later steps
-draw those pixmaps scaled; `SETTLE_MS` after the last step (or when the flight lands)
-the items go back to their own caching and are drawn crisp at the final scale,
-exactly as without this.
+pixmap (Qt's item-coordinate cache, at the item's own 100% size) and later steps
+draw those pixmaps scaled, smoothed; `SETTLE_MS` after the last step (or when the
+flight lands) the items go back to their own caching and are drawn crisp at the
+final scale, exactly as without this.
+
+Limitations: the first step still draws every visible item once (into its
+pixmap), so it costs about what every step cost before; above 100% the zooming
+picture is softer than the settled one.
 """
 
 from __future__ import annotations
@@ -24,7 +28,6 @@ from PySide6.QtCore import (
     QPointF,
     QRect,
     QRectF,
-    QSize,
     Qt,
     QTimer,
     QVariantAnimation,
@@ -62,11 +65,6 @@ CLICK_SLOP = 4.0
 PIXMAP_CACHE_KB = 96 * 1024
 FLY_MS = 520
 SETTLE_MS = 150  # after the last zoom step, items are drawn crisp again
-SCALED_CACHE_MAX_PX = 2_000_000  # the largest pixmap one item is scaled from
-# While zooming, items are drawn from pixmaps of half their on-screen resolution,
-# smoothed: a quarter of the pixels to fill on the first step, where every visible
-# item is drawn once into its pixmap (the steps after only scale those).
-ZOOM_CACHE_SCALE = 0.5
 
 
 def _over(rgba: tuple[int, int, int, float], under: QColor) -> QColor:
@@ -278,28 +276,17 @@ class CanvasView(QGraphicsView):
         self.camera_changed.emit()
 
     def _scale_cached_items(self) -> None:
-        """Cache each visible item as a pixmap at today's scale, for the zoom steps."""
+        """Cache each visible item as a pixmap, for the zoom steps to scale."""
         if self._scaled:
             return
-        ratio = self.devicePixelRatioF()
-        scale = self.zoom * ratio * ZOOM_CACHE_SCALE
         shown = QRectF(self.viewport().rect())
         for item in self._scene.items(shown):
             if item is self.world or not item.isVisible():
                 continue
             if item.flags() & QGraphicsItem.GraphicsItemFlag.ItemHasNoContents:
                 continue
-            box = item.boundingRect()
-            fit = min(
-                scale,
-                math.sqrt(SCALED_CACHE_MAX_PX / max(1.0, box.width() * box.height())),
-            )
-            size = QSize(
-                max(1, math.ceil(box.width() * fit)),
-                max(1, math.ceil(box.height() * fit)),
-            )
             self._scaled[item] = item.cacheMode()
-            item.setCacheMode(QGraphicsItem.CacheMode.ItemCoordinateCache, size)
+            item.setCacheMode(QGraphicsItem.CacheMode.ItemCoordinateCache)
         self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
 
     def settle_zoom(self) -> None:

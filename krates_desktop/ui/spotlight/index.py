@@ -27,12 +27,13 @@ removed. A search turns the lists it needs into sets and keeps the most recently
 used of those (`SET_CACHE_ENTRIES` ids in all) for the next keystrokes; puts and
 removals update the kept sets in place.
 
-Limitations: the index costs about 1.6 KB per pod-like name (80 MB for 50,000
-names, half of it the letter sets), plus up to some 15 MB of kept sets after
-searches. The first keystroke that needs a pair's set builds it (a millisecond
-for a pair in 20,000 names). A put costs some fifteen microseconds, so the first
-sync of a very large cluster spends most of a second on the GUI thread filling
-the index.
+Limitations: the index costs about 1.7 KB per pod-like name (87 MB for 50,000
+names, half of it the letter sets; 180 MB with every feature a set), plus up to
+some 15 MB of kept sets after searches. The first keystroke that needs a word
+start's or a pair's set builds it from its list, so over 50,000 names typing a
+query with new letters costs a few milliseconds more per keystroke than with every
+feature kept as a set. A put costs some twenty microseconds, so the first sync of
+a very large cluster spends about a second on the GUI thread filling the index.
 """
 
 from __future__ import annotations

@@ -5,11 +5,13 @@ callbacks arrive through the dispatcher, so every method here runs on the GUI
 thread.
 
 YAML and Describe render their first text at once; later changes of the object
-are rendered on a worker thread, at most one render per window every
-`RENDER_GAP_MS` and only while the window is shown, always from the newest object
-(a busy pod's status changes would otherwise re-render it on the GUI thread many
-times a second). The text is still formatted in Python, so a render competes
-with the GUI thread for the interpreter; it just never blocks a frame whole.
+are rendered on a worker thread, always from the newest object, at most once per
+window every `RENDER_GAP_MS` and only while the window is on screen (one panned
+away or in a minimised krate catches up within `RENDER_GAP_MS` of coming back):
+a busy pod's status changes would otherwise re-render every one of its windows on
+the GUI thread many times a second. The text is still formatted in Python, so a
+render competes with the GUI thread for the interpreter; it just never blocks a
+frame whole.
 """
 
 from __future__ import annotations
@@ -154,7 +156,7 @@ class RenderedBinding(Binding):
         """Send the newest object to the worker, or wait while the window is hidden."""
         if self._stopped or self._waiting is None:
             return
-        if not self.window.isVisible():
+        if not self._on_screen():
             self._gap.start()
             return
         gathered, self._waiting = self._gather(self._waiting), None
@@ -170,6 +172,17 @@ class RenderedBinding(Binding):
             done(lines)
 
         _renderer.submit(work)
+
+    def _on_screen(self) -> bool:
+        window = self.window
+        scene = window.scene()
+        if scene is None or not window.isVisible():
+            return False
+        box = window.sceneBoundingRect()
+        return any(
+            view.mapToScene(view.viewport().rect()).boundingRect().intersects(box)
+            for view in scene.views()
+        )
 
     def _on_rendered(self, lines: Lines | None) -> None:
         self._rendering = False

@@ -67,6 +67,7 @@ from krates_desktop.terminal.runs import Run, row_runs
 from krates_desktop.terminal.screen import TerminalScreen, line_text, pending_segments
 from krates_desktop.ui import theme
 from krates_desktop.ui.windows.key_capture import capture_key
+from krates_desktop.ui.windows.terminal_boxes import BoxPainter, is_drawn
 from krates_desktop.ui.windows.terminal_glyphs import GlyphBatch
 
 logger = logging.getLogger(__name__)
@@ -211,6 +212,7 @@ class TerminalItem(QGraphicsObject):
         plain = {key[:2]: font for key, font in self._fonts.items() if not any(key[2:])}
         cell = (self._cell_w, self._cell_h)
         self._glyphs = GlyphBatch(plain, cell, self._ascent)  # type: ignore[arg-type]
+        self._boxes = BoxPainter(cell)
 
     def _init_timers(self) -> None:
         self._fit_timer = self._timer(RESIZE_DEBOUNCE_MS, self._on_fit_timer_timeout)
@@ -523,6 +525,7 @@ class TerminalItem(QGraphicsObject):
 
         Plain ASCII text is queued in the glyph batch, which is drawn before the
         next background or fallback-font text so that those keep their order.
+        Box drawing, block and braille cells are drawn as shapes on their cells.
         """
         top = row * self._cell_h
         runs, streamed = self._row_runs(row)
@@ -540,7 +543,9 @@ class TerminalItem(QGraphicsObject):
                     self._cell_h,
                 )
                 painter.fillRect(rect, self._color(bg))
-            if style.underscore or style.strikethrough:
+            if is_drawn(run.text):
+                self._boxes.draw(painter, row, run.column, run.text, self._color(fg))
+            elif style.underscore or style.strikethrough:
                 texts.append((run, fg))
             elif run.text.strip():
                 font = (bool(style.bold), bool(style.italics))
@@ -679,7 +684,10 @@ class TerminalItem(QGraphicsObject):
             painter.drawRect(rect.adjusted(0.5, 0.5, -0.5, -0.5))
         else:
             painter.fillRect(rect, color)
-            if char.data.strip():
+            if is_drawn(char.data):
+                color = self._color(palette.BACKGROUND)
+                self._boxes.draw(painter, row, col, char.data, color)
+            elif char.data.strip():
                 baseline = row * self._cell_h + self._ascent
                 self._draw_text(
                     painter, col, baseline, char.data, char, palette.BACKGROUND

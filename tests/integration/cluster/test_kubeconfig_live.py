@@ -12,26 +12,24 @@ import base64
 import logging
 import os
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
-from kubernetes.client import CoreV1Api
 
 from krates_desktop.cluster import api
-from krates_desktop.cluster.cache import ClusterCache, Synced, Unreachable
+from krates_desktop.cluster.cache import ClusterCache, Unreachable
 from krates_desktop.cluster.credentials import ExecPlugin, PluginMissing
 from krates_desktop.cluster.errors import KubeconfigError, Unauthorized
 from krates_desktop.cluster.kinds import CONFIGMAP
 from krates_desktop.cluster.kubeconfig import Kubeconfig, KubeconfigWatcher, TlsConflict
-from krates_desktop.cluster.log_stream import Ended, LogStream, StreamStatus
 
 from .kube_support import (
     exec_user,
     install_plugin,
     plugin_runs,
     sandbox_cluster,
+    watch_and_logs,
     write_kubeconfig,
 )
 from .streams_support import Collector
@@ -234,45 +232,17 @@ def test_token_is_cached_until_expiry_then_refreshed_without_breaking_streams(
     client = Kubeconfig.load([path], env=plugin_env(tmp_path)).api_client()
     credentials = client.configuration.krates_credentials
     assert isinstance(credentials, ExecPlugin)
-    statuses: Collector[Any] = Collector()
-    cache = ClusterCache(client, kinds=[CONFIGMAP], on_status=statuses.add)
-    lines: Collector[str] = Collector()
-    log_statuses: Collector[StreamStatus] = Collector()
-    stream = LogStream(
-        client, "payments", RUNNING_POD, None, lines.extend, log_statuses.add
-    )
-    cache.start()
-    stream.start()
-    try:
-        statuses.wait_for(lambda got: Synced() in got)
-        lines.wait_for(lambda got: len(got) > 0)
+    with watch_and_logs(client) as streams:
         assert plugin_runs(state) == 1
         names(client)
         assert plugin_runs(state) == 1, "a fresh token is reused"
 
-        time.sleep(max(0.0, (credentials.expires_in() or 0) - 9.0))
+        time.sleep(max(0.0, (credentials.expires_in() or 0) - 5.0))
         names(client)
         assert plugin_runs(state) == 2, "refreshed shortly before it expires"
-        count = len(lines.items)
-        name = f"after-refresh-{uuid.uuid4().hex[:6]}"
-        admin = Kubeconfig.load([sandbox_kubeconfig]).api_client()
-        CoreV1Api(admin).create_namespaced_config_map(
-            "default", {"metadata": {"name": name}}
-        )
-        deadline = time.monotonic() + 5
-        while (
-            cache.get(CONFIGMAP, "default", name) is None
-            and time.monotonic() < deadline
-        ):
-            time.sleep(0.05)
-        lines.wait_for(lambda got: len(got) > count, timeout=8)
-    finally:
-        stream.stop()
-        cache.stop()
+        streams.see_news(sandbox_kubeconfig)
 
-    assert cache.get(CONFIGMAP, "default", name) is not None
-    assert caplog.text.count("listed ") == 1, "the watch carried on, no re-list"
-    assert not any(isinstance(s, Ended) for s in log_statuses.items)
+    streams.assert_carried_on(caplog.text)
 
 
 def test_a_rejected_token_is_refreshed_once_and_the_request_retried(
