@@ -55,6 +55,8 @@ class Settings:
     cursor_blink: bool = False
     reduce_motion: bool = False
     namespaces: list[str] = field(default_factory=list)
+    added_namespaces: dict[str, list[str]] = field(default_factory=dict)
+    """Per context: namespaces added by hand by a user who may not list them."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -174,6 +174,7 @@ class ClusterCache:
             list(dict.fromkeys(namespaces)) if namespaces is not None else None
         )
         home = str(getattr(self._configuration, "krates_namespace", "") or "default")
+        self._kept = {home, *(self._filter or [])}
         self._fallback = list(
             dict.fromkeys([home, *extra_namespaces, *(self._filter or [])])
         )
@@ -316,6 +317,29 @@ class ClusterCache:
             for ns in new:
                 self._add_informer(view, ns)
 
+    def remove_namespaces(self, namespaces: Iterable[str]) -> None:
+        """Stop watching namespaces added before; their objects are reported deleted.
+
+        The context's namespace and those of the filter are always watched.
+        """
+        with self._lock:
+            gone = {ns for ns in namespaces if ns in self._fallback} - self._kept
+            self._fallback = [ns for ns in self._fallback if ns not in gone]
+            dropped: list[tuple[Kind, Informer | None]] = []
+            for view in self._views.values():
+                for ns in gone if view.mode == "namespaces" else ():
+                    self._states.pop((view.kind.key, ns), None)
+                    if ns in view.informers:
+                        dropped.append((view.kind, view.informers.pop(ns)))
+        for kind, informer in dropped:
+            if informer is None:
+                continue
+            deleted = [Change("DELETED", kind, o) for o in informer.objects()]
+            if deleted:
+                self._batcher.add(deleted)
+            release(informer, self)
+        self._update_status()
+
     def namespaces(self) -> list[str]:
         """The namespaces known: listed ones, else the context's and those added."""
         names = [
@@ -448,7 +472,11 @@ class ClusterCache:
             self._configuration, view.kind, namespace, self, self._watch_timeout
         )
         with self._lock:
-            if self._views.get(view.kind.key) is view and not self._stopping.is_set():
+            if (
+                self._views.get(view.kind.key) is view
+                and namespace in view.informers
+                and not self._stopping.is_set()
+            ):
                 view.informers[namespace] = informer
                 return
         release(informer, self)

@@ -221,6 +221,7 @@ class ExecPlugin(Credentials):
         self._certificate: tuple[str, str] | None = None
         self._issued: set[str] = set()
         self._clients: weakref.WeakSet[ApiClient] = weakref.WeakSet()
+        self._clients_lock = threading.Lock()
         self.runs = 0
 
     def describe(self) -> str:
@@ -235,10 +236,12 @@ class ExecPlugin(Credentials):
         return " + ".join(parts)
 
     def attach(self, client: ApiClient) -> None:
-        with self._lock:
+        # Its own lock: making a client must not wait for a plugin that is running.
+        with self._clients_lock:
             self._clients.add(client)
-            if self._certificate is not None and self._ours(client.configuration):
-                _use_certificate(client, self._certificate, rotate=False)
+            certificate = self._certificate
+            if certificate is not None and self._ours(client.configuration):
+                _use_certificate(client, certificate, rotate=False)
 
     def before_request(self, configuration: Configuration) -> None:
         # A token plugin is asked through the client's key hook; a certificate
@@ -300,13 +303,14 @@ class ExecPlugin(Credentials):
         if files == self._certificate:
             return
         log.info("credential plugin %s handed out a client certificate", self.command)
-        clients = [c for c in self._clients if self._ours(c.configuration)]
-        if self._ours(configuration):
-            configuration.cert_file, configuration.key_file = files
-        for client in clients:
-            _use_certificate(client, files, rotate=True)
-        self._certificate = files
-        self._issued.add(files[0])
+        with self._clients_lock:
+            clients = [c for c in self._clients if self._ours(c.configuration)]
+            if self._ours(configuration):
+                configuration.cert_file, configuration.key_file = files
+            for client in clients:
+                _use_certificate(client, files, rotate=True)
+            self._certificate = files
+            self._issued.add(files[0])
 
     def _ours(self, configuration: Configuration) -> bool:
         """Whether ``configuration``'s client certificate is the plugin's to replace

@@ -1,7 +1,7 @@
 """``krates doctor``: every context of the merged kubeconfig, checked and explained.
 
 For each context it prints the file it came from, the server, how the user
-authenticates, whether the server answers (and its version), and what the user
+authenticates (what an exec plugin handed out, whom the user impersonates), whether the server answers (and its version), and what the user
 may do there (list namespaces, read secrets, exec). Every problem gets one line
 saying what is wrong and what to try. The exit status is 0 when the chosen
 context (``--context``, else the current one) works: the server answers and

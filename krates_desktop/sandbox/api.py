@@ -321,9 +321,16 @@ class Api:
             )
         spec = next(c for c in pod["spec"]["containers"] if c["name"] == container)
         env = pod_exec.container_env(pod, spec, state.home)
-        return await pod_exec.serve_exec(
-            request, argv, env, state.home, state.tracker, image=spec.get("image", "")
-        )
+        with pod_exec.container_gone(state.store, pod, container) as gone:
+            return await pod_exec.serve_exec(
+                request,
+                argv,
+                env,
+                state.home,
+                state.tracker,
+                image=spec.get("image", ""),
+                gone=gone,
+            )
 
     # Access reviews
 

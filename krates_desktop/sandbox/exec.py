@@ -19,9 +19,9 @@ import shutil
 import signal
 import struct
 import subprocess
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
@@ -31,6 +31,9 @@ try:
     import termios
 except ImportError:  # Windows: no PTYs
     fcntl = pty = termios = None  # type: ignore[assignment]
+
+if TYPE_CHECKING:
+    from krates_desktop.sandbox.store import Store, StoredEvent
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +155,41 @@ def not_found_message(argv0: str) -> str:
     )
 
 
+@contextlib.contextmanager
+def container_gone(store: Store, pod: Json, container: str) -> Iterator[asyncio.Event]:
+    """An event set once the container an exec runs in is gone: its pod deleted, or
+    the container stopped or restarted. A kubelet then ends the exec, whose process
+    dies with the container."""
+    meta = pod["metadata"]
+    where = (meta["namespace"], meta["name"])
+    started = _started_at(pod, container)
+    gone = asyncio.Event()
+
+    def notice(event: StoredEvent) -> None:
+        if event.key != ("", "pods"):
+            return
+        changed = event.new["metadata"]
+        if (changed.get("namespace"), changed.get("name")) != where:
+            return
+        if event.type == "DELETED" or _started_at(event.new, container) != started:
+            gone.set()
+
+    store.add_listener(notice)
+    try:
+        yield gone
+    finally:
+        store.remove_listener(notice)
+
+
+def _started_at(pod: Json, container: str) -> str | None:
+    """When the running container started (None unless it runs)."""
+    for status in (pod.get("status") or {}).get("containerStatuses") or []:
+        if status.get("name") == container:
+            running = (status.get("state") or {}).get("running") or {}
+            return running.get("startedAt")  # type: ignore[no-any-return]
+    return None
+
+
 class ExecSession:
     """One exec: a WebSocket on one side, a local process on the other."""
 
@@ -168,8 +206,10 @@ class ExecSession:
         cwd: Path,
         tracker: ProcessTracker,
         image: str = "",
+        gone: asyncio.Event | None = None,
     ) -> None:
         self._ws = ws
+        self._container_gone = gone or asyncio.Event()
         self._image = image
         self._argv = argv
         self._tty, self._want_stdin = tty, stdin
@@ -308,6 +348,11 @@ class ExecSession:
                 kill_group(self._process)
                 self._process.wait()
                 return None
+            if self._container_gone.is_set():
+                # The container is gone: its processes are killed with it (exit 137).
+                kill_group(self._process)
+                self._process.wait()
+                break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._client_gone.wait(), 0.05)
         self._tracker.discard(self._process)
@@ -472,8 +517,9 @@ async def serve_exec(
     cwd: Path,
     tracker: ProcessTracker,
     image: str = "",
+    gone: asyncio.Event | None = None,
 ) -> web.WebSocketResponse:
-    """Upgrade to WebSocket and run one exec session."""
+    """Upgrade to WebSocket and run one exec session (ended when `gone` is set)."""
     query = request.query
     ws = web.WebSocketResponse(protocols=PROTOCOLS, autoping=True, max_msg_size=0)
     await ws.prepare(request)
@@ -493,6 +539,7 @@ async def serve_exec(
         cwd=cwd,
         tracker=tracker,
         image=image,
+        gone=gone,
     )
     await session.run()
     return ws

@@ -26,8 +26,13 @@ logger = logging.getLogger(__name__)
 
 Json = dict[str, Any]
 ContainerKey = tuple[str, str, str]
-HISTORY_LINES = 2000
+HISTORY_LINES = 10_000
 PREFILL_LINES = 150
+# A container up for this long (kube-proxy in the demo cluster) has a history of
+# thousands of lines over its last hours, so a Logs window's tailLines=500 is full.
+LONG_RUNNING = timedelta(days=10)
+LONG_PREFILL_LINES = 6000
+LONG_SPAN = timedelta(hours=2)
 
 
 @dataclass(frozen=True)
@@ -154,15 +159,25 @@ class LogHub:
             log.started()
         started = (state.get("running") or {}).get("startedAt")
         if started:
-            start = clock.parse(started)
-            self._backfill(log, image, start, clock.now(), PREFILL_LINES)
+            start, now = clock.parse(started), clock.now()
+            if now - start >= LONG_RUNNING:
+                self._backfill(log, image, start, now, LONG_PREFILL_LINES, LONG_SPAN)
+            else:
+                self._backfill(log, image, start, now, PREFILL_LINES)
 
     def _backfill(
-        self, log: ContainerLog, image: str, start: datetime, end: datetime, count: int
+        self,
+        log: ContainerLog,
+        image: str,
+        start: datetime,
+        end: datetime,
+        count: int,
+        span: timedelta = timedelta(minutes=20),
     ) -> None:
-        """Startup lines at `start`, then up to `count` lines until `end` (20 min at most)."""
+        """Startup lines at `start`, then up to `count` lines over the `span` before
+        `end`; generated when the log is first read, not at sandbox start."""
         log.write(chatter.startup_lines(log.name, image), start)
-        begin = max(start, end - timedelta(minutes=20))
+        begin = max(start, end - span)
         count = min(count, int((end - begin).total_seconds() / 0.9))
         # The last minute is as busy as the live stream; earlier lines thin out.
         recent = min(count // 2, int(min((end - begin).total_seconds(), 60) / 0.9))

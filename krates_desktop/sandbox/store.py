@@ -105,6 +105,10 @@ class Store:
         """Call `listener` synchronously with every committed event."""
         self._listeners.append(listener)
 
+    def remove_listener(self, listener: Callable[[StoredEvent], None]) -> None:
+        """Stop calling a listener added before (a session that has ended)."""
+        self._listeners.remove(listener)
+
     # Reads
 
     def get(self, kind: ResourceKind, namespace: str, name: str) -> Json | None:

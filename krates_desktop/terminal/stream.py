@@ -44,6 +44,8 @@ _SGR = re.compile(r"\x1b\[([0-9;:]*)m")
 _LINE = r"(?:[\x20-\x7e]++|\x1b\[[0-9;]*+m|\x1b\[K)*+"
 _LINE_BLOCK = re.compile(rf"(?:{_LINE}\r++\n)+")
 _BLOCK_LINE = re.compile(rf"({_LINE})\r++\n")
+# One SGR or EL of such a line and the text after it: (parameters, final, text).
+_LINE_PIECE = re.compile(r"\x1b\[([0-9;]*)([mK])([^\x1b]*)")
 _CSI = re.compile(r"(?:\x1b\[|\x9b)([0-?]*)([ -/]*)([@-~])")
 _CSI_PREFIX = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*")
 _OSC = re.compile(r"(?:\x1b\]|\x9d)([^\x07\x18\x1a\x1b\x9c]*)(?:\x07|\x1b\\|\x9c)")
@@ -173,7 +175,7 @@ class TerminalStream(pyte.ByteStream):
         self._pending = ""
         self._spliced = ""
         self._state = _GROUND
-        self._sgr_cache: dict[tuple[int, str, object], tuple[Any, Any, Any]] = {}
+        self._sgr_cache: dict[tuple[int, str, int], tuple[Any, Any, Any]] = {}
         self._interned: dict[Any, Any] = {}
         super().__init__(screen)
         self._screen = screen
@@ -277,40 +279,40 @@ class TerminalStream(pyte.ByteStream):
 
         The block pattern guarantees each `ESC [` starts `<digits and ;>m` or `K`.
         This is the hot path of coloured output (`grep --color`, `ls --color`,
-        coloured logs): the SGR cache is probed inline and a piece that fits the
-        row is appended without slicing.
+        coloured logs): one `findall` cuts the line into (escape, text) pieces, the
+        SGR cache is probed inline (keyed by object ids, which hash fastest), the
+        attributes are carried in a local, and a piece that fits the row is
+        appended without slicing.
         """
         screen = self._screen
         cursor = screen.cursor
-        start_attrs = cursor.attrs
+        start_attrs = attrs = cursor.attrs
         sgr_hit = self._sgr_cache.get
-        default = screen.default_char
+        default = id(screen.default_char)
         made: list[list[Any]] = []
         row: list[Any] = []
         x = 0
-        parts = line.split("\x1b[")
-        text = parts[0]
-        for index in range(len(parts)):
-            if index:
-                part = parts[index]
-                if part[0] == "K":
-                    if cursor.attrs.bg != "default":
-                        cursor.attrs = start_attrs
-                        return None
-                    if x == columns:
-                        # The cursor waits on the last column: EL erases that cell.
-                        at, piece, owner = row[-1]
-                        row[-1] = (at, piece[:-1], owner)
-                    text = part[1:]
+        start = line.find("\x1b[")
+        pieces = _LINE_PIECE.findall(line, start) if start >= 0 else []
+        if start != 0:
+            pieces.insert(0, ("", "", line[:start] if start > 0 else line))
+        for params, final, text in pieces:
+            if final == "m":
+                hit = sgr_hit((id(attrs), params, default))
+                if hit is not None and hit[0] is attrs:
+                    attrs, cells = hit[1], hit[2]
                 else:
-                    params, _, text = part.partition("m")
+                    cursor.attrs = attrs
+                    cells = self._apply_sgr(params)
                     attrs = cursor.attrs
-                    hit = sgr_hit((id(attrs), params, default))
-                    if hit is not None and hit[0] is attrs:
-                        cursor.attrs = hit[1]
-                        cells = hit[2]
-                    else:
-                        cells = self._apply_sgr(params)
+            elif final == "K":
+                if attrs.bg != "default":
+                    cursor.attrs = start_attrs
+                    return None
+                if x == columns:
+                    # The cursor waits on the last column: EL erases that cell.
+                    at, piece, owner = row[-1]
+                    row[-1] = (at, piece[:-1], owner)
             if not text:
                 continue
             width = len(text)
@@ -326,6 +328,7 @@ class TerminalStream(pyte.ByteStream):
                 row.append((x, piece, cells))
                 x += len(piece)
                 text = text[len(piece) :]
+        cursor.attrs = attrs
         made.append(row)
         rows.extend(made)
         return cells
@@ -339,7 +342,7 @@ class TerminalStream(pyte.ByteStream):
         screen = self._screen
         cursor = screen.cursor
         attrs = cursor.attrs
-        key = (id(attrs), params, screen.default_char)
+        key = (id(attrs), params, id(screen.default_char))
         hit = self._sgr_cache.get(key)
         if hit is not None and hit[0] is attrs:
             cursor.attrs = hit[1]

@@ -30,6 +30,7 @@ from krates_desktop.sync.sealing import YardSecret
 from krates_desktop.sync.secret_store import SecretStore
 from krates_desktop.sync.transport import TransportConfig
 from krates_desktop.ui import theme
+from krates_desktop.ui.added_namespaces import AddedNamespaces
 from krates_desktop.ui.admin.drawer import KrateRow, UserCard
 from krates_desktop.ui.bridge import Dispatcher
 from krates_desktop.ui.cluster_source import ClusterSource
@@ -136,6 +137,7 @@ class Session:
         self._drawer_timer.start()
         self._denied_timer = QTimer(self.window, singleShot=True, interval=500)
         self._denied_timer.timeout.connect(self._on_denied_timer_timeout)
+        self.namespaces = AddedNamespaces(self)
         self._connect_signals()
 
     def _connect_signals(self) -> None:
@@ -166,6 +168,7 @@ class Session:
         self.yard.subscribe(lambda _event, _kid: self._refresh_presence())
         self._refresh_presence()
         self.window.set_candidates(self._candidates)
+        self.window.spotlight.extra_rows = self.namespaces.spotlight_rows
         self.window.minimap.set_marks(self._minimap_marks)
         self.yard.subscribe(lambda _event, _kid: self.window.minimap.marks_changed())
         self.source.subscribe_status(self._on_cache_status)
@@ -345,6 +348,7 @@ class Session:
             kinds=(*BUILTIN_KINDS, CRD),
             on_changes=self.dispatcher.wrap(self._on_cache_changes),
             on_status=self.dispatcher.wrap(self.source.deliver_status),
+            extra_namespaces=self.namespaces.at_start(),
         )
         self.custom_kinds = CustomKinds(self.cache, connection.api_client)
         self.source.cache = self.cache
@@ -462,6 +466,7 @@ class Session:
 
     def _on_yard_changed(self, _event: str, _kid: str) -> None:
         self._save_timer.start()
+        self.namespaces.follow_yard()
         self.window.minimap.marks_changed()
         self._refresh_presence()
 
@@ -519,7 +524,13 @@ class Session:
 
     def _on_denied_timer_timeout(self) -> None:
         text = self._refused_text()
-        if text:
+        if text and self.namespaces.listing_refused():
+            self.window.toasts.show(
+                f"{text} · the rest of the cluster is shown",
+                undo=self.namespaces.ask,
+                action="Add namespace…",
+            )
+        elif text:
             self.window.toasts.show(f"{text} · the rest of the cluster is shown")
 
     def _health_sections(self) -> list[Section]:
@@ -536,7 +547,9 @@ class Session:
         return sections
 
     def _on_cache_status(self, status: object) -> None:
-        if self.window.progress.note(status):
+        if self.window.progress.note(status) and not self.namespaces.note_denied(
+            status
+        ):
             self._denied_timer.start()
         name = type(status).__name__
         if name == "Unreachable":
@@ -595,6 +608,8 @@ class Session:
 
     def _on_spotlight_open_requested(self, candidate: Candidate, tab: str) -> None:
         if self.collections.open_candidate(candidate, tab):
+            return
+        if self.namespaces.open_candidate(candidate):
             return
         if candidate.kind == "krate":
             krate = self.yard.krates.get(str(candidate.payload))

@@ -20,7 +20,7 @@ from krates_desktop.cluster.errors import ClusterError
 from krates_desktop.cluster.kubeconfig import Kubeconfig
 from krates_desktop.settings import Settings, SettingsStore
 from krates_desktop.ui.about import show_about
-from krates_desktop.ui.hud.cluster_menu import context_menu
+from krates_desktop.ui.hud.cluster_menu import context_menu, namespace_section
 from krates_desktop.ui.hud.profile import ProfilePopover
 from krates_desktop.ui.sharing import ensure_task
 
@@ -61,13 +61,18 @@ class TopBarActions(QObject):
         return [(c.name, c.cluster) for c in config.contexts]
 
     def open_cluster_menu(self) -> None:
-        """Show the contexts under the cluster pill."""
+        """Show the contexts under the cluster pill, and the namespaces added by hand
+        when this user may not list namespaces (or added some before)."""
         connection = self.session.connection
         current = connection.context.name if connection else ""
         pill = self.session.window.top_bar.cluster
         self.menu = context_menu(
             self.session.window, self.contexts(), current, self.switch_context
         )
+        added = self.session.namespaces
+        saved = added.saved() if connection else []
+        if added.listing_refused() or saved:
+            namespace_section(self.menu, saved, added.ask, added.remove)
         self.menu.popup(pill.mapToGlobal(pill.rect().bottomLeft()) + QPoint(0, 6))
 
     def switch_context(self, name: str) -> None:

@@ -2,7 +2,8 @@
 
 Picking another context switches the whole window to that cluster's yard
 (spec 12.3 and 15.8); on Windows and Linux this menu stands in for macOS's
-File ▸ Switch Context.
+File ▸ Switch Context. A user who may not list namespaces also finds here the
+namespaces added by hand, to add another or remove one.
 """
 
 from __future__ import annotations
@@ -33,3 +34,17 @@ def context_menu(
         empty = menu.addAction("No contexts in the kubeconfig")
         empty.setEnabled(False)
     return menu
+
+
+def namespace_section(
+    menu: QMenu,
+    added: Sequence[str],
+    on_add: Callable[[], None],
+    on_remove: Callable[[str], None],
+) -> None:
+    """Append `Add namespace…` and one `Remove ns/<name>` per namespace added by hand."""
+    menu.addSection("Namespaces added by hand")
+    menu.addAction("Add namespace…").triggered.connect(lambda _on: on_add())
+    for name in added:
+        action = menu.addAction(f"Remove ns/{name}")
+        action.triggered.connect(lambda _on, n=name: on_remove(n))

@@ -16,7 +16,11 @@ class Toast(QWidget):
     """One pill-styled message with an optional Undo button."""
 
     def __init__(
-        self, parent: QWidget, text: str, undo: Callable[[], None] | None
+        self,
+        parent: QWidget,
+        text: str,
+        undo: Callable[[], None] | None,
+        action: str = "Undo",
     ) -> None:
         super().__init__(parent)
         self.setObjectName("toast")
@@ -34,7 +38,7 @@ class Toast(QWidget):
         layout.addWidget(self.label)
         self.undo_button: QPushButton | None = None
         if undo is not None:
-            self.undo_button = QPushButton("Undo", self)
+            self.undo_button = QPushButton(action, self)
             self.undo_button.setFont(theme.sans(13, 600))
             self.undo_button.setCursor(Qt.CursorShape.PointingHandCursor)
             self.undo_button.setStyleSheet(
@@ -52,8 +56,11 @@ class Toasts:
         self.host = host
         self.shown: list[Toast] = []
 
-    def show(self, text: str, undo: Callable[[], None] | None = None) -> Toast:
-        """Show a toast; with `undo`, an Undo button that runs it and dismisses the toast."""
+    def show(
+        self, text: str, undo: Callable[[], None] | None = None, action: str = "Undo"
+    ) -> Toast:
+        """Show a toast; with `undo`, a button (`action`, Undo by default) that runs it
+        and dismisses the toast."""
         toast_ref: list[Toast] = []
 
         def on_undo() -> None:
@@ -61,7 +68,7 @@ class Toasts:
                 undo()
             self.dismiss(toast_ref[0])
 
-        toast = Toast(self.host, text, on_undo if undo is not None else None)
+        toast = Toast(self.host, text, on_undo if undo is not None else None, action)
         toast_ref.append(toast)
         self.shown.append(toast)
         while len(self.shown) > MAX_TOASTS:

@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 ROW_H = 44
 MAX_RESULTS = 8
+ADD_NAMESPACE = "add-namespace"
+"""The kind of the `Add namespace "…"` row that `extra_rows` may give."""
 ALT = "⌥" if sys.platform == "darwin" else "Alt+"
 VIEW_KEYS: dict[int, Tab] = {
     Qt.Key.Key_L: "logs",
@@ -49,7 +51,7 @@ CHIP_VIEWS: tuple[tuple[str, Tab, str], ...] = (
 
 def views_for(candidate: Candidate) -> tuple[Tab, ...]:
     """Return the views a result offers as chips (none for krates and categories)."""
-    if candidate.kind in ("krate", "category"):
+    if candidate.kind in ("krate", "category", ADD_NAMESPACE):
         return ()
     if candidate.kind in STREAMING_KINDS:
         return ("logs", "shell", "describe", "yaml")
@@ -62,6 +64,8 @@ def subtext(candidate: Candidate) -> str:
         return f"krate · ns/{candidate.namespace}" if candidate.namespace else "krate"
     if candidate.kind == "category":
         return "collection"
+    if candidate.kind == ADD_NAMESPACE:
+        return "namespaces cannot be listed · ⏎ watches it too"
     kind = "namespace" if candidate.kind == "namespace" else candidate.kind.lower()
     return f"{kind} · ns/{candidate.namespace}" if candidate.namespace else kind
 
@@ -157,7 +161,7 @@ class ResultsList(QWidget):
             painter.setBrush(theme.color(theme.ACCENT_DIM))
             painter.drawRoundedRect(box, 8, 8)
         shape, fill = glyphs.kind_glyph(cand.kind, cand.crd)
-        if cand.kind == "namespace":
+        if cand.kind in ("namespace", ADD_NAMESPACE):
             shape, fill = theme.KIND_GLYPHS["Namespace"]
         glyphs.paint_glyph(painter, shape, fill, 22, top + 12)
         self._paint_name(painter, cand.name, 40, top + 6)
@@ -220,7 +224,7 @@ class ResultsList(QWidget):
 
 def _short(cand: Candidate) -> str:
     """The type badge's text: the short kind name, `krate` or `ns`."""
-    if cand.kind in ("krate", "namespace"):
+    if cand.kind in ("krate", "namespace", ADD_NAMESPACE):
         return "krate" if cand.kind == "krate" else "ns"
     return SHORT_KIND.get(cand.kind, cand.kind.lower())
 
@@ -289,7 +293,8 @@ class Spotlight(QWidget):
 
     Results come from `index`, which the owner keeps up to date as objects come and
     go; the few candidates of `candidates()` (krates, for example) are put into the
-    index when they change.
+    index when they change. `extra_rows(query)` gives rows that follow the query
+    rather than match it (`Add namespace "…"`); they come last, after the matches.
     """
 
     open_requested = Signal(object, str)
@@ -301,6 +306,7 @@ class Spotlight(QWidget):
     ) -> None:
         super().__init__(parent)
         self._candidates = candidates
+        self.extra_rows: Callable[[str], list[Candidate]] = lambda _query: []
         self.index = SearchIndex()
         self._given: list[Candidate] = []
         self.type_filter: TypeFilter | None = None
@@ -444,6 +450,9 @@ class Spotlight(QWidget):
         self._put_given()
         kinds, crd = self._filter_kinds()
         found = self.index.search(query, kinds, crd, MAX_RESULTS)
+        extra = [Ranked(0, cand) for cand in self.extra_rows(query)] if query else []
+        if extra:
+            found = found[: MAX_RESULTS - len(extra)] + extra
         self.results.set_results(found, query)
         self.panel.adjustSize()
 

@@ -5,8 +5,9 @@ them without a break."""
 from __future__ import annotations
 
 import sys
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,6 +128,14 @@ def exec_user(command: str, **extra: Any) -> dict[str, Any]:
 RUNNING_POD = "api-server-7c9d5-x2k4p"
 
 
+def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Poll ``condition`` (state no callback announces) until it holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.05)
+
+
 @dataclass
 class OpenStreams:
     """A ConfigMap watch and a log stream of a running pod, with what they delivered."""
@@ -145,10 +154,7 @@ class OpenStreams:
         CoreV1Api(admin).create_namespaced_config_map(
             "default", {"metadata": {"name": name}}
         )
-        self.statuses.wait_for(
-            lambda _: self.cache.get(CONFIGMAP, "default", name) is not None,
-            timeout=15,
-        )
+        wait_until(lambda: self.cache.get(CONFIGMAP, "default", name) is not None)
         self.lines.wait_for(lambda got: len(got) > count, timeout=15)
 
     def assert_carried_on(self, log_text: str) -> None:

@@ -7,38 +7,30 @@ import io
 import logging
 import subprocess
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
-from kubernetes.client import CoreV1Api
 
 from krates_desktop.cluster import api, doctor
-from krates_desktop.cluster.cache import (
-    ClusterCache,
-    Degraded,
-    KindDenied,
-    Synced,
-    Unreachable,
-)
 from krates_desktop.cluster.credentials import ExecPlugin
 from krates_desktop.cluster.errors import AccessDenied
 from krates_desktop.cluster.exec_session import ExecSession, Exited, Failed
-from krates_desktop.cluster.kinds import CONFIGMAP
 from krates_desktop.cluster.kubeconfig import Kubeconfig
-from krates_desktop.cluster.log_stream import Ended, LogStream, StreamStatus
+from krates_desktop.cluster.log_stream import LogStream
 
 from .kube_support import (
+    RUNNING_POD,
     exec_user,
     install_cert_plugin,
     plugin_runs,
     sandbox_cluster,
+    wait_until,
+    watch_and_logs,
     write_kubeconfig,
 )
 from .streams_support import Collector
 
-RUNNING_POD = "api-server-7c9d5-x2k4p"
 KUBECTL = Path(__file__).resolve().parents[3] / ".venv" / "bin" / "kubectl"
 REVIEW = "/apis/authentication.k8s.io/v1/selfsubjectreviews"
 
@@ -49,11 +41,28 @@ def whoami(client: Any) -> dict[str, Any]:
     return api.post_json(client, REVIEW, body)["status"]["userInfo"]
 
 
-def wait_until(condition: Any, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.05)
+def run_shell(client: Any, script: str) -> tuple[bytes, Any]:
+    """Run ``script`` in the running pod's shell; its output and last status."""
+    output: Collector[bytes] = Collector()
+    statuses: Collector[Any] = Collector()
+    session = ExecSession(
+        client,
+        "payments",
+        RUNNING_POD,
+        None,
+        output.add,
+        statuses.add,
+        command=["/bin/sh", "-c", script],
+    )
+    session.start()
+    try:
+        statuses.wait_for(
+            lambda got: any(isinstance(s, Exited | Failed) for s in got), timeout=15
+        )
+    finally:
+        session.close()
+        session.wait(3)
+    return b"".join(output.items), statuses.items[-1]
 
 
 def cert_kubeconfig(
@@ -85,40 +94,14 @@ def test_plugin_certificates_rotate_while_a_watch_and_a_log_stream_go_on(
     path, state = cert_kubeconfig(sandbox, tmp_path, 4)
     client = Kubeconfig.load([path]).api_client()
     assert whoami(client)["username"] == "sandbox-viewer"
-    statuses: Collector[Any] = Collector()
     # Watches that end every 2 s re-open through the rotated certificates.
-    cache = ClusterCache(
-        client, kinds=[CONFIGMAP], on_status=statuses.add, watch_timeout=2
-    )
-    lines: Collector[str] = Collector()
-    log_statuses: Collector[StreamStatus] = Collector()
-    stream = LogStream(
-        client, "payments", RUNNING_POD, None, lines.extend, log_statuses.add
-    )
-    cache.start()
-    stream.start()
-    try:
-        statuses.wait_for(lambda got: Synced() in got)
-        lines.wait_for(lambda got: len(got) > 0)
+    with watch_and_logs(client, watch_timeout=2) as streams:
         first_runs = plugin_runs(state)
         wait_until(lambda: plugin_runs(state) >= first_runs + 3)
-        count = len(lines.items)
-        name = f"after-rotation-{uuid.uuid4().hex[:6]}"
-        admin = Kubeconfig.load([sandbox_kubeconfig]).api_client()
-        CoreV1Api(admin).create_namespaced_config_map(
-            "default", {"metadata": {"name": name}}
-        )
-        wait_until(lambda: cache.get(CONFIGMAP, "default", name) is not None)
-        lines.wait_for(lambda got: len(got) > count, timeout=15)
+        streams.see_news(sandbox_kubeconfig)
         assert whoami(client)["username"] == "sandbox-viewer"
-    finally:
-        stream.stop()
-        cache.stop()
 
-    assert caplog.text.count("listed ") == 1, "the watch resumed, never re-listed"
-    troubles = (Degraded, Unreachable, KindDenied)
-    assert not [s for s in statuses.items if isinstance(s, troubles)]
-    assert not any(isinstance(s, Ended) for s in log_statuses.items)
+    streams.assert_carried_on(caplog.text)
 
 
 def test_a_certificate_that_expires_early_is_renewed_after_the_401(
@@ -142,21 +125,9 @@ def test_a_shell_opens_with_a_plugin_certificate(sandbox: Any, tmp_path: Path) -
     """The exec WebSocket presents the plugin's certificate: the namespace user's shell."""
     path, _ = cert_kubeconfig(sandbox, tmp_path, 60, "payments-dev", "payments-team")
     client = Kubeconfig.load([path]).api_client()
-    output: Collector[bytes] = Collector()
-    statuses: Collector[Any] = Collector()
-    session = ExecSession(
-        client,
-        "payments",
-        RUNNING_POD,
-        None,
-        output.add,
-        statuses.add,
-        command=["/bin/sh", "-c", "echo hi"],
-    )
-    session.start()
-    assert session.wait(15)
-    assert b"hi" in b"".join(output.items)
-    assert statuses.items[-1] == Exited(0)
+    output, status = run_shell(client, "echo hi")
+    assert b"hi" in output
+    assert status == Exited(0)
 
 
 def impersonating_kubeconfig(
@@ -192,26 +163,9 @@ def test_admin_impersonating_the_viewer_cannot_read_secrets(
         lines.wait_for(lambda got: len(got) > 0)
     finally:
         stream.stop()
-    statuses: Collector[Any] = Collector()
-    session = ExecSession(
-        client,
-        "payments",
-        RUNNING_POD,
-        None,
-        Collector().add,
-        statuses.add,
-        command=["/bin/sh", "-c", "true"],
-    )
-    session.start()
-    try:
-        statuses.wait_for(lambda got: any(isinstance(s, Failed) for s in got))
-    finally:
-        session.close()
-        session.wait(3)
-    failed = next(s for s in statuses.items if isinstance(s, Failed))
-    assert (
-        failed.message
-        == f"no access: cannot exec into pod {RUNNING_POD} in ns/payments"
+    _, status = run_shell(client, "true")
+    assert status == Failed(
+        f"no access: cannot exec into pod {RUNNING_POD} in ns/payments"
     )
 
 
@@ -235,21 +189,9 @@ def test_impersonated_groups_arrive_as_separate_groups_and_shells_work(
     seen = whoami(client)
     assert seen["username"] == "payments-dev"
     assert seen["groups"] == ["payments-team", "on-call", "system:authenticated"]
-    output: Collector[bytes] = Collector()
-    statuses: Collector[Any] = Collector()
-    session = ExecSession(
-        client,
-        "payments",
-        RUNNING_POD,
-        None,
-        output.add,
-        statuses.add,
-        command=["/bin/sh", "-c", "echo as-dev"],
-    )
-    session.start()
-    assert session.wait(15)
-    assert b"as-dev" in b"".join(output.items)
-    assert statuses.items[-1] == Exited(0)
+    output, status = run_shell(client, "echo as-dev")
+    assert b"as-dev" in output
+    assert status == Exited(0)
 
 
 def test_the_viewer_may_not_impersonate_and_doctor_says_so(
