@@ -238,7 +238,9 @@ def _volume_refs(volumes: list[Any]) -> list[Obj]:
         if projected:
             ref["projected"] = {"sources": projected}
         if ref:
-            kept.append({"name": volume.get("name", ""), **ref})
+            # Without the volume's own name (the service-account volume's differs per
+            # pod), pods of one template keep equal specs that are pooled as one.
+            kept.append(ref)
     return kept
 
 

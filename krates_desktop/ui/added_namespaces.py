@@ -169,6 +169,11 @@ class AddedNamespaces(QObject):
 
     # refusals -----------------------------------------------------------------------
 
+    @property
+    def reported(self) -> frozenset[str]:
+        """The namespaces whose refusals this reports (those added, not the context's)."""
+        return frozenset(self._watching)
+
     def note_denied(self, status: object) -> bool:
         """Take a new refusal; True when it concerns an added namespace, which this
         reports itself (one toast naming the namespace) instead of the session."""

@@ -8,6 +8,7 @@ import logging
 import sys
 import time
 import uuid
+from collections.abc import Collection
 from dataclasses import replace
 from typing import Any
 
@@ -517,13 +518,16 @@ class Session:
             return {}
         return {kind.plural: self.cache.count(kind) for kind in self.cache.kinds}
 
-    def _refused_text(self) -> str:
-        """`no access: …` for what this user may not read, or "" when nothing is refused."""
+    def _refused_text(self, skipped: Collection[str] = ()) -> str:
+        """`no access: …` for what this user may not read, or "" when nothing is refused;
+        refusals in the `skipped` namespaces are left out."""
         whole = self.cache.denied if self.cache is not None else {}
-        return denied_text(refused(self.window.progress.denied, whole))
+        found = refused(self.window.progress.denied, whole)
+        return denied_text({k: m for k, m in found.items() if k[1] not in skipped})
 
     def _on_denied_timer_timeout(self) -> None:
-        text = self._refused_text()
+        # Namespaces added by hand have their own toast (AddedNamespaces.note_denied).
+        text = self._refused_text(self.namespaces.reported)
         if text and self.namespaces.listing_refused():
             self.window.toasts.show(
                 f"{text} · the rest of the cluster is shown",

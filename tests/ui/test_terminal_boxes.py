@@ -126,8 +126,10 @@ def test_shades_cover_a_quarter_a_half_and_three_quarters(shown: Shown) -> None:
 def test_braille_dots_sit_on_a_two_by_four_grid(shown: Shown) -> None:
     """⣿ shows 2 columns and 4 rows of dots; ⡀ only its bottom-left dot."""
 
-    def spans(values: list[int]) -> int:
-        return sum(1 for i, v in enumerate(values) if v and (i == 0 or not values[i - 1]))
+    def spans(values: list[bool]) -> int:
+        return sum(
+            1 for i, v in enumerate(values) if v and (i == 0 or not values[i - 1])
+        )
 
     xs, ys = shown.box(4, 15)
     assert spans([any(shown.lit(x, y) for y in ys) for x in xs]) == 2

@@ -179,10 +179,10 @@ def _arm(
     """One arm from the cell's centre to an edge: (along0, along1, across0, across1).
 
     `centres` are the centre pixels along and across the arm; `before` and `after`
-    are the weights of the perpendicular arms on either side.
-    An arm runs to the far side of their lines, so joins and corners are filled;
-    it stops at the near stroke of a double line that goes on through the cell, and
-    each stroke of a double arm stops at the perpendicular arm on its own side.
+    are the weights of the perpendicular arms on either side. An arm runs to the
+    far side of their lines, so joins and corners are filled; it stops at the near
+    stroke of a double line that goes on through the cell, and each stroke of a
+    double arm stops at the perpendicular arm on its own side.
     """
     light, _, gap = _thickness(w)
     centre, middle = centres
@@ -252,10 +252,10 @@ def _block_rects(char: str, w: int, h: int) -> list[Rect]:
     if code == 0x2580:
         return [(0, 0, w, half_h)]
     if 0x2581 <= code <= 0x2588:  # lower eighths up to the full block
-        top = h - h * (code - 0x2580) // 8
+        top = h - max(1, h * (code - 0x2580) // 8)
         return [(0, top, w, h - top)]
     if 0x2589 <= code <= 0x258F:  # left seven eighths down to one eighth
-        return [(0, 0, w * (0x2590 - code) // 8, h)]
+        return [(0, 0, max(1, w * (0x2590 - code) // 8), h)]
     if code == 0x2590:
         return [(half_w, 0, w - half_w, h)]
     if code == 0x2594:

@@ -3,6 +3,7 @@ output and waits), propagation policies, and the sessions a deleted pod ends."""
 
 from __future__ import annotations
 
+import json
 import ssl
 import threading
 import time
@@ -33,7 +34,9 @@ def _running_pod(http: requests.Session, sandbox: Any, spec: dict[str, Any]) -> 
     base = f"{sandbox.url}/api/v1/namespaces/default/pods"
     created = http.post(base, json={"metadata": {"name": name}, "spec": spec})
     assert created.status_code == 201, created.text
-    _until(lambda: http.get(f"{base}/{name}").json()["status"].get("phase") == "Running")
+    _until(
+        lambda: http.get(f"{base}/{name}").json()["status"].get("phase") == "Running"
+    )
     return name
 
 
@@ -72,7 +75,10 @@ def test_client_delete_returns_the_pod_and_service_and_a_status_for_the_rest(
     gone = _running_pod(http, sandbox, _busybox())
     pod = core_v1.delete_namespaced_pod(gone, "default", grace_period_seconds=0)
     assert isinstance(pod, client.V1Pod) and pod.metadata.name == gone
-    assert http.get(f"{sandbox.url}/api/v1/namespaces/default/pods/{gone}").status_code == 404
+    assert (
+        http.get(f"{sandbox.url}/api/v1/namespaces/default/pods/{gone}").status_code
+        == 404
+    )
     slow = _running_pod(http, sandbox, _busybox())
     pod = core_v1.delete_namespaced_pod(slow, "default", grace_period_seconds=5)
     assert pod.metadata.deletion_timestamp is not None
@@ -103,7 +109,9 @@ def test_foreground_deletion_waits_for_the_dependents(
     core = client.CoreV1Api(api_client)
     name = f"fg-{uuid.uuid4().hex[:6]}"
     apps.create_namespaced_deployment("default", _deployment(name))
-    _until(lambda: core.list_namespaced_pod("default", label_selector=f"app={name}").items)
+    _until(
+        lambda: core.list_namespaced_pod("default", label_selector=f"app={name}").items
+    )
     marked = apps.delete_namespaced_deployment(
         name, "default", propagation_policy="Foreground"
     )
@@ -111,7 +119,9 @@ def test_foreground_deletion_waits_for_the_dependents(
     assert marked["metadata"]["deletionTimestamp"]
     _until(lambda: not _sets_of(apps, name))
     _until(
-        lambda: not core.list_namespaced_pod("default", label_selector=f"app={name}").items
+        lambda: (
+            not core.list_namespaced_pod("default", label_selector=f"app={name}").items
+        )
     )
     names = [d.metadata.name for d in apps.list_namespaced_deployment("default").items]
     assert name not in names
@@ -131,8 +141,13 @@ def test_orphan_deletion_marks_then_removes_the_owner_only(
     )
     assert marked["metadata"]["finalizers"] == ["orphan"]
     _until(
-        lambda: name
-        not in [d.metadata.name for d in apps.list_namespaced_deployment("default").items]
+        lambda: (
+            name
+            not in [
+                d.metadata.name
+                for d in apps.list_namespaced_deployment("default").items
+            ]
+        )
     )
     (kept,) = _sets_of(apps, name)
     assert kept.metadata.owner_references is None
@@ -164,9 +179,14 @@ def test_kubectl_delete_output_wait_and_force(
     waited = kubectl("delete", "pod", slow, "-n", "default", "--timeout=30s")
     assert waited.returncode == 0, waited.stderr
     assert waited.stdout == f'pod "{slow}" deleted from default namespace\n'
-    assert http.get(f"{sandbox.url}/api/v1/namespaces/default/pods/{slow}").status_code == 404
+    assert (
+        http.get(f"{sandbox.url}/api/v1/namespaces/default/pods/{slow}").status_code
+        == 404
+    )
     forced = _running_pod(http, sandbox, _busybox())
-    result = kubectl("delete", "pod", forced, "-n", "default", "--grace-period=0", "--force")
+    result = kubectl(
+        "delete", "pod", forced, "-n", "default", "--grace-period=0", "--force"
+    )
     assert result.returncode == 0, result.stderr
     assert result.stderr == (
         "Warning: Immediate deletion does not wait for confirmation that the running "
@@ -181,46 +201,66 @@ def test_kubectl_delete_output_wait_and_force(
         "--timeout=30s",
     )  # fmt: skip
     assert cascade.returncode == 0, cascade.stderr
-    assert cascade.stdout == f'deployment.apps "{name}" deleted from default namespace\n'
+    assert (
+        cascade.stdout == f'deployment.apps "{name}" deleted from default namespace\n'
+    )
     sets = http.get(f"{sandbox.url}{APPS}/replicasets").json()["items"]
     assert not [s for s in sets if s["metadata"]["name"].startswith(f"{name}-")]
 
 
-def test_deleting_a_pod_ends_its_exec_and_log_follow(
-    sandbox: Any, http: requests.Session
-) -> None:
-    """An exec running in a pod and a log follow of it both end when the pod is
-    deleted: the exec with exit code 137 on the status channel, then a close."""
-    name = _running_pod(http, sandbox, _busybox())
-    base = f"{sandbox.url}/api/v1/namespaces/default/pods/{name}"
-    url = base.replace("https://", "wss://") + (
-        "/exec?command=sh&command=-c&command=echo+ready%3B+sleep+120"
-        "&stdout=true&stderr=true"
-    )
-    ws = websocket.create_connection(
-        url,
+def _connect(sandbox: Any, url: str) -> websocket.WebSocket:
+    return websocket.create_connection(
+        url.replace("https://", "wss://"),
         header=[f"Authorization: Bearer {sandbox.token}"],
         subprotocols=["v5.channel.k8s.io"],
         sslopt={"ca_certs": str(sandbox.ca_file), "cert_reqs": ssl.CERT_REQUIRED},
         timeout=30,
     )
-    assert ws.recv_data() == (websocket.ABNF.OPCODE_BINARY, b"\x01ready\n")
-    follow = http.get(f"{base}/log", params={"follow": "true"}, stream=True, timeout=30)
-    followed: list[bytes] = []
-    reader = threading.Thread(target=lambda: followed.extend(follow.iter_lines()))
-    reader.start()
-    assert http.delete(base, params={"gracePeriodSeconds": "0"}).status_code == 200
+
+
+def _status_then_close(ws: websocket.WebSocket) -> bytes:
+    """Read frames up to the server's close; the last one must be the status."""
     frames = []
     while True:
         opcode, data = ws.recv_data(control_frame=True)
         if opcode == websocket.ABNF.OPCODE_CLOSE:
             break
         frames.append(data)
-    assert frames[-1].startswith(b"\x03")
-    assert b'"message": "command terminated with non-zero exit code: error executing ' \
-        b'command [137], exit code 137"' in frames[-1]
+    ws.close()
+    assert frames and frames[-1].startswith(b"\x03"), frames[-3:]
+    return frames[-1][1:]
+
+
+def test_deleting_a_pod_ends_its_exec_attach_and_log_follow(
+    sandbox: Any, http: requests.Session
+) -> None:
+    """An exec running in a pod, an attach to it and a log follow of it all end when
+    the pod is deleted: the exec with exit code 137 on the status channel (its
+    process dies with the container), the attach with Success, each then closed."""
+    name = _running_pod(http, sandbox, _busybox())
+    base = f"{sandbox.url}/api/v1/namespaces/default/pods/{name}"
+    command = "command=sh&command=-c&command=echo+ready%3B+sleep+120"
+    execs = _connect(sandbox, f"{base}/exec?{command}&stdout=true&stderr=true")
+    assert execs.recv_data() == (websocket.ABNF.OPCODE_BINARY, b"\x01ready\n")
+    attached = _connect(sandbox, f"{base}/attach?stdout=true&stderr=true")
+    follow = http.get(f"{base}/log", params={"follow": "true"}, stream=True, timeout=30)
+    followed: list[bytes] = []
+    reader = threading.Thread(target=lambda: followed.extend(follow.iter_lines()))
+    reader.start()
+    assert http.delete(base, params={"gracePeriodSeconds": "0"}).status_code == 200
+    assert json.loads(_status_then_close(execs)) == {
+        "metadata": {},
+        "status": "Failure",
+        "message": "command terminated with non-zero exit code: error executing "
+        "command [137], exit code 137",
+        "reason": "NonZeroExitCode",
+        "details": {"causes": [{"reason": "ExitCode", "message": "137"}]},
+    }
+    assert json.loads(_status_then_close(attached)) == {
+        "metadata": {},
+        "status": "Success",
+    }
     reader.join(timeout=30)
     assert not reader.is_alive()
     assert followed[0].startswith(b"starting c")
-    ws.close()
     follow.close()
