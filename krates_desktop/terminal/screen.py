@@ -172,6 +172,21 @@ class _LazyLine(Row):
         """The (column, text, cell cache) segments while the cells are not built yet."""
         return self._segments
 
+    def truncate(self, columns: int) -> bool:
+        """Cut the segments to `columns`; False if the cells are built already.
+
+        A narrower screen keeps its streamed rows as text, so the next frame
+        draws them from their segments instead of from cells built for the cut.
+        """
+        if self._segments is None:
+            return False
+        self._segments = [
+            (x, text[: columns - x], cells)
+            for x, text, cells in self._segments
+            if x < columns
+        ]
+        return True
+
     def materialize(self) -> None:
         """Build the cells now (before anything writes to the line)."""
         segments, self._segments = self._segments, None
@@ -829,8 +844,8 @@ class TerminalScreen(pyte.HistoryScreen):
                 buffer[y - shift] = line
         if columns < self.columns:
             for line in buffer.values():
-                if isinstance(line, _LazyLine):
-                    line.materialize()
+                if isinstance(line, _LazyLine) and line.truncate(columns):
+                    continue
                 for x in [x for x in line if x >= columns]:
                     del line[x]
         return shift

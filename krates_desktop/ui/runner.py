@@ -51,6 +51,7 @@ from krates_desktop.ui.sharing import Sharing, ensure_task, read_invite
 from krates_desktop.ui.single_instance import claim, present_link
 from krates_desktop.ui.spotlight.fuzzy import Candidate
 from krates_desktop.ui.sync_actions import SyncActions
+from krates_desktop.ui.termination import quit_on_signals
 from krates_desktop.ui.top_bar_actions import TopBarActions
 from krates_desktop.ui.windows.bindings import BindingContext
 from krates_desktop.ui.yard_controller import YardController
@@ -691,10 +692,12 @@ def run_gui(options: Options, link: str = "") -> int:
 
         smoke = SmokeTest(session)
         smoke.start()
-        run_event_loop(app)
+        with quit_on_signals(app):
+            run_event_loop(app)
         session.shutdown()
         return smoke.exit_code
-    code = run_event_loop(app)
+    with quit_on_signals(app):
+        code = run_event_loop(app)
     session.shutdown()
     return code
 

@@ -177,6 +177,8 @@ class TopBarActions(QObject):
     def _on_profile_changed(self, settings: Settings) -> None:
         session = self.session
         store = SettingsStore(session.dirs)
+        # Namespaces may have been added while the popover was open: keep them.
+        settings = replace(settings, added_namespaces=store.load().added_namespaces)
         try:
             store.save(settings)
         except OSError as exc:

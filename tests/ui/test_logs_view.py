@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from kubernetes.client import CoreV1Api
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter
@@ -609,3 +610,47 @@ def test_range_control_asks_for_the_last_lines_or_a_time_span(
     assert view._source_label("range") == "100"
     qtbot.waitUntil(lambda: view.line_count() >= 100, timeout=15000)
     assert view.line_count() < full
+
+
+# -- a long history: the Logs window of a real session ---------------------------------
+
+LONG_LIVED = ObjRef("Pod", "", "v1", "kube-system", "kube-proxy-7xk2m")
+
+
+def _history(sandbox: Any) -> list[str]:
+    """The whole log of the long-lived pod, as the API serves it now."""
+    http = requests.Session()
+    http.trust_env = False
+    http.verify = str(sandbox.ca_file)
+    http.headers["Authorization"] = f"Bearer {sandbox.token}"
+    url = f"{sandbox.url}/api/v1/namespaces/kube-system/pods/{LONG_LIVED.name}/log"
+    with http:
+        return http.get(url, timeout=30).text.splitlines()
+
+
+def test_logs_window_shows_the_last_500_of_a_long_history_then_follows(
+    session: Any, qtbot: QtBot, sandbox: Any
+) -> None:
+    """kube-proxy, up for twelve days, has thousands of lines; its Logs window starts
+    with exactly the last 500 of them (line N-499 first, N the length when it opened)
+    and then appends each new line after them, in order."""
+    before = len(_history(sandbox))
+    assert before > 5000
+    session.controller.open_view(LONG_LIVED, "logs")
+    qtbot.waitUntil(lambda: not session.window.view.flying, timeout=5000)
+    (logs,) = [
+        b for b in session.controller.bindings.values() if isinstance(b, LogsBinding)
+    ]
+    view = logs.view
+    qtbot.waitUntil(lambda: view.line_count() >= 500, timeout=30000)
+    at_first_chunk = len(_history(sandbox))
+    qtbot.waitUntil(lambda: view.line_count() >= 503, timeout=30000)
+    history = _history(sandbox)
+    shown = view.plain_lines()
+    start = history.index(shown[0])
+    opened_with = start + 500  # N: the history's length when the window asked
+    assert before <= opened_with <= at_first_chunk
+    assert history[start - 1] not in shown
+    common = min(len(shown), len(history) - start)
+    assert common >= 503
+    assert shown[:common] == history[start : start + common]

@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor, QImage, QPainter
 from pytestqt.qtbot import QtBot
 
 from krates_desktop.terminal import palette
@@ -147,3 +148,27 @@ def test_boxes_take_the_cell_colour_and_other_symbols_use_a_font(shown: Shown) -
     assert colours == {palette.NORMAL["red"], palette.BACKGROUND}
     xs, ys = shown.box(4, 18)
     assert any(shown.lit(x, y) for x in xs for y in ys)
+
+
+def test_bars_have_no_seams_on_a_zoomed_antialiased_canvas(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """At 1.37x with antialiasing on (as the canvas draws), █████ stays one solid bar."""
+    term = Harness(qtbot)
+    term.item.feed(capture(["printf", "█████"], cwd=tmp_path))
+    term.item.flush()
+    cell_w, cell_h = term.item.cell_size
+    scale = 1.37
+    image = QImage(
+        round(5 * cell_w * scale), round(cell_h * scale), QImage.Format.Format_RGB32
+    )
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    source = term.item.mapRectToScene(QRectF(0, 0, 5 * cell_w, cell_h))
+    term.scene.render(painter, QRectF(image.rect()), source)
+    painter.end()
+    middle = image.height() // 2
+    inside = range(2, image.width() - 2)
+    colours = {image.pixelColor(x, middle).name() for x in inside}
+    assert colours == {palette.FOREGROUND}

@@ -172,6 +172,7 @@ def _arm(
     positive: bool,
     before: int,
     after: int,
+    crossing: bool,
     length: int,
     centres: tuple[int, int],
     w: int,
@@ -182,7 +183,8 @@ def _arm(
     are the weights of the perpendicular arms on either side. An arm runs to the
     far side of their lines, so joins and corners are filled; it stops at the near
     stroke of a double line that goes on through the cell, and each stroke of a
-    double arm stops at the perpendicular arm on its own side.
+    double arm stops at the perpendicular arm on its own side. A `crossing` arm
+    (the opposite arm is there too, as in ╫) runs across the double line's gap.
     """
     light, _, gap = _thickness(w)
     centre, middle = centres
@@ -200,7 +202,7 @@ def _arm(
             strokes.append((across, reach))
     else:
         bands = [_band(k, centre, w) for k in (before, after) if k]
-        if before == after == 3:
+        if before == after == 3 and not crossing:
             reach = inner
         elif bands:
             reach = (min(b[0] for b in bands), max(b[1] for b in bands))
@@ -219,11 +221,15 @@ def _line_rects(arms: tuple[int, ...], w: int, h: int) -> list[Rect]:
     rects: list[Rect] = []
     for weight, positive in ((right, True), (left, False)):
         if weight:
-            for x0, x1, y0, y1 in _arm(weight, positive, up, down, w, (cx, cy), w):
+            crossing = bool(left and right)
+            arm = _arm(weight, positive, up, down, crossing, w, (cx, cy), w)
+            for x0, x1, y0, y1 in arm:
                 rects.append((x0, y0, x1 - x0, y1 - y0))
     for weight, positive in ((down, True), (up, False)):
         if weight:
-            for y0, y1, x0, x1 in _arm(weight, positive, left, right, h, (cy, cx), w):
+            crossing = bool(up and down)
+            arm = _arm(weight, positive, left, right, crossing, h, (cy, cx), w)
+            for y0, y1, x0, x1 in arm:
                 rects.append((x0, y0, x1 - x0, y1 - y0))
     return rects
 

@@ -504,6 +504,9 @@ class TerminalItem(QGraphicsObject):
             return
         started = time.perf_counter()
         painter.save()
+        # Cells are filled pixel-snapped: on a zoomed canvas, antialiased rectangles
+        # that share an edge would each half-cover its pixels and leave a faint seam.
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.setClipRect(exposed)
         painter.fillRect(exposed, self._color(palette.BACKGROUND))
         first = max(0, math.floor(exposed.top() / self._cell_h))

@@ -87,19 +87,26 @@ def test_team_user_falls_back_to_its_namespace(start_cache: Start) -> None:
     assert (POD, None) in cache.no_access()
 
 
-def test_a_namespace_added_by_hand_that_is_forbidden_is_reported_alone(
+def _team_cache_with_checkout(
     start_cache: Start,
-) -> None:
-    """Adding a namespace the user may not read gives a KindDenied for that namespace only."""
+) -> tuple[ClusterCache, Collector[CacheStatus]]:
+    """The team's pod cache, synced, once `checkout` (forbidden) was added and refused."""
     cache, _, statuses = start_cache(TEAM, kinds=[POD])
     statuses.wait_for(lambda got: Synced() in got, timeout=10)
-
     cache.add_namespaces(["checkout"])
     statuses.wait_for(
         lambda got: any(
             isinstance(s, KindDenied) and s.namespace == "checkout" for s in got
         )
     )
+    return cache, statuses
+
+
+def test_a_namespace_added_by_hand_that_is_forbidden_is_reported_alone(
+    start_cache: Start,
+) -> None:
+    """Adding a namespace the user may not read gives a KindDenied for that namespace only."""
+    cache, statuses = _team_cache_with_checkout(start_cache)
 
     denied = next(s for s in statuses.items if isinstance(s, KindDenied))
     assert denied.kind == POD
@@ -110,6 +117,19 @@ def test_a_namespace_added_by_hand_that_is_forbidden_is_reported_alone(
     assert {p["metadata"]["namespace"] for p in cache.objects(POD)} == {"payments"}
     assert cache.denied == {}
     statuses.wait_for(lambda got: isinstance(got[-1], Synced))
+
+
+def test_a_namespace_removed_again_is_no_longer_watched(start_cache: Start) -> None:
+    """Removing an added namespace stops its watch and its refusal; the context's
+    namespace cannot be removed."""
+    cache, _ = _team_cache_with_checkout(start_cache)
+
+    cache.remove_namespaces(["checkout", "payments"])
+
+    assert cache.watched_namespaces(POD) == ["payments"]
+    assert (POD, "checkout") not in cache.no_access()
+    assert cache.namespaces() == ["payments"]
+    assert {p["metadata"]["namespace"] for p in cache.objects(POD)} == {"payments"}
 
 
 def test_each_context_keeps_its_own_namespace_after_a_switch(

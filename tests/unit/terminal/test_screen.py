@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from krates_desktop.terminal.palette import cell_colors
-from krates_desktop.terminal.screen import TerminalScreen
+from krates_desktop.terminal.screen import TerminalScreen, pending_segments
 
 
 def fed(data: str | bytes, cols: int = 80, rows: int = 24) -> TerminalScreen:
@@ -201,6 +201,28 @@ def test_resize_keeps_the_cursor_line_and_the_text() -> None:
     assert screen.view_text()[-3] == "$"
     screen.feed(b"x" * 50)
     assert screen.view_text()[-3] == "$ " + "x" * 50
+
+
+def test_narrowing_cuts_streamed_rows_as_it_cuts_written_ones() -> None:
+    """Coloured lines that streamed in whole, cut by a narrower screen and widened
+    again, show the same cells as the same lines written a byte at a time."""
+    data = "".join(
+        f"\x1b[3{i % 8}mline {i} \x1b[1m{'x' * (i % 30)}\x1b[0m tail\r\n"
+        for i in range(40)
+    ).encode()
+    streamed = fed(data, cols=40, rows=10)
+    written = TerminalScreen(40, 10)
+    for byte in data:
+        written.feed(bytes([byte]))
+    assert pending_segments(streamed.view_line(5)) is not None
+    assert pending_segments(written.view_line(5)) is None
+    for screen in (streamed, written):
+        screen.resize(10, 12)
+        screen.resize(10, 40)
+        screen.feed(b"\x1b[2;3Hab")
+    assert streamed.view_text()[:2] == ["line 31 x ta", "liab 32 xx t"]
+    for row in range(10):
+        assert streamed.view_cells(row) == written.view_cells(row)
 
 
 def test_resize_on_the_alternate_screen_also_fits_the_primary() -> None:
