@@ -102,6 +102,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="LOGFILE",
         help="print the health figures a running Krates wrote to LOGFILE",
     )
+    doctor.add_argument(
+        "-v",
+        "--verbose",
+        dest="doctor_verbose",
+        action="count",
+        default=0,
+        help="also print library log lines (only errors otherwise)",
+    )
     invite = commands.add_parser(
         "invite", help="print an invite link to this cluster's yard"
     )
@@ -139,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the process exit status."""
     rest, link = _take_link(list(sys.argv[1:] if argv is None else argv))
     args = build_parser().parse_args(rest)
-    _configure_logging(args.verbose)
+    verbosity = args.verbose + getattr(args, "doctor_verbose", 0)
+    _configure_logging(verbosity)
     if args.command == "doctor":
         from krates_desktop.cluster import doctor as doctor_check
 
@@ -148,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         return doctor_check.run(
             args.doctor_kubeconfig or args.kubeconfig,
             args.doctor_context or args.context,
+            verbose=verbosity > 0,
         )
     if args.command == "sandbox":
         from krates_desktop.sandbox.cli import run

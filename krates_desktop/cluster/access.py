@@ -168,10 +168,10 @@ class Access:
         try:
             answer = api.post_json(self._client, REVIEW_PATH, body, kind="review")
         except ClusterError as exc:
-            log.warning("could not ask whether I may %s: %s", question, exc)
+            log.warning("access review for %s failed: %s", question, exc)
             return Answer(None, str(exc))
         status = answer.get("status") or {}
         allowed = bool(status.get("allowed")) and not status.get("denied")
         reason = str(status.get("reason") or status.get("evaluationError") or "")
-        log.debug("may I %s? %s", question, allowed)
+        log.debug("access review for %s: allowed %s", question, allowed)
         return Answer(allowed, reason)

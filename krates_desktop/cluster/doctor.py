@@ -1,11 +1,18 @@
 """``krates doctor``: every context of the merged kubeconfig, checked and explained.
 
-For each context it prints the file it came from, the server, how the user
-authenticates (what an exec plugin handed out, whom the user impersonates), whether the server answers (and its version), and what the user
-may do there (list namespaces, read secrets, exec). Every problem gets one line
-saying what is wrong and what to try. The exit status is 0 when the chosen
-context (``--context``, else the current one) works: the server answers and
-accepts the credentials.
+For each context it prints the file it came from, its cluster, server and
+user, how the user authenticates (which client certificate, what an exec plugin
+handed out, whom the user impersonates), whether the server answers (and its
+version), whom the server takes the user for (a SelfSubjectReview, as ``kubectl
+auth whoami``), and what the user may do there (list namespaces, read secrets,
+exec). Every problem gets one line saying what is wrong and what to try. A
+cluster that both skips TLS verification and names a CA is tried both ways, and
+the report says which works; the kubeconfig is never changed. The exit status is
+0 when the chosen context (``--context``, else the current one) works: the server
+answers and accepts the credentials.
+
+Library log lines would repeat the problem lines on stderr, so while the doctor
+runs only errors are logged, unless ``-v`` asks for more.
 
 ``krates doctor --stats LOGFILE`` prints the health figures a running Krates last
 wrote to its log (open watches, streams and shells per context, API latency,
@@ -22,7 +29,9 @@ import logging
 import ssl
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -41,15 +50,28 @@ from krates_desktop.cluster.errors import (
     ClusterError,
     ConnectionFailed,
     KubeconfigError,
+    NotFound,
     Unauthorized,
 )
-from krates_desktop.cluster.kubeconfig import ContextInfo, Kubeconfig, TlsConflict
+from krates_desktop.cluster.kubeconfig import (
+    ContextInfo,
+    Kubeconfig,
+    TlsChoice,
+    TlsConflict,
+)
 from krates_desktop.cluster.streams import STATS_MARKER
 from krates_desktop.cluster.transport import new_api_client
 
 log = logging.getLogger(__name__)
 
 TIMEOUT = 5.0
+WHOAMI_PATH = "/apis/authentication.k8s.io/v1/selfsubjectreviews"
+
+# The two ways a cluster with a CA and insecure-skip-tls-verify can be used.
+_TLS_WAYS: tuple[tuple[TlsChoice, str], ...] = (
+    ("verify", "with the CA"),
+    ("skip-verify", "skipping verification"),
+)
 
 
 @dataclass
@@ -58,12 +80,17 @@ class Report:
 
     info: ContextInfo
     auth: str = ""
+    anonymous: bool = False
     checked: bool = False
     answers: bool = False
     version: str = ""
     latency_ms: float = 0.0
     authenticated: bool = False
     impersonation_refused: bool = False
+    no_credentials: str = ""
+    """Why the credentials could not be got (a plugin missing or failing), if so."""
+    whoami: str = ""
+    tls_trials: list[str] = field(default_factory=list)
     may: dict[str, bool | None] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
@@ -73,9 +100,33 @@ class Report:
         return self.answers and self.authenticated
 
 
-def run(kubeconfig: Path | None, context: str | None, out: TextIO | None = None) -> int:
-    """Check the kubeconfig (``KUBECONFIG`` or the default when None); print a report."""
-    out = out or sys.stdout
+def run(
+    kubeconfig: Path | None,
+    context: str | None,
+    out: TextIO | None = None,
+    verbose: bool = False,
+) -> int:
+    """Check the kubeconfig (``KUBECONFIG`` or the default when None); print a report.
+
+    Below ERROR, library log lines are held back unless ``verbose``.
+    """
+    with _quiet_logging(not verbose):
+        return _run(kubeconfig, context, out or sys.stdout)
+
+
+@contextmanager
+def _quiet_logging(quiet: bool) -> Iterator[None]:
+    root = logging.getLogger()
+    level = root.level
+    if quiet:
+        root.setLevel(max(level, logging.ERROR))
+    try:
+        yield
+    finally:
+        root.setLevel(level)
+
+
+def _run(kubeconfig: Path | None, context: str | None, out: TextIO) -> int:
     try:
         config = Kubeconfig.load([kubeconfig] if kubeconfig else None)
     except KubeconfigError as exc:
@@ -116,14 +167,18 @@ def run(kubeconfig: Path | None, context: str | None, out: TextIO | None = None)
 def check(config: Kubeconfig, name: str) -> Report:
     """Probe context ``name``: reachability, version, credentials and permissions."""
     info = config.context(name)
-    report = Report(info, auth=config.auth_method(name))
+    report = Report(
+        info, auth=config.auth_method(name), anonymous=config.is_anonymous(name)
+    )
+    report.problems += [
+        f"{problem}; try: add user {info.user} to one of those files, or name a "
+        f"defined user in context {name}"
+        for problem in config.problems_in(name)
+    ]
     try:
         client = config.api_client(name)
     except TlsConflict as exc:
-        report.problems.append(
-            f"{exc}; try: remove insecure-skip-tls-verify, or the certificate authority, "
-            f"from cluster {exc.cluster}"
-        )
+        _try_both_ways(config, exc, report)
         return report
     except KubeconfigError as exc:
         report.problems.append(f"{exc}; try: {_kubeconfig_hint(str(exc))}")
@@ -150,7 +205,58 @@ def _handed_out(configuration: Any) -> str:
     return f"; the plugin gave a {credentials.hands_out()}{expiry}"
 
 
+def _try_both_ways(config: Kubeconfig, conflict: TlsConflict, report: Report) -> None:
+    """Ask the server with the CA and without verification; say which way works."""
+    works: dict[TlsChoice, bool] = {}
+    for choice, label in _TLS_WAYS:
+        try:
+            client = config.api_client(conflict.context, tls_choice=choice)
+        except KubeconfigError as exc:
+            report.problems.append(f"{exc}; try: {_kubeconfig_hint(str(exc))}")
+            return
+        try:
+            version, latency_ms = _ask_version(client)
+        except ClusterError as exc:
+            works[choice] = False
+            failure = "verification fails" if _untrusted(exc) else "no answer"
+            report.tls_trials.append(f"{label}: {failure} ({exc})")
+        else:
+            works[choice] = True
+            report.tls_trials.append(
+                f"{label}: answers{_version_text(version, latency_ms)}"
+            )
+        finally:
+            client.close()
+    report.problems.append(
+        f"{conflict.fact}; try: {_tls_hint(works, conflict.cluster)}"
+    )
+
+
+def _tls_hint(works: dict[TlsChoice, bool], cluster: str) -> str:
+    if works["verify"]:
+        return (
+            f"remove insecure-skip-tls-verify from cluster {cluster} "
+            "(verifying with the CA works)"
+        )
+    if works["skip-verify"]:
+        return (
+            f"get the right CA for cluster {cluster} and remove insecure-skip-tls-verify, "
+            "or remove the certificate authority to keep skipping verification"
+        )
+    return "check that the cluster is running and the server address is right"
+
+
 def _probe_version(client: Any, report: Report) -> None:
+    try:
+        report.version, report.latency_ms = _ask_version(client)
+    except ClusterError as exc:
+        report.problems.append(f"{exc}; try: {_connection_hint(exc)}")
+        return
+    report.answers = True
+
+
+def _ask_version(client: Any) -> tuple[str, float]:
+    """The server's version and how long it took to answer (raises ClusterError)."""
     # /version needs no credentials: ask without them, so a broken plugin does
     # not hide whether the server answers.
     anonymous = copy.copy(client.configuration)
@@ -166,14 +272,9 @@ def _probe_version(client: Any, report: Report) -> None:
         )
     except AccessDenied:
         body = {}
-    except ClusterError as exc:
-        report.problems.append(f"{exc}; try: {_connection_hint(exc)}")
-        return
     finally:
         probe.close()
-    report.answers = True
-    report.latency_ms = (time.monotonic() - started) * 1000
-    report.version = str(body.get("gitVersion") or "")
+    return str(body.get("gitVersion") or ""), (time.monotonic() - started) * 1000
 
 
 def _probe_access(client: Any, report: Report) -> None:
@@ -196,6 +297,7 @@ def _probe_access(client: Any, report: Report) -> None:
                 raise _ReviewFailed(answer.reason)
             report.may[label] = answer.allowed
         report.authenticated = True
+        _probe_whoami(client, report)
     except _ReviewFailed as exc:
         _review_problem(client, report, str(exc))
     except CredentialError as exc:
@@ -208,6 +310,34 @@ class _ReviewFailed(Exception):
     """An access review could not be made."""
 
 
+def _probe_whoami(client: Any, report: Report) -> None:
+    """Whom the server takes the user for, as ``kubectl auth whoami`` asks."""
+    body = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
+    try:
+        raw = api.request(
+            client,
+            WHOAMI_PATH,
+            method="POST",
+            body=body,
+            timeout=(TIMEOUT, TIMEOUT),
+            kind="review",
+        )
+        answer = api.read_json(client, raw, WHOAMI_PATH)
+    except NotFound:
+        report.whoami = (
+            "unknown (the server answers no SelfSubjectReview, Kubernetes 1.28+)"
+        )
+        return
+    except ClusterError as exc:
+        report.whoami = f"unknown ({exc})"
+        return
+    user = (answer.get("status") or {}).get("userInfo") or {}
+    groups = ", ".join(str(group) for group in user.get("groups") or [])
+    report.whoami = str(user.get("username") or "(no name)") + (
+        f" (groups {groups})" if groups else ""
+    )
+
+
 def _review_problem(client: Any, report: Report, reason: str) -> None:
     """The review failed: tell a rejected login from a server without reviews."""
     try:
@@ -218,7 +348,16 @@ def _review_problem(client: Any, report: Report, reason: str) -> None:
             timeout=(TIMEOUT, TIMEOUT),
         )
     except Unauthorized as exc:
-        report.problems.append(f"{exc}; try: log in again or renew the token")
+        if not report.anonymous:
+            report.problems.append(f"{exc}; try: log in again or renew the token")
+        elif not report.info.user or report.info.user_source is not None:
+            report.problems.append(
+                f"the server does not allow anonymous access; try: {_anonymous_hint(report.info)}"
+            )
+        return
+    except CredentialError as exc:
+        report.no_credentials = _why_no_credentials(exc, report.info)
+        report.problems.append(f"{exc}; try: {_credential_hint(exc)}")
         return
     except AccessDenied as exc:
         if "cannot impersonate" in str(exc):
@@ -239,23 +378,56 @@ def _review_problem(client: Any, report: Report, reason: str) -> None:
     report.authenticated = True
 
 
+def _anonymous_hint(info: ContextInfo) -> str:
+    ways = "a token, client certificate or exec plugin"
+    if info.user:
+        return f"add {ways} to user {info.user} in {info.user_source}"
+    return f"name a user with {ways} in context {info.name} in {info.source}"
+
+
+def _why_no_credentials(exc: CredentialError, info: ContextInfo) -> str:
+    """A few words on why no credentials were sent, for the answers row."""
+    if isinstance(exc, PluginMissing):
+        return f"exec plugin {exc.command} not found"
+    return f"the credentials of user {info.user} failed"
+
+
 def _print_report(report: Report, chosen: bool, out: TextIO) -> None:
     info = report.info
     mark = "*" if chosen else " "
     print(f"\n{mark} {info.name}", file=out)
     rows = [
         ("source", str(info.source)),
+        ("cluster", info.cluster or "(none)"),
         ("server", info.server or "(none)"),
+        ("user", _user_text(info)),
         ("auth", report.auth),
         ("namespace", info.namespace + ("" if info.namespace_set else " (not set)")),
-        ("answers", _answer_text(report)),
     ]
+    answers = report.tls_trials or [_answer_text(report)]
+    rows += [("answers" if i == 0 else "", line) for i, line in enumerate(answers)]
+    if report.whoami:
+        rows.append(("you are", report.whoami))
     if report.may:
         rows.append(
             ("may", " · ".join(f"{k}: {_yes(v)}" for k, v in report.may.items()))
         )
+    if report.may.get("list namespaces") is False:
+        rows.append(
+            (
+                "",
+                f"Krates shows the context's namespace ({info.namespace}) plus "
+                "namespaces you add by hand",
+            )
+        )
     for label, value in rows:
-        print(f"    {label + ':':<11}{value}", file=out)
+        print(f"    {label + ':' if label else '':<11}{value}", file=out)
+
+
+def _user_text(info: ContextInfo) -> str:
+    if not info.user:
+        return "(none)"
+    return info.user if info.user_source else f"{info.user} (not defined)"
 
 
 def _answer_text(report: Report) -> str:
@@ -263,14 +435,21 @@ def _answer_text(report: Report) -> str:
         return "not asked (the kubeconfig entry cannot be used as it is)"
     if not report.answers:
         return "no"
-    version = f", Kubernetes {report.version}" if report.version else ""
     if report.impersonation_refused:
         login = ", but refused the impersonation"
     elif report.authenticated:
         login = ""
+    elif report.no_credentials:
+        login = f", but no credentials could be got ({report.no_credentials})"
+    elif report.anonymous:
+        login = ", but the server does not allow anonymous access"
     else:
         login = ", but the credentials were not accepted"
-    return f"yes{version} ({report.latency_ms:.0f} ms){login}"
+    return f"yes{_version_text(report.version, report.latency_ms)}{login}"
+
+
+def _version_text(version: str, latency_ms: float) -> str:
+    return (f", Kubernetes {version}" if version else "") + f" ({latency_ms:.0f} ms)"
 
 
 def _yes(value: bool | None) -> str:
@@ -310,7 +489,7 @@ def _connection_hint(exc: ClusterError) -> str:
         return _credential_hint(exc)
     text = str(exc)
     if isinstance(exc, ConnectionFailed):
-        if "not trusted" in text or isinstance(exc.__cause__, ssl.SSLError):
+        if _untrusted(exc):
             return "check certificate-authority for this cluster"
         if "refused" in text:
             return "check that the cluster is running and the server address is right"
@@ -320,6 +499,13 @@ def _connection_hint(exc: ClusterError) -> str:
     if isinstance(exc, Unauthorized):
         return "log in again or renew the token"
     return "try again; if it persists, check the API server"
+
+
+def _untrusted(exc: ClusterError) -> bool:
+    """Whether the server's certificate failed verification."""
+    return isinstance(exc, ConnectionFailed) and (
+        "not trusted" in str(exc) or isinstance(exc.__cause__, ssl.SSLError)
+    )
 
 
 # -- --stats ---------------------------------------------------------------------
@@ -386,10 +572,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kubeconfig", type=Path)
     parser.add_argument("--context")
     parser.add_argument("--stats", type=Path, metavar="LOGFILE")
+    parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     if args.stats:
         return run_stats(args.stats)
-    return run(args.kubeconfig, args.context)
+    return run(args.kubeconfig, args.context, verbose=args.verbose)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ notices files that change on disk.
 
 Limitations: a file in a list of several that does not exist is skipped, as
 kubectl does, and reported in :attr:`Kubeconfig.problems`; only when no file
-exists at all is that an error. The deprecated ``auth-provider`` users are not
+exists at all is that an error. A context naming a user that no file defines is
+anonymous, as in kubectl, and :meth:`Kubeconfig.problems_in` says so. The deprecated ``auth-provider`` users are not
 supported (they fail with a sentence saying what to use instead). Impersonation
 (``as``, ``as-groups``, ``as-uid``, ``as-user-extra``) is read into the
 configuration; :mod:`~krates_desktop.cluster.impersonation` sends it.
@@ -77,12 +78,19 @@ TlsChoice = Literal["skip-verify", "verify"]
 
 
 class TlsConflict(KubeconfigError):
-    """A cluster sets insecure-skip-tls-verify and a certificate authority at once."""
+    """A cluster sets insecure-skip-tls-verify and a certificate authority at once.
+
+    ``fact`` says what is wrong; the message adds the choice the window offers.
+    """
 
     choices: tuple[TlsChoice, ...] = ("skip-verify", "verify")
 
-    def __init__(self, message: str, context: str, cluster: str) -> None:
-        super().__init__(message)
+    def __init__(self, fact: str, context: str, cluster: str) -> None:
+        super().__init__(
+            f"{fact}; choose to skip verification (the CA is ignored for this "
+            "cluster) or to keep verifying with the CA"
+        )
+        self.fact = fact
         self.context = context
         self.cluster = cluster
 
@@ -98,6 +106,9 @@ class ContextInfo:
     namespace: str = "default"
     source: Path = field(default_factory=Path)
     namespace_set: bool = False
+    user_source: Path | None = None
+    """The file that defines the user; None when the context names none, or one no file
+    defines."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +167,21 @@ class Kubeconfig:
         log.info("loaded kubeconfig from %d file(s)", len(documents))
         files = [path for path, _ in documents]
         return cls(sections, current, files, problems, candidates, env)
+
+    def problems_in(self, name: str) -> list[str]:
+        """What is wrong with context ``name`` that kubectl passes over in silence.
+
+        A user that no file defines is sent as anonymous by kubectl, which then
+        looks like a credentials problem; this says what really happened.
+        """
+        info = self.context(name)
+        if not info.user or info.user in self._sections["users"]:
+            return []
+        files = ", ".join(str(path) for path in self.files)
+        return [
+            f'user "{info.user}" is not defined in any kubeconfig file ({files}); '
+            "kubectl treats it as anonymous"
+        ]
 
     def changed_on_disk(self) -> bool:
         """Whether any of the files (or a missing one that now exists) changed."""
@@ -235,7 +261,7 @@ class Kubeconfig:
         cluster = self._sections["clusters"].get(info.cluster)
         if cluster is None or not _has_tls_conflict(cluster.body):
             return None
-        return _conflict_message(cluster, info.name)
+        return str(TlsConflict(_conflict_fact(cluster), info.name, cluster.name))
 
     def auth_method(self, name: str | None = None) -> str:
         """How context ``name`` authenticates, in a few words (nothing is run)."""
@@ -244,10 +270,14 @@ class Kubeconfig:
         body = user.body if user is not None else {}
         return _auth_text(body)
 
+    def is_anonymous(self, name: str | None = None) -> bool:
+        """Whether context ``name`` sends no credentials at all (no token, certificate,
+        token file, exec plugin or password)."""
+        user = self._user_entry(self.context(self._resolve_name(name)))
+        return not _auth_methods(user.body if user is not None else {})
+
     def _user_entry(self, info: ContextInfo) -> _Entry | None:
         user = self._sections["users"].get(info.user) if info.user else None
-        if info.user and user is None:
-            log.warning("context %s names unknown user %s", info.name, info.user)
         return user if user is not None and user.body else None
 
     def _credentials(
@@ -298,14 +328,17 @@ class Kubeconfig:
         cluster_name = str(entry.body.get("cluster") or "")
         cluster = self._sections["clusters"].get(cluster_name)
         server = str(cluster.body.get("server") or "") if cluster else ""
+        user_name = str(entry.body.get("user") or "")
+        user = self._sections["users"].get(user_name) if user_name else None
         return ContextInfo(
             name=entry.name,
             cluster=cluster_name,
             server=server,
-            user=str(entry.body.get("user") or ""),
+            user=user_name,
             namespace=str(entry.body.get("namespace") or "default"),
             source=entry.source,
             namespace_set=bool(entry.body.get("namespace")),
+            user_source=user.source if user is not None else None,
         )
 
     def _cluster_entry(self, info: ContextInfo) -> _Entry:
@@ -476,12 +509,11 @@ def _has_tls_conflict(body: dict[str, Any]) -> bool:
     return insecure and has_ca
 
 
-def _conflict_message(cluster: _Entry, context: str) -> str:
+def _conflict_fact(cluster: _Entry) -> str:
     return (
         f"The cluster {cluster.name} in the kubeconfig at {cluster.source} sets "
         "insecure-skip-tls-verify and also a certificate authority, which kubectl "
-        "refuses; choose to skip verification (the CA is ignored for this cluster) "
-        "or to keep verifying with the CA"
+        "refuses"
     )
 
 
@@ -505,9 +537,7 @@ def _apply_tls(
     insecure = body.get("insecure-skip-tls-verify") is True
     if _has_tls_conflict(body):
         if choice is None:
-            raise TlsConflict(
-                _conflict_message(cluster, context), context, cluster.name
-            )
+            raise TlsConflict(_conflict_fact(cluster), context, cluster.name)
         insecure = choice == "skip-verify"
         log.info("cluster %s: TLS conflict resolved as %s", cluster.name, choice)
     configuration.verify_ssl = not insecure
@@ -539,10 +569,13 @@ def _apply_client_certificate(configuration: Configuration, user: _Entry) -> Non
         )
 
 
-def _auth_text(body: dict[str, Any]) -> str:
+def _auth_methods(body: dict[str, Any]) -> list[str]:
+    """How a user body authenticates, one phrase per method ([] means anonymous)."""
     methods: list[str] = []
-    if body.get("client-certificate") or body.get("client-certificate-data"):
-        methods.append("client certificate")
+    if body.get("client-certificate-data"):
+        methods.append("client certificate (inline data)")
+    elif body.get("client-certificate"):
+        methods.append(f"client certificate {body['client-certificate']}")
     if body.get("token"):
         methods.append("token")
     elif body.get("tokenFile"):
@@ -554,7 +587,11 @@ def _auth_text(body: dict[str, Any]) -> str:
         methods.append(f"auth-provider {(body['auth-provider'] or {}).get('name')}")
     elif body.get("username"):
         methods.append("basic auth")
-    text = " + ".join(methods) or "anonymous"
+    return methods
+
+
+def _auth_text(body: dict[str, Any]) -> str:
+    text = " + ".join(_auth_methods(body)) or "anonymous"
     try:
         found = impersonation.from_user(body, "", Path())
     except KubeconfigError:

@@ -410,6 +410,12 @@ class Resources:
         is_pod = kind.key == ("", "pods")
         if obj["metadata"].get("deletionTimestamp") and not (is_pod and grace == 0):
             return respond(obj, code)
+        if _dry_run(request) or "All" in (options.get("dryRun") or []):
+            if kind.key in RETURNS_DELETED_OBJECT:
+                return respond(obj)
+            return respond(
+                success(kind.plural, kind.group, name, obj["metadata"]["uid"])
+            )
         if policy == "Orphan":
             self._orphan_dependents(obj)
         if is_pod and grace != 0:

@@ -666,8 +666,14 @@ def run_gui(options: Options, link: str = "") -> int:
 
     Unless this is the smoke test, the window becomes the one running instance of
     its profile; if another instance got there first, `link` goes to it instead.
+    SIGTERM and SIGINT close it as closing its window does.
     """
     app = ensure_application()
+    with quit_on_signals(app):
+        return _run_session(app, options, link)
+
+
+def _run_session(app: QApplication, options: Options, link: str) -> int:
     instance = None if options.smoke_test else claim(options.profile, link)
     if instance is None and not options.smoke_test:
         return 0
@@ -692,12 +698,10 @@ def run_gui(options: Options, link: str = "") -> int:
 
         smoke = SmokeTest(session)
         smoke.start()
-        with quit_on_signals(app):
-            run_event_loop(app)
+        run_event_loop(app)
         session.shutdown()
         return smoke.exit_code
-    with quit_on_signals(app):
-        code = run_event_loop(app)
+    code = run_event_loop(app)
     session.shutdown()
     return code
 

@@ -13,7 +13,7 @@ import signal
 import socket
 from collections.abc import Callable, Iterator
 
-from PySide6.QtCore import QCoreApplication, QSocketNotifier
+from PySide6.QtCore import QCoreApplication, QSocketNotifier, QTimer
 
 _SIGNALS = tuple(
     sig for sig in (getattr(signal, "SIGTERM", None), signal.SIGINT) if sig is not None
@@ -30,7 +30,9 @@ def quit_on_signals(app: QCoreApplication) -> Iterator[None]:
     notifier.activated.connect(lambda *_: _drain(reader))
     previous_fd = signal.set_wakeup_fd(writer.fileno())
     previous: dict[int, Callable[..., object] | int | None] = {
-        sig: signal.signal(sig, lambda *_: app.quit()) for sig in _SIGNALS
+        # Posted, so that a signal before the event loop runs still ends it.
+        sig: signal.signal(sig, lambda *_: QTimer.singleShot(0, app.quit))
+        for sig in _SIGNALS
     }
     try:
         yield

@@ -176,6 +176,12 @@ def test_kubectl_delete_output_wait_and_force(
     """kubectl prints what it prints against a cluster: `pod "x" deleted` once the pod
     is gone (--wait), the force warning, and cascade=foreground for a Deployment."""
     slow = _running_pod(http, sandbox, _busybox())
+    dry = kubectl("delete", "pod", slow, "-n", "default", "--dry-run=server")
+    assert (
+        dry.stdout == f'pod "{slow}" deleted from default namespace (server dry run)\n'
+    ), dry.stderr
+    pod = http.get(f"{sandbox.url}/api/v1/namespaces/default/pods/{slow}").json()
+    assert "deletionTimestamp" not in pod["metadata"]
     waited = kubectl("delete", "pod", slow, "-n", "default", "--timeout=30s")
     assert waited.returncode == 0, waited.stderr
     assert waited.stdout == f'pod "{slow}" deleted from default namespace\n'
