@@ -162,7 +162,7 @@ def container_gone(store: Store, pod: Json, container: str) -> Iterator[asyncio.
     dies with the container."""
     meta = pod["metadata"]
     where = (meta["namespace"], meta["name"])
-    started = _started_at(pod, container)
+    run = _run_of(pod, container)
     gone = asyncio.Event()
 
     def notice(event: StoredEvent) -> None:
@@ -171,7 +171,7 @@ def container_gone(store: Store, pod: Json, container: str) -> Iterator[asyncio.
         changed = event.new["metadata"]
         if (changed.get("namespace"), changed.get("name")) != where:
             return
-        if event.type == "DELETED" or _started_at(event.new, container) != started:
+        if event.type == "DELETED" or _run_of(event.new, container) != run:
             gone.set()
 
     store.add_listener(notice)
@@ -181,12 +181,15 @@ def container_gone(store: Store, pod: Json, container: str) -> Iterator[asyncio.
         store.remove_listener(notice)
 
 
-def _started_at(pod: Json, container: str) -> str | None:
-    """When the running container started (None unless it runs)."""
+def _run_of(pod: Json, container: str) -> tuple[Any, Any] | None:
+    """Which run of the container is running: its start and restart count (a quick
+    restart may start within the same second); None unless it runs."""
     for status in (pod.get("status") or {}).get("containerStatuses") or []:
         if status.get("name") == container:
-            running = (status.get("state") or {}).get("running") or {}
-            return running.get("startedAt")  # type: ignore[no-any-return]
+            running = (status.get("state") or {}).get("running")
+            if running is None:
+                return None
+            return running.get("startedAt"), status.get("restartCount")
     return None
 
 

@@ -7,7 +7,7 @@ GUI-thread notifications through the dispatcher.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Container, Hashable, Iterable, Iterator
 from typing import Any
 
 from krates_desktop.cluster.cache import ClusterCache
@@ -25,6 +25,9 @@ SEARCHABLE = tuple(k for k in BUILTIN_KINDS if k.kind not in ("Event", "Namespac
 BUILTIN_KEYS = frozenset(k.key for k in BUILTIN_KINDS) | {CRD.key}
 SEARCHABLE_KEYS = frozenset(k.key for k in SEARCHABLE)
 NAMESPACE_KEY = next(k.key for k in BUILTIN_KINDS if k.kind == "Namespace")
+SPOTLIGHT_KEYS = SEARCHABLE_KEYS | {NAMESPACE_KEY}
+# one (group, version, kind) tuple per kind, shared by every search key of that kind
+_KIND_KEYS: dict[tuple[str, str, str], tuple[str, str, str]] = {}
 
 
 def ref_for(kind: Kind, obj: dict[str, Any]) -> ObjRef:
@@ -209,19 +212,26 @@ class ClusterSource:
             yield _namespace_candidate(obj)
 
     def candidate_changes(
-        self, changes: Iterable[Any]
+        self, changes: Iterable[Any], known: Container[Hashable] = ()
     ) -> Iterator[tuple[Hashable, Candidate | None]]:
-        """(key, candidate) for each change spotlight searches; None once deleted."""
+        """(key, candidate) for each change spotlight searches; None once deleted.
+
+        A candidate follows from its key alone (kind, namespace, name), so a change
+        to an object whose key is in `known` (most watch events: a status moved) is
+        left out before anything is built for it.
+        """
         for change in changes:
-            kind = change.kind
-            if kind.key in SEARCHABLE_KEYS:
-                found = _candidate(kind, change.obj)
-            elif kind.key == NAMESPACE_KEY:
-                found = _namespace_candidate(change.obj)
-            elif kind.key not in BUILTIN_KEYS:
-                found = _candidate(kind, change.obj, crd=True)
-            else:
-                continue
+            kind_key = _KIND_KEYS.setdefault(change.kind.key, change.kind.key)
             meta = change.obj.get("metadata", {})
-            key = (kind.key, meta.get("namespace"), meta.get("name"))
-            yield key, None if change.type == "DELETED" else found
+            key = (kind_key, meta.get("namespace"), meta.get("name"))
+            if change.type == "DELETED":
+                if kind_key in SPOTLIGHT_KEYS or kind_key not in BUILTIN_KEYS:
+                    yield key, None
+            elif key in known:
+                continue
+            elif kind_key in SEARCHABLE_KEYS:
+                yield key, _candidate(change.kind, change.obj)
+            elif kind_key == NAMESPACE_KEY:
+                yield key, _namespace_candidate(change.obj)
+            elif kind_key not in BUILTIN_KEYS:
+                yield key, _candidate(change.kind, change.obj, crd=True)

@@ -504,7 +504,8 @@ class Session:
         if self.custom_kinds is not None:
             self.custom_kinds.changes(changes)
         self.source.deliver_changes(changes)
-        self.window.spotlight.index.update(self.source.candidate_changes(changes))
+        index = self.window.spotlight.index
+        index.update(self.source.candidate_changes(changes, known=index))
         if self.window.spotlight.is_open():
             self.window.spotlight.refresh()
 

@@ -702,6 +702,29 @@ def test_a_flood_of_output_never_holds_the_gui_thread(
     assert term.item.screen.history_size == 5000
 
 
+def test_a_resize_during_a_flood_applies_before_the_flood_is_parsed(
+    term: Harness, qtbot: QtBot
+) -> None:
+    """The grid follows the window while 3 MB of output still wait to be parsed."""
+    logs = sorted((SHARED / "data" / "logs").glob("*.log"))
+    data = b"".join(p.read_bytes() for p in logs)[:3_000_000].replace(b"\n", b"\r\n")
+    grids: list[tuple[int, int, int]] = []
+    term.item.size_changed.connect(
+        lambda cols, rows: grids.append((cols, rows, term.item.pending_bytes()))
+    )
+    for offset in range(0, len(data), 65536):
+        term.item.feed(data[offset : offset + 65536])
+    cw, ch = term.item.cell_size
+    term.item.set_size(cw * 50 + 3, ch * 12 + 3)
+    qtbot.waitUntil(lambda: bool(grids), timeout=5000)
+    assert grids[0][:2] == (50, 12)
+    assert term.item.grid_size() == (50, 12)
+    assert grids[0][2] > 0
+    qtbot.waitUntil(lambda: term.item.pending_bytes() == 0, timeout=30000)
+    assert term.item.screen.history_size == 5000
+    assert all(len(line) <= 50 for line in term.item.screen_text().splitlines())
+
+
 def test_golden_vim_session_through_the_item(term: Harness) -> None:
     """The recorded vim session fed through the item shows the recorded final screen."""
     expected = json.loads((GOLDEN / "vim.json").read_text())["checkpoints"][-1]

@@ -100,9 +100,12 @@ def boost_for(kind: str, crd: bool = False) -> int:
     return TYPE_BOOSTS.get(kind, OTHER_BOOST)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Candidate:
-    """Something spotlight can find: an object, a krate, a namespace or a category."""
+    """Something spotlight can find: an object, a krate, a namespace or a category.
+
+    Slotted: spotlight keeps one for every cached object, tens of thousands.
+    """
 
     kind: str
     name: str
@@ -111,7 +114,7 @@ class Candidate:
     payload: object = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ranked:
     """A candidate with its score."""
 

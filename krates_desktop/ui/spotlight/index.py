@@ -40,10 +40,12 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import re
 from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Iterator, Set
 from dataclasses import dataclass, field
+from operator import add
 
 from krates_desktop.ui.spotlight.fuzzy import (
     NO_MATCH,
@@ -63,8 +65,10 @@ MAX_BOOST = max(TYPE_BOOSTS.values())
 SORTED_TIER_MAX = 256
 KEPT_ROWS = 20_000  # dynamic-programme rows kept for the next keystroke
 SET_CACHE_ENTRIES = 400_000  # ids kept as sets for the features recent searches used
-# the feature tables kept as lists: word-start letters, letter pairs, word-start pairs
-STARTS, PAIRS, START_PAIRS = range(3)
+# the feature tables, kept as lists: letters, word-start letters, letter pairs, word-start
+# pairs
+LETTERS, STARTS, PAIRS, START_PAIRS = range(4)
+BREAK = re.compile("[" + re.escape("".join(sorted(WORD_BREAKS))) + "]")
 NOTHING: frozenset[int] = frozenset()
 SortKey = tuple[int, int, str, int]  # (-boost, len(name), name, insertion order)
 Filter = tuple[frozenset[str] | None, bool]  # (kinds or None for all, CRDs too)
@@ -134,14 +138,14 @@ class SearchIndex:
     def __init__(self) -> None:
         self._ids: dict[Hashable, int] = {}
         self._cands: dict[int, Candidate] = {}
-        self._keys: dict[int, SortKey] = {}
+        # the sort keys of removed ids still in the order (live ones are made on demand)
+        self._gone: dict[int, SortKey] = {}
         self._lowered: dict[int, str] = {}
-        self._letters: dict[str, set[int]] = {}
         # per table, feature -> ids in ascending order; removed ids stay until swept
-        self._postings: tuple[dict[str, list[int]], ...] = ({}, {}, {})
+        self._postings: tuple[dict[str, list[int]], ...] = ({}, {}, {}, {})
         self._removed: set[int] = set()
         self._sets: OrderedDict[tuple[int, str], set[int]] = OrderedDict()
-        self._kinds: dict[str, set[int]] = {}
+        self._kinds: dict[str, list[int]] = {}  # ids by kind, as the postings
         self._crd: set[int] = set()
         # ids by sort key; removed ids (and their keys) stay until the next sweep
         self._order: list[int] = []
@@ -150,6 +154,9 @@ class SearchIndex:
         self._next = itertools.count()
         self._search: _Search | None = None
         self._rows: dict[int, tuple[str, list[int], list[bool]]] = {}
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._ids
 
     def candidates(self) -> list[Candidate]:
         """Every candidate, in insertion order (the order `rank` would see)."""
@@ -171,32 +178,22 @@ class SearchIndex:
         if name == candidate.name:
             name = candidate.name  # one string, not two equal ones
         self._lowered[ident] = name
-        self._keys[ident] = (
-            -boost_for(candidate.kind, candidate.crd),
-            len(candidate.name),
-            candidate.name,
-            ident,
-        )
-        letters, *features = _features(name)
-        for letter in letters:
-            found_set = self._letters.get(letter)
-            if found_set is None:
-                self._letters[letter] = {ident}
-            else:
-                found_set.add(ident)
-        for number, letters in enumerate(features):
-            table = self._postings[number]
-            for letter in letters:
-                found = table.get(letter)
-                if found is None:
-                    table[letter] = [ident]
-                else:
-                    found.append(ident)
-                if self._sets:
-                    kept = self._sets.get((number, letter))
-                    if kept is not None:
-                        kept.add(ident)
-        self._kinds.setdefault(candidate.kind, set()).add(ident)
+        features = _features(name)
+        for table, found in zip(self._postings, features, strict=True):
+            for feature in found:
+                try:
+                    table[feature].append(ident)
+                except KeyError:
+                    table[feature] = [ident]
+        if self._sets:
+            for (number, feature), kept in self._sets.items():
+                if feature in features[number]:
+                    kept.add(ident)
+        kind = self._kinds.get(candidate.kind)
+        if kind is None:
+            self._kinds[candidate.kind] = [ident]
+        else:
+            kind.append(ident)
         if candidate.crd:
             self._crd.add(ident)
         self._unsorted.append(ident)
@@ -207,18 +204,26 @@ class SearchIndex:
         ident = self._ids.pop(key, None)
         if ident is None:
             return
+        self._gone[ident] = self._key(ident)
         candidate = self._cands.pop(ident)
-        for letter in set(self._lowered.pop(ident)):
-            self._letters[letter].discard(ident)
+        del self._lowered[ident]
         self._rows.pop(ident, None)
         self._removed.add(ident)
         for kept in self._sets.values():
             kept.discard(ident)
-        self._kinds[candidate.kind].discard(ident)
         self._crd.discard(ident)
         self._stale += 1
         if self._search is not None:
             self._note_removed(ident)
+
+    def _key(self, ident: int) -> SortKey:
+        """Where `ident` goes in the order (made when needed: a kept tuple would cost
+        a hundred bytes a name)."""
+        candidate = self._cands.get(ident)
+        if candidate is None:
+            return self._gone[ident]
+        name = candidate.name
+        return (-boost_for(candidate.kind, candidate.crd), len(name), name, ident)
 
     def update(self, changes: Iterable[tuple[Hashable, Candidate | None]]) -> None:
         """Apply (key, candidate) pairs; a None candidate removes the key."""
@@ -252,7 +257,7 @@ class SearchIndex:
         """Drop removed ids from every list, once they are as many as the live ones
         (so the cost, a pass over the lists, is spread over as many removals)."""
         removed = self._removed
-        for table in self._postings:
+        for table in (*self._postings, self._kinds):
             for feature, ids in list(table.items()):
                 kept = sorted(set(ids).difference(removed))
                 if kept:
@@ -316,7 +321,8 @@ class SearchIndex:
         if kinds is not None:
             mask = set(self._crd) if crd else set()
             for kind in kinds:
-                mask |= self._kinds.get(kind, set())
+                mask.update(self._kinds.get(kind, ()))
+            mask.difference_update(self._removed)
         search = _Search("", wanted, mask)
         search.tiers[_Tier(NO_MATCH, 0, None, 0)] = None
         return search
@@ -358,7 +364,7 @@ class SearchIndex:
         ident = next(stream, None)
         if ident is None:
             return
-        neg_boost, size, name, order = self._keys[ident]
+        neg_boost, size, name, order = self._key(ident)
         key = (neg_boost - bound * 10, size, name, order)
         heapq.heappush(heap, (key, 1, next(tick), (ident, bound, stream)))
 
@@ -374,7 +380,7 @@ class SearchIndex:
         score = self._score(ident, query)
         if score is None:
             return
-        neg_boost, size, name, order = self._keys[ident]
+        neg_boost, size, name, order = self._key(ident)
         total = score * 10 - neg_boost
         ranked = Ranked(total, self._cands[ident])
         heapq.heappush(heap, ((-total, size, name, order), 0, next(tick), ranked))
@@ -406,14 +412,14 @@ class SearchIndex:
             ids = search.mask if search.mask is not None else self._cands  # type: ignore[assignment]
         assert ids is not None
         if len(ids) <= SORTED_TIER_MAX:
-            return iter(sorted(ids, key=self._keys.__getitem__))
+            return iter(sorted(ids, key=self._key))
         return filter(ids.__contains__, self._order)
 
     def _split(self, search: _Search, tier: _Tier) -> list[_Tier]:
         """Split `tier` by its next query letter into tighter tiers."""
         del search.tiers[tier]
         letter = search.query[tier.done]
-        having = self._letters.get(letter, NOTHING)
+        having = self._having(LETTERS, letter)
         if tier.ids is not None:
             ids = tier.ids & having
         else:
@@ -442,7 +448,7 @@ class SearchIndex:
 
     def _settle_order(self) -> None:
         """File new ids into the sort order and drop removed ones now and then."""
-        key = self._keys.__getitem__
+        key = self._key
         new = sorted(self._unsorted, key=key)
         self._unsorted = []
         if len(new) * 4 > len(self._order):
@@ -464,19 +470,20 @@ class SearchIndex:
 
     def _sweep(self) -> None:
         self._order = [i for i in self._order if i in self._cands]
-        self._keys = {i: self._keys[i] for i in self._order}
+        self._gone = {}
         self._stale = 0
 
 
 def _features(name: str) -> tuple[set[str], ...]:
     """A lowered name's features, by table: letters, word-start letters (the first
     and each after a break), pairs, and pairs at word starts."""
-    heads = [0, *(i + 1 for i, c in enumerate(name) if c in WORD_BREAKS)]
+    heads = [0, *[found.end() for found in BREAK.finditer(name)]]
+    last = len(name) - 1
     return (
         set(name),
-        {name[i] for i in heads if i < len(name)},
-        {name[i : i + 2] for i in range(len(name) - 1)},
-        {name[i : i + 2] for i in heads if i < len(name) - 1},
+        {name[i] for i in heads if i <= last},
+        set(map(add, name, name[1:])),
+        {name[i : i + 2] for i in heads if i < last},
     )
 
 

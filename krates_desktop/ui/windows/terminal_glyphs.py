@@ -34,9 +34,9 @@ class GlyphBatch:
         self._raw_fonts = {key: QRawFont.fromFont(font) for key, font in fonts.items()}
         self._cell = cell
         self._ascent = ascent
-        # Each row's glyph positions, one per column, made once and reused.
+        # Each row's glyph positions, one per column, made once and reused; a list
+        # grows to the rightmost column drawn on its row so far.
         self._positions: dict[int, list[QPointF]] = {}
-        self._columns = 0
         self._groups: dict[tuple[FontKey, str], tuple[list[int], list[QPointF]]] = {}
         self._run = QGlyphRun()
 
@@ -50,7 +50,7 @@ class GlyphBatch:
         stop = column + len(text)
         positions = self._positions.get(row)
         if positions is None or len(positions) < stop:
-            positions = self._row_positions(row, max(stop, self._columns))
+            positions = self._row_positions(row, stop)
         group = self._groups.get((font, color))
         if group is None:
             group = self._groups[font, color] = ([], [])
@@ -58,21 +58,19 @@ class GlyphBatch:
         group[1].extend(positions[column:stop])
         return True
 
-    def fit(self, columns: int) -> None:
-        """Make rows' positions `columns` long from now on (the grid's width).
-
-        A cell's position depends on its row and column only, so the lists made
-        for another width stay valid: after a resize, a frame reuses them instead
-        of making a QPointF per cell again (at 200x60 that held the GUI ~20 ms).
-        """
-        self._columns = columns
-
     def _row_positions(self, row: int, columns: int) -> list[QPointF]:
+        """Row `row`'s positions, grown to `columns`.
+
+        A cell's position depends on its row and column only, so the lists stay
+        valid when the grid is resized; made only as far as text reaches, a first
+        frame of short lines makes far fewer QPointF than cells.
+        """
         width, height = self._cell
         baseline = row * height + self._ascent
-        positions = self._positions[row] = [
-            QPointF(x * width, baseline) for x in range(columns)
-        ]
+        positions = self._positions.setdefault(row, [])
+        positions.extend(
+            QPointF(x * width, baseline) for x in range(len(positions), columns)
+        )
         return positions
 
     def draw(self, painter: QPainter, colors: Callable[[str], QColor]) -> None:

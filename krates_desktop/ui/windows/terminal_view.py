@@ -467,10 +467,17 @@ class TerminalItem(QGraphicsObject):
     # -- size ----------------------------------------------------------------------
 
     def _on_fit_timer_timeout(self) -> None:
-        """Resize the screen to the pending grid and tell the session, once."""
+        """Resize the screen to the pending grid and tell the session, once.
+
+        Output queued before the resize is parsed first, for one turn's budget
+        only: in a flood the rest is parsed at the new size, as in a terminal
+        whose PTY still holds output, rather than holding the GUI for all of it.
+        """
         cols, rows = self._pending_grid
         if (cols, rows) != self.grid_size():
-            self.flush()
+            if self._backlog:
+                self._drain_timer.stop()
+                self._drain()
             self._screen.resize(rows, cols)
             self._selection = None
             self.update()
@@ -511,7 +518,6 @@ class TerminalItem(QGraphicsObject):
         painter.fillRect(exposed, self._color(palette.BACKGROUND))
         first = max(0, math.floor(exposed.top() / self._cell_h))
         last = min(self._screen.lines - 1, math.ceil(exposed.bottom() / self._cell_h))
-        self._glyphs.fit(self._screen.columns)
         for row in range(first, last + 1):
             self._paint_row(painter, row)
         self._glyphs.draw(painter, self._color)

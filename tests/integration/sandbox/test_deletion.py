@@ -270,3 +270,30 @@ def test_deleting_a_pod_ends_its_exec_attach_and_log_follow(
     assert not reader.is_alive()
     assert followed[0].startswith(b"starting c")
     follow.close()
+
+
+def test_a_restarting_container_ends_the_exec_into_it(
+    sandbox: Any, http: requests.Session
+) -> None:
+    """When a container's main process exits and the kubelet restarts it, an exec into
+    the old run ends too: its process killed with the container (exit 137)."""
+    spec = {
+        "containers": [
+            {"name": "c", "image": "busybox:1.37", "command": ["sh"], "stdin": True}
+        ]
+    }
+    name = _running_pod(http, sandbox, spec)
+    base = f"{sandbox.url}/api/v1/namespaces/default/pods/{name}"
+    attached = _connect(sandbox, f"{base}/attach?stdin=true&stdout=true&stderr=true")
+    command = "command=sh&command=-c&command=echo+ready%3B+sleep+120"
+    execs = _connect(sandbox, f"{base}/exec?{command}&stdout=true&stderr=true")
+    assert execs.recv_data() == (websocket.ABNF.OPCODE_BINARY, b"\x01ready\n")
+    attached.send_binary(b"\x00exit 3\n")
+    status = json.loads(_status_then_close(execs))
+    assert status["details"] == {"causes": [{"reason": "ExitCode", "message": "137"}]}
+    pod = http.get(base).json()
+    (container,) = pod["status"]["containerStatuses"]
+    assert container["restartCount"] == 1
+    assert container["lastState"]["terminated"]["exitCode"] == 3
+    attached.close()
+    http.delete(base, params={"gracePeriodSeconds": "0"})
