@@ -31,10 +31,14 @@ def start_session(  # type: ignore[no-untyped-def]
     qtbot.waitExposed(live.window)
     live.start()
     if listed:
-        qtbot.waitUntil(
-            lambda: any(c.name == POD for c in live.source.candidates()), timeout=30000
-        )
+        qtbot.waitUntil(lambda: searchable(live, POD), timeout=30000)
     return live
+
+
+def searchable(live, name: str) -> bool:  # type: ignore[no-untyped-def]
+    """Whether spotlight can find `name`: its index holds it (filled from the cache's
+    delivered changes, a batch after the cache itself has the object)."""
+    return any(c.name == name for c in live.window.spotlight.index.candidates())
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from kubernetes import client as k8s
 from PySide6.QtCore import QPointF, Qt
 
@@ -15,12 +14,11 @@ from krates_desktop.ui.windows.bindings import (
     RenderedBinding,
     ShellBinding,
 )
-
-from tests.ui.conftest import POD
+from tests.ui.conftest import POD, searchable
 
 
 def _pod_listed(session) -> bool:  # type: ignore[no-untyped-def]
-    return any(c.name == POD for c in session.source.candidates())
+    return searchable(session, POD)
 
 
 def _binding(session, cls):  # type: ignore[no-untyped-def]

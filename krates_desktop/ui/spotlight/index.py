@@ -449,12 +449,13 @@ class SearchIndex:
     def _settle_order(self) -> None:
         """File new ids into the sort order and drop removed ones now and then."""
         key = self._key
-        new = sorted(self._unsorted, key=key)
+        new = self._unsorted
         self._unsorted = []
         if len(new) * 4 > len(self._order):
             self._order.extend(new)
             self._order.sort(key=key)
         elif new:  # copy the long list once, not once per new id
+            new.sort(key=key)
             spots = [bisect_left(self._order, key(ident), key=key) for ident in new]
             pieces: list[list[int]] = []
             last = 0
