@@ -1,9 +1,8 @@
 """Spotlight's search index: each keystroke is answered without scoring every name.
 
-The index keeps, for every character, the names that contain it, start a word
+The index finds, for every character, the names that contain it, start a word
 with it, and contain it right after each other character (bigrams, also those
-starting a word). A query is
-answered by a best-first search over *tiers*: sets of names that share an upper
+starting a word). A query is answered by a best-first search over *tiers*: sets of names that share an upper
 bound on their match score. Splitting a tier by the next query character costs a
 few set operations in C, and a tier is split only when its bound could still
 reach the top results, so most names are never looked at one by one. The exact
@@ -19,21 +18,21 @@ force a rebuild.
 No Qt here: the module is plain Python so that it can be tested and benchmarked
 on its own.
 
-Memory: the letter sets (few, large, needed by every query) are kept as sets. The
-other features (word starts and pairs: many, mostly small) keep their names as a
-list of ids in ascending order (ids only grow, so a put appends; every list holds
-the same int objects, 8 bytes an entry), and a removal only notes the id as
-removed. A search turns the lists it needs into sets and keeps the most recently
-used of those (`SET_CACHE_ENTRIES` ids in all) for the next keystrokes; puts and
-removals update the kept sets in place.
+Memory: every word start, pair and kind keeps its names as a list of ids in
+ascending order (ids only grow, so a put appends; every list holds the same int
+objects, 8 bytes an entry), and a removal only notes the id as removed. Letters
+keep nothing: nearly every name holds a dozen or more, so a scan of the names
+when a search first needs a letter costs less than their lists. A search turns
+the lists it needs into sets and keeps the most recently used of those
+(`SET_CACHE_ENTRIES` ids in all) for the next keystrokes; puts and removals update
+the kept sets in place. Sort keys are made when needed, not kept.
 
-Limitations: the index costs about 1.7 KB per pod-like name (87 MB for 50,000
-names, half of it the letter sets; 180 MB with every feature a set), plus up to
-some 15 MB of kept sets after searches. The first keystroke that needs a word
-start's or a pair's set builds it from its list, so over 50,000 names typing a
-query with new letters costs a few milliseconds more per keystroke than with every
-feature kept as a set. A put costs some twenty microseconds, so the first sync of
-a very large cluster spends about a second on the GUI thread filling the index.
+Limitations: the index costs about 0.7 KB per pod-like name (14 MB for 20,000
+names; 1.7 KB with the letters kept as sets), plus up to some 15 MB of kept sets
+after searches. The first keystroke that needs a letter's, a word start's or a
+pair's set builds it (a millisecond or two for 50,000 names). A put costs some ten
+microseconds, so the first sync of a very large cluster spends about 0.2 s per
+20,000 names on the GUI thread filling the index.
 """
 
 from __future__ import annotations
@@ -65,9 +64,9 @@ MAX_BOOST = max(TYPE_BOOSTS.values())
 SORTED_TIER_MAX = 256
 KEPT_ROWS = 20_000  # dynamic-programme rows kept for the next keystroke
 SET_CACHE_ENTRIES = 400_000  # ids kept as sets for the features recent searches used
-# the feature tables, kept as lists: letters, word-start letters, letter pairs, word-start
-# pairs
-LETTERS, STARTS, PAIRS, START_PAIRS = range(4)
+# the feature tables kept as lists: word-start letters, letter pairs, word-start pairs;
+# and letters, found by a scan of the names when a search needs them
+STARTS, PAIRS, START_PAIRS, LETTERS = range(4)
 BREAK = re.compile("[" + re.escape("".join(sorted(WORD_BREAKS))) + "]")
 NOTHING: frozenset[int] = frozenset()
 SortKey = tuple[int, int, str, int]  # (-boost, len(name), name, insertion order)
@@ -142,7 +141,7 @@ class SearchIndex:
         self._gone: dict[int, SortKey] = {}
         self._lowered: dict[int, str] = {}
         # per table, feature -> ids in ascending order; removed ids stay until swept
-        self._postings: tuple[dict[str, list[int]], ...] = ({}, {}, {}, {})
+        self._postings: tuple[dict[str, list[int]], ...] = ({}, {}, {})
         self._removed: set[int] = set()
         self._sets: OrderedDict[tuple[int, str], set[int]] = OrderedDict()
         self._kinds: dict[str, list[int]] = {}  # ids by kind, as the postings
@@ -187,7 +186,7 @@ class SearchIndex:
                     table[feature] = [ident]
         if self._sets:
             for (number, feature), kept in self._sets.items():
-                if feature in features[number]:
+                if feature in (name if number == LETTERS else features[number]):
                     kept.add(ident)
         kind = self._kinds.get(candidate.kind)
         if kind is None:
@@ -205,7 +204,7 @@ class SearchIndex:
         if ident is None:
             return
         self._gone[ident] = self._key(ident)
-        candidate = self._cands.pop(ident)
+        del self._cands[ident]
         del self._lowered[ident]
         self._rows.pop(ident, None)
         self._removed.add(ident)
@@ -241,12 +240,15 @@ class SearchIndex:
         if kept is not None:
             self._sets.move_to_end(key)
             return kept
-        ids = self._postings[table].get(feature)
-        if ids is None:
-            return NOTHING
-        kept = set(ids).difference(self._removed) if self._removed else set(ids)
-        if len(kept) * 4 < len(ids) * 3:  # many removed ones: shrink the list
-            self._postings[table][feature] = sorted(kept)
+        if table == LETTERS:  # most names hold a letter: a scan costs less than lists
+            kept = {ident for ident, name in self._lowered.items() if feature in name}
+        else:
+            ids = self._postings[table].get(feature)
+            if ids is None:
+                return NOTHING
+            kept = set(ids).difference(self._removed) if self._removed else set(ids)
+            if len(kept) * 4 < len(ids) * 3:  # many removed ones: shrink the list
+                self._postings[table][feature] = sorted(kept)
         self._sets[key] = kept
         total = sum(map(len, self._sets.values()))
         while total > SET_CACHE_ENTRIES and len(self._sets) > 1:
@@ -476,12 +478,11 @@ class SearchIndex:
 
 
 def _features(name: str) -> tuple[set[str], ...]:
-    """A lowered name's features, by table: letters, word-start letters (the first
-    and each after a break), pairs, and pairs at word starts."""
+    """A lowered name's features, by table: word-start letters (the first and each
+    after a break), pairs, and pairs at word starts."""
     heads = [0, *[found.end() for found in BREAK.finditer(name)]]
     last = len(name) - 1
     return (
-        set(name),
         {name[i] for i in heads if i <= last},
         set(map(add, name, name[1:])),
         {name[i : i + 2] for i in heads if i < last},
