@@ -160,10 +160,14 @@ def test_patch_types_scale_annotate_and_set_image(any_kubectl: Kubectl) -> None:
     assert live["spec"]["replicas"] == 3 and live["spec"]["revisionHistoryLimit"] == 4
     assert live["metadata"]["labels"]["tier"] == "front"
     assert live["metadata"]["annotations"]["owner"] == "team-a"
+    # A patch that changes nothing: kubectl compares the object before and after, so
+    # use one no controller touches meanwhile (the deployment is still rolling out).
+    any_kubectl("create", "configmap", "settings", "-n", ns, "--from-literal=mode=fast")
     same = any_kubectl(
-        "patch", *target, "--type=merge", "-p", '{"spec":{"replicas":3}}'
-    )
-    assert same.stdout == "deployment.apps/web patched (no change)\n", same.stderr
+        "patch", "configmap", "settings", "-n", ns, "--type=merge",
+        "-p", '{"data":{"mode":"fast"}}',
+    )  # fmt: skip
+    assert same.stdout == "configmap/settings patched (no change)\n", same.stderr
     any_kubectl("delete", "namespace", ns, "--wait=false")
 
 

@@ -324,7 +324,9 @@ def test_gossip_carries_updates_across_a_partial_mesh() -> None:
 
 
 def test_resetting_the_secret_moves_connected_peers_and_retires_old_links() -> None:
-    """After a reset the pair stays synced; an old link finds nobody, a new one joins."""
+    """After a reset the pair stays synced; an old link is refused with the message that
+    its secret is wrong or was reset (the peer that reset answers in the old room); a new
+    link joins."""
 
     async def scenario() -> tuple[Any, Any, bool]:
         server = await start_server()
@@ -344,7 +346,7 @@ def test_resetting_the_secret_moves_connected_peers_and_retires_old_links() -> N
             peers.append(old)
             await old.start()
             await wait_for(
-                lambda: old.session.status.state == "offline", 8, "old link alone"
+                lambda: old.session.status.state == "refused", 8, "the old link refused"
             )
             new = peer_from_invite(replace(invite, secret=fresh).to_link(), "New", 4)
             peers.append(new)
@@ -359,7 +361,7 @@ def test_resetting_the_secret_moves_connected_peers_and_retires_old_links() -> N
             await stop_all(peers, server)
 
     old_status, stored, arrived = asyncio.run(scenario())
-    assert old_status.reason == NOBODY_HERE and len(stored) == 1 and arrived
+    assert old_status.reason == BAD_SECRET and len(stored) == 1 and arrived
 
 
 def test_the_seventeenth_peer_is_turned_away() -> None:
