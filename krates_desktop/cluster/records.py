@@ -193,7 +193,8 @@ def _containers(items: list[Any]) -> list[Obj]:
                 {k: {"name": e[k].get("name")} for k in _ENV_FROM_REFS if k in e}
                 for e in env_from
             ]
-        env = [_env_ref(e) for e in item.get("env") or []]
+        # Most variables are plain values: only those taken from elsewhere are looked at.
+        env = [_env_ref(e) for e in item.get("env") or () if "valueFrom" in e]
         if any(env):
             container["env"] = [e for e in env if e]
         kept.append(container)
