@@ -6,27 +6,16 @@ from __future__ import annotations
 import json
 import ssl
 import threading
-import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import requests
 import websocket
 from kubernetes import client
 
+from tests.integration.sandbox.support import until
+
 APPS = "/apis/apps/v1/namespaces/default"
-
-
-def _until(check: Callable[[], Any], timeout: float = 30) -> Any:
-    """Poll `check` until it returns something truthy (generous, for a loaded box)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"not reached in {timeout}s: {check}")
 
 
 def _running_pod(http: requests.Session, sandbox: Any, spec: dict[str, Any]) -> str:
@@ -34,9 +23,7 @@ def _running_pod(http: requests.Session, sandbox: Any, spec: dict[str, Any]) -> 
     base = f"{sandbox.url}/api/v1/namespaces/default/pods"
     created = http.post(base, json={"metadata": {"name": name}, "spec": spec})
     assert created.status_code == 201, created.text
-    _until(
-        lambda: http.get(f"{base}/{name}").json()["status"].get("phase") == "Running"
-    )
+    until(lambda: http.get(f"{base}/{name}").json()["status"].get("phase") == "Running")
     return name
 
 
@@ -109,7 +96,7 @@ def test_foreground_deletion_waits_for_the_dependents(
     core = client.CoreV1Api(api_client)
     name = f"fg-{uuid.uuid4().hex[:6]}"
     apps.create_namespaced_deployment("default", _deployment(name))
-    _until(
+    until(
         lambda: core.list_namespaced_pod("default", label_selector=f"app={name}").items
     )
     marked = apps.delete_namespaced_deployment(
@@ -117,8 +104,8 @@ def test_foreground_deletion_waits_for_the_dependents(
     )
     assert marked["metadata"]["finalizers"] == ["foregroundDeletion"]
     assert marked["metadata"]["deletionTimestamp"]
-    _until(lambda: not _sets_of(apps, name))
-    _until(
+    until(lambda: not _sets_of(apps, name))
+    until(
         lambda: (
             not core.list_namespaced_pod("default", label_selector=f"app={name}").items
         )
@@ -135,12 +122,12 @@ def test_orphan_deletion_marks_then_removes_the_owner_only(
     apps = client.AppsV1Api(api_client)
     name = f"or-{uuid.uuid4().hex[:6]}"
     apps.create_namespaced_deployment("default", _deployment(name))
-    _until(lambda: _sets_of(apps, name))
+    until(lambda: _sets_of(apps, name))
     marked = apps.delete_namespaced_deployment(
         name, "default", body=client.V1DeleteOptions(propagation_policy="Orphan")
     )
     assert marked["metadata"]["finalizers"] == ["orphan"]
-    _until(
+    until(
         lambda: (
             name
             not in [

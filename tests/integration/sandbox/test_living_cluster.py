@@ -14,20 +14,11 @@ from typing import Any
 import requests
 
 from tests.integration.sandbox.conftest import KUBECTL, session_for
+from tests.integration.sandbox.support import until
 
 MakeSandbox = Callable[..., Any]
 APPS = "/apis/apps/v1/namespaces/default"
 BATCH = "/apis/batch/v1/namespaces/default"
-
-
-def _until(check: Callable[[], Any], timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"not reached within {timeout}s")
 
 
 def _merge(http: requests.Session, url: str, body: dict[str, Any]) -> requests.Response:
@@ -95,11 +86,11 @@ def test_rollout_replaces_the_pods_of_the_old_replicaset(
             and all(p["spec"]["containers"][0]["image"] == image for p in pods)
         )
 
-    _until(lambda: rolled("nginx:1.27"))
+    until(lambda: rolled("nginx:1.27"))
     first = {p["metadata"]["name"] for p in _live_pods(http, box, "app=web")}
     _merge(http, f"{url}/web", {"spec": {"template": {"spec": {"containers": [
         {"name": "web", "image": "nginx:1.28"}]}}}})  # fmt: skip
-    _until(lambda: rolled("nginx:1.28"), timeout=25)
+    until(lambda: rolled("nginx:1.28"), timeout=25)
     sets = http.get(f"{box.url}{APPS}/replicasets").json()["items"]
     replicas = sorted(
         (
@@ -143,7 +134,7 @@ def test_job_runs_to_completion(make_sandbox: MakeSandbox) -> None:
         conditions = {c["type"]: c["status"] for c in status.get("conditions", [])}
         return status if conditions.get("Complete") == "True" else None
 
-    status = _until(complete, timeout=30)
+    status = until(complete, timeout=30)
     assert status["succeeded"] == 2 and "active" not in status
     pods = _pods(http, box, "batch.kubernetes.io/job-name=backup")
     assert [p["status"]["phase"] for p in pods] == ["Succeeded", "Succeeded"]
@@ -178,7 +169,7 @@ def test_cronjob_starts_a_job_when_due(make_sandbox: MakeSandbox) -> None:
         jobs = http.get(f"{box.url}{BATCH}/jobs").json()["items"]
         return [j for j in jobs if j["metadata"]["name"].startswith("nightly-")]
 
-    job = _until(started)[0]
+    job = until(started)[0]
     minute = int(job["metadata"]["name"].rsplit("-", 1)[1])
     assert minute % 5 == 0 and minute * 60 > time.time() - 300
     assert job["metadata"]["ownerReferences"][0]["kind"] == "CronJob"
@@ -206,7 +197,7 @@ def test_statefulset_creates_ordered_pods_with_claims(
         },
     }  # fmt: skip
     assert http.post(f"{box.url}{APPS}/statefulsets", json=sts).status_code == 201
-    _until(
+    until(
         lambda: (
             http.get(f"{box.url}{APPS}/statefulsets/cache")
             .json()["status"]
@@ -242,7 +233,7 @@ def test_daemonset_places_one_pod_per_node(make_sandbox: MakeSandbox) -> None:
                               "spec": {"containers": [{"name": "a", "image": "fluent-bit:3.2"}]}}},
     }  # fmt: skip
     assert http.post(f"{box.url}{APPS}/daemonsets", json=ds).status_code == 201
-    _until(
+    until(
         lambda: (
             http.get(f"{box.url}{APPS}/daemonsets/agent")
             .json()["status"]
@@ -269,7 +260,7 @@ def test_crash_loop_restarts_and_the_forwarder_never_runs(
             http.get(url).json()["status"]["containerStatuses"][0]["restartCount"]
         )
 
-    _until(lambda: restarts() >= 8, timeout=20)
+    until(lambda: restarts() >= 8, timeout=20)
     forwarder = f"{box.url}/api/v1/namespaces/platform/pods/audit-forwarder-6f9c8-zq4vw"
     state = http.get(forwarder).json()["status"]["containerStatuses"][0]["state"]
     assert state["waiting"]["reason"] == "CrashLoopBackOff"
@@ -310,7 +301,7 @@ def test_service_endpoints_follow_their_pods(make_sandbox: MakeSandbox) -> None:
         subsets = got.json().get("subsets") or [] if got.ok else []
         return subsets if subsets and len(subsets[0].get("addresses", [])) == 2 else []
 
-    subset = _until(endpoints)[0]
+    subset = until(endpoints)[0]
     assert subset["ports"] == [{"name": "http", "port": 8080, "protocol": "TCP"}]
     ips = {p["status"]["podIP"] for p in _pods(http, box, "app=shop")}
     assert {a["ip"] for a in subset["addresses"]} == ips
@@ -323,7 +314,7 @@ def test_orphan_deletion_keeps_the_dependents(make_sandbox: MakeSandbox) -> None
     http = session_for(box, box.token)
     url = f"{box.url}{APPS}/deployments"
     assert http.post(url, json=_deployment("keep", "nginx:1.27", 1)).status_code == 201
-    _until(lambda: _live_pods(http, box, "app=keep"))
+    until(lambda: _live_pods(http, box, "app=keep"))
     options = {
         "kind": "DeleteOptions",
         "apiVersion": "v1",
@@ -334,7 +325,7 @@ def test_orphan_deletion_keeps_the_dependents(make_sandbox: MakeSandbox) -> None
     sets = http.get(f"{box.url}{APPS}/replicasets").json()["items"]
     assert len(sets) == 1 and "ownerReferences" not in sets[0]["metadata"]
     http.delete(f"{box.url}{APPS}/replicasets/{sets[0]['metadata']['name']}")
-    _until(lambda: not _pods(http, box, "app=keep"))
+    until(lambda: not _pods(http, box, "app=keep"))
 
 
 def test_kubectl_rollout_restart_undo_and_history(

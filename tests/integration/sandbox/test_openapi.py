@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
-import yaml
+
+from tests.integration.sandbox.support import new_namespace, write_manifests
 
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -31,21 +32,10 @@ def _deployment(ns: str, image: str, **spec: Any) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _namespace(kubectl: Kubectl) -> str:
-    ns = f"oa-{uuid.uuid4().hex[:6]}"
-    assert kubectl("create", "namespace", ns).returncode == 0
-    return ns
-
-
-def _write(path: Path, *documents: dict[str, Any]) -> str:
-    path.write_text(yaml.safe_dump_all(documents))
-    return str(path)
-
-
 def test_dry_runs_change_nothing(any_kubectl: Kubectl, tmp_path: Path) -> None:
     """--dry-run=client and --dry-run=server report what would happen and create nothing."""
-    ns = _namespace(any_kubectl)
-    manifest = _write(tmp_path / "app.yaml", _deployment(ns, "nginx:1.27"))
+    ns = new_namespace(any_kubectl, "oa")
+    manifest = write_manifests(tmp_path / "app.yaml", _deployment(ns, "nginx:1.27"))
     client = any_kubectl("apply", "--dry-run=client", "-f", manifest)
     assert client.stdout == "deployment.apps/web created (dry run)\n", client.stderr
     server = any_kubectl("apply", "--dry-run=server", "-f", manifest)
@@ -55,7 +45,7 @@ def test_dry_runs_change_nothing(any_kubectl: Kubectl, tmp_path: Path) -> None:
     listed = any_kubectl("get", "deployments", "-n", ns, "-o", "name")
     assert listed.stdout == "" and listed.returncode == 0
     assert any_kubectl("apply", "-f", manifest).returncode == 0
-    changed = _write(tmp_path / "new.yaml", _deployment(ns, "nginx:1.28"))
+    changed = write_manifests(tmp_path / "new.yaml", _deployment(ns, "nginx:1.28"))
     dry = any_kubectl("apply", "--dry-run=server", "-f", changed)
     assert dry.stdout == "deployment.apps/web configured (server dry run)\n", dry.stderr
     image = any_kubectl(
@@ -71,8 +61,10 @@ def test_unknown_field_fails_strict_validation(
 ) -> None:
     """An unknown field fails apply with the strict decoder's message; --validate=warn
     warns, drops the field and creates the rest."""
-    ns = _namespace(any_kubectl)
-    manifest = _write(tmp_path / "bad.yaml", _deployment(ns, "nginx:1.27", foo="bar"))
+    ns = new_namespace(any_kubectl, "oa")
+    manifest = write_manifests(
+        tmp_path / "bad.yaml", _deployment(ns, "nginx:1.27", foo="bar")
+    )
     strict = any_kubectl("apply", "-f", manifest)
     assert strict.returncode == 1
     assert (
@@ -93,10 +85,10 @@ def test_apply_of_a_changed_image_merges_containers_by_name(
 ) -> None:
     """A second apply with another image changes only the image: the container keeps
     its ports and defaults, as a strategic merge by name does; diff shows the one line."""
-    ns = _namespace(any_kubectl)
-    first = _write(tmp_path / "a.yaml", _deployment(ns, "nginx:1.27"))
+    ns = new_namespace(any_kubectl, "oa")
+    first = write_manifests(tmp_path / "a.yaml", _deployment(ns, "nginx:1.27"))
     assert any_kubectl("apply", "-f", first).returncode == 0
-    changed = _write(tmp_path / "b.yaml", _deployment(ns, "nginx:1.28"))
+    changed = write_manifests(tmp_path / "b.yaml", _deployment(ns, "nginx:1.28"))
     diff = any_kubectl("diff", "-f", changed)
     assert diff.returncode == 1, diff.stderr
     changes = [
@@ -153,7 +145,7 @@ def test_custom_kind_is_explained_validated_and_leaves_the_index(
                                                    "description": "The widget's colour."},
                                         "size": {"type": "integer"}}}}}}}]},
     }  # fmt: skip
-    defined = any_kubectl("apply", "-f", _write(tmp_path / "crd.yaml", crd))
+    defined = any_kubectl("apply", "-f", write_manifests(tmp_path / "crd.yaml", crd))
     assert defined.returncode == 0, defined.stderr
     explained = any_kubectl("explain", f"widgets.{group}.spec")
     assert explained.returncode == 0, explained.stderr
@@ -163,10 +155,10 @@ def test_custom_kind_is_explained_validated_and_leaves_the_index(
     widget = {"apiVersion": f"{group}/v1", "kind": "Widget",
               "metadata": {"name": "w1", "namespace": "default"},
               "spec": {"colour": "blue", "shape": "round"}}  # fmt: skip
-    refused = any_kubectl("apply", "-f", _write(tmp_path / "w.yaml", widget))
+    refused = any_kubectl("apply", "-f", write_manifests(tmp_path / "w.yaml", widget))
     assert 'strict decoding error: unknown field "spec.shape"' in refused.stderr
     del widget["spec"]["shape"]
-    created = any_kubectl("apply", "-f", _write(tmp_path / "w.yaml", widget))
+    created = any_kubectl("apply", "-f", write_manifests(tmp_path / "w.yaml", widget))
     assert created.stdout == f"widget.{group}/w1 created\n", created.stderr
     index = http.get(f"{sandbox.url}/openapi/v3").json()["paths"]
     assert f"apis/{group}/v1" in index and "api/v1" in index

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
-import yaml
+
+from tests.integration.sandbox.support import new_namespace, write_manifests
 
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]
 APPS = "/apis/apps/v1"
@@ -31,17 +32,6 @@ def _deployment(ns: str, replicas: int = 1, **labels: str) -> dict[str, Any]:
                               "spec": {"containers": [{"name": "web", "image": "nginx:1.27",
                                                        "env": [{"name": "A", "value": "1"}]}]}}},
     }  # fmt: skip
-
-
-def _namespace(kubectl: Kubectl) -> str:
-    ns = f"wr-{uuid.uuid4().hex[:6]}"
-    assert kubectl("create", "namespace", ns).returncode == 0
-    return ns
-
-
-def _write(path: Path, *documents: dict[str, Any]) -> str:
-    path.write_text(yaml.safe_dump_all(documents))
-    return str(path)
 
 
 def _get(kubectl: Kubectl, *args: str) -> dict[str, Any]:
@@ -64,8 +54,8 @@ def test_server_side_apply_owns_fields_and_reports_conflicts(
     a field another manager changed is a conflict with the server's message until
     --force-conflicts takes it over; a field no longer applied is removed. A scale
     through the subresource is owned as such."""
-    ns = _namespace(any_kubectl)
-    manifest = _write(tmp_path / "d.yaml", _deployment(ns, tier="front"))
+    ns = new_namespace(any_kubectl, "wr")
+    manifest = write_manifests(tmp_path / "d.yaml", _deployment(ns, tier="front"))
     first = any_kubectl("apply", "--server-side", "-f", manifest)
     assert first.stdout == "deployment.apps/web serverside-applied\n", first.stderr
     owned = _managers(_get(any_kubectl, "deployment", "web", "-n", ns))
@@ -94,7 +84,7 @@ def test_server_side_apply_owns_fields_and_reports_conflicts(
     ), refused.stderr
     assert "--force-conflicts" in refused.stderr
 
-    untiered = _write(tmp_path / "e.yaml", _deployment(ns))
+    untiered = write_manifests(tmp_path / "e.yaml", _deployment(ns))
     forced = any_kubectl("apply", "--server-side", "--force-conflicts", "-f", untiered)
     assert forced.stdout == "deployment.apps/web serverside-applied\n", forced.stderr
     live = _get(any_kubectl, "deployment", "web", "-n", ns)
@@ -121,7 +111,7 @@ def test_server_side_apply_owns_fields_and_reports_conflicts(
 def test_patch_types_scale_annotate_and_set_image(any_kubectl: Kubectl) -> None:
     """patch --type strategic/merge/json, scale, annotate and set image change what
     they say and print what kubectl prints against a real server."""
-    ns = _namespace(any_kubectl)
+    ns = new_namespace(any_kubectl, "wr")
     created = any_kubectl(
         "create", "deployment", "web", "-n", ns, "--image=nginx:1.27", "--replicas=1"
     )
@@ -176,14 +166,16 @@ def test_replace_without_defaults_gets_them_back(
 ) -> None:
     """kubectl replace of a manifest that leaves out what the server defaults (image
     pull policy, protocol, strategy) stores them again, as a create does."""
-    ns = _namespace(any_kubectl)
+    ns = new_namespace(any_kubectl, "wr")
     manifest = _deployment(ns)
     ports = [{"containerPort": 80}]
     manifest["spec"]["template"]["spec"]["containers"][0]["ports"] = ports
-    path = _write(tmp_path / "d.yaml", manifest)
+    path = write_manifests(tmp_path / "d.yaml", manifest)
     assert any_kubectl("create", "-f", path).returncode == 0
     manifest["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:latest"
-    replaced = any_kubectl("replace", "-f", _write(tmp_path / "d.yaml", manifest))
+    replaced = any_kubectl(
+        "replace", "-f", write_manifests(tmp_path / "d.yaml", manifest)
+    )
     assert replaced.stdout == "deployment.apps/web replaced\n", replaced.stderr
     live = _get(any_kubectl, "deployment", "web", "-n", ns)
     (container,) = live["spec"]["template"]["spec"]["containers"]
@@ -215,7 +207,10 @@ def test_unknown_fields_are_dropped_with_a_warning_by_default(
                 "metadata": {"name": f"{name}-k", "namespace": "default"},
                 "colour": "red"}  # fmt: skip
     quiet = any_kubectl(
-        "create", "--validate=false", "-f", _write(tmp_path / "c.yaml", manifest)
+        "create",
+        "--validate=false",
+        "-f",
+        write_manifests(tmp_path / "c.yaml", manifest),
     )
     assert quiet.stdout == f"configmap/{name}-k created\n" and quiet.stderr == ""
     any_kubectl("delete", "configmap", name, f"{name}-k", "-n", "default")
@@ -241,14 +236,17 @@ def test_custom_resources_are_pruned_to_their_schema(
                              "limits": {"type": "object"}}}}}}}]},
     }  # fmt: skip
     assert (
-        any_kubectl("apply", "-f", _write(tmp_path / "crd.yaml", crd)).returncode == 0
+        any_kubectl(
+            "apply", "-f", write_manifests(tmp_path / "crd.yaml", crd)
+        ).returncode
+        == 0
     )
     gadget = {"apiVersion": f"{group}/v1", "kind": "Gadget",
               "metadata": {"name": "g1", "namespace": "default"},
               "spec": {"size": 2, "shape": "round", "extras": {"any": {"thing": 1}},
                        "limits": {"cpu": 1}},
               "colour": "red"}  # fmt: skip
-    path = _write(tmp_path / "g.yaml", gadget)
+    path = write_manifests(tmp_path / "g.yaml", gadget)
     refused = any_kubectl("create", "-f", path)
     assert refused.returncode == 1
     assert (
@@ -270,7 +268,7 @@ def test_edit_through_a_scripted_editor(
 ) -> None:
     """kubectl edit, with KUBE_EDITOR a command that changes the file, patches the
     object (kubectl-edit owns the change) and says so."""
-    ns = _namespace(kubectl)
+    ns = new_namespace(kubectl, "wr")
     made = kubectl("create", "configmap", "cfg", "-n", ns, "--from-literal=mode=slow")
     assert made.returncode == 0, made.stderr
     edited = subprocess.run(
