@@ -16,24 +16,20 @@ from typing import Any
 
 import pytest
 import requests
-from kubernetes.client import CoreV1Api
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneWheelEvent, QGraphicsView
 from pytestqt.qtbot import QtBot
 
-from krates_desktop.cluster.kubeconfig import Kubeconfig
 from krates_desktop.logs.ansi import display_text
 from krates_desktop.logs.lines import LineAssembler
 from krates_desktop.logs.search import Query
-from krates_desktop.ui.bridge import Dispatcher
-from krates_desktop.ui.cluster_source import default_container
-from krates_desktop.ui.windows.bindings import BindingContext, LogsBinding
-from krates_desktop.ui.windows.detail_window import DetailWindowItem
+from krates_desktop.ui.windows.bindings import LogsBinding
 from krates_desktop.ui.windows.logs_view import LogsViewItem
 from krates_desktop.yard.model import ObjRef
 from tests.conftest import SHARED
+from tests.ui.bindings_support import binding_opener
 
 Mod = Qt.KeyboardModifier
 LOGS = SHARED / "data" / "logs"
@@ -413,53 +409,12 @@ def test_c13_and_c14_bytes_shown_without_losing_lines(pane: Pane) -> None:
 # -- the binding, against the sandbox ---------------------------------------------------
 
 
-class SandboxPods:
-    """The binding's object source, read straight from the sandbox's API."""
-
-    def __init__(self, api: Any) -> None:
-        self.core = CoreV1Api(api)
-        self.api = api
-
-    def get_object(self, ref: ObjRef) -> dict[str, Any] | None:
-        pod = self.core.read_namespaced_pod(ref.name, ref.namespace)
-        return self.api.sanitize_for_serialization(pod)  # type: ignore[no-any-return]
-
-    def events_for(self, obj: dict[str, Any]) -> list[dict[str, Any]]:
-        return []
-
-    def pod_for(self, ref: ObjRef) -> tuple[str, str | None] | None:
-        pod = self.get_object(ref)
-        return (ref.name, default_container(pod)) if pod else None
-
-
 @pytest.fixture
 def open_logs(qtbot: QtBot, sandbox_kubeconfig: Path) -> Iterator[Any]:
     """Open a Logs binding for a sandbox pod in a real window item."""
-    api = Kubeconfig.load([sandbox_kubeconfig]).api_client("krates-sandbox")
-    dispatcher = Dispatcher()
-    bindings: list[LogsBinding] = []
-    scene = QGraphicsScene()
-    view = QGraphicsView(scene)
-    qtbot.addWidget(view)
-    view.show()
-
-    def opener(pod: str, namespace: str = "payments") -> LogsBinding:
-        window = DetailWindowItem(
-            "w1", "Pod", pod, "logs", ("yaml", "describe", "logs")
-        )
-        scene.addItem(window)
-        ref = ObjRef("Pod", "", "v1", namespace, pod)
-        binding = LogsBinding(
-            window, ref, BindingContext(api, SandboxPods(api), dispatcher)
-        )
-        binding.start()
-        bindings.append(binding)
-        return binding
-
-    yield opener
-    for binding in bindings:
-        binding.stop()
-    dispatcher.close()
+    yield from binding_opener(
+        qtbot, sandbox_kubeconfig, LogsBinding, "logs", ("yaml", "describe", "logs")
+    )
 
 
 def test_c17_multi_container_pod_streams_its_default_container(

@@ -49,14 +49,11 @@ from krates_desktop.cluster.kubeconfig import Kubeconfig
 from krates_desktop.terminal import palette
 from krates_desktop.terminal.cell import Cell
 from krates_desktop.ui import theme
-from krates_desktop.ui.bridge import Dispatcher
-from krates_desktop.ui.windows.bindings import BindingContext, ShellBinding
-from krates_desktop.ui.windows.detail_window import DetailWindowItem
+from krates_desktop.ui.windows.bindings import ShellBinding
 from krates_desktop.ui.windows.terminal_view import FONT_PIXEL_SIZE, TerminalItem
-from krates_desktop.yard.model import ObjRef
 from tests.conftest import SHARED
 from tests.golden.capture import DATA as GOLDEN
-from tests.ui.test_logs_view import SandboxPods
+from tests.ui.bindings_support import binding_opener
 from tests.unit.terminal.pty_capture import PtySession
 
 Mod = Qt.KeyboardModifier
@@ -745,29 +742,9 @@ def test_golden_vim_session_through_the_item(term: Harness) -> None:
 @pytest.fixture
 def open_shell(qtbot: QtBot, sandbox_kubeconfig: Path) -> Iterator[Any]:
     """Open a Shell binding for a sandbox pod in a real window item."""
-    api = Kubeconfig.load([sandbox_kubeconfig]).api_client("krates-sandbox")
-    dispatcher = Dispatcher()
-    bindings: list[ShellBinding] = []
-    scene = QGraphicsScene()
-    view = QGraphicsView(scene)
-    qtbot.addWidget(view)
-    view.show()
-
-    def opener(pod: str, namespace: str = "payments") -> ShellBinding:
-        window = DetailWindowItem("w1", "Pod", pod, "shell", ("yaml", "logs", "shell"))
-        scene.addItem(window)
-        ref = ObjRef("Pod", "", "v1", namespace, pod)
-        binding = ShellBinding(
-            window, ref, BindingContext(api, SandboxPods(api), dispatcher)
-        )
-        binding.start()
-        bindings.append(binding)
-        return binding
-
-    yield opener
-    for binding in bindings:
-        binding.stop()
-    dispatcher.close()
+    yield from binding_opener(
+        qtbot, sandbox_kubeconfig, ShellBinding, "shell", ("yaml", "logs", "shell")
+    )
 
 
 def test_c22_resizing_the_terminal_resizes_the_remote_tty(
