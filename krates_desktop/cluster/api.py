@@ -219,15 +219,21 @@ def read_json(
     return parsed
 
 
+# The most of a streaming body read at once: a server may send a watch's whole
+# history as one HTTP chunk, which would otherwise be held whole in memory.
+READ_SIZE = 262144
+
+
 def iter_chunks(raw: urllib3.BaseHTTPResponse) -> Iterator[bytes]:
-    """The body of a streaming response as the bytes arrive."""
+    """The body of a streaming response as the bytes arrive, in pieces of at most
+    `READ_SIZE` bytes."""
     if raw.chunked and getattr(raw, "supports_chunked_reads", lambda: False)():
-        for chunk in raw.read_chunked(None, decode_content=False):
+        for chunk in raw.read_chunked(READ_SIZE, decode_content=False):
             if chunk:
                 yield chunk
         return
     while True:
-        chunk = raw.read1(65536)
+        chunk = raw.read1(READ_SIZE)
         if not chunk:
             return
         yield chunk

@@ -335,24 +335,9 @@ class Informer:
         version = ""
         token = ""
         while True:
-            query = [("limit", str(PAGE_SIZE))] + (
-                [("continue", token)] if token else []
-            )
-            raw = api.request(
-                self._client,
-                path,
-                query,
-                accept=self._list_accept,
-                headers={"Accept-Encoding": "gzip"},
-                kind="list",
-                wait=self._stopping.wait,
-            )
-            self._response = raw
-            try:
-                body = api.read_json(self._client, raw, path)
-            finally:
-                self._response = None
-            metadata = self._compact_page(body, wire)
+            body = self._page(path, token)
+            metadata: dict[str, Any] = body.get("metadata") or {}
+            self._compact_page(body, wire)
             del body
             version = str(metadata.get("resourceVersion") or version)
             token = str(metadata.get("continue") or "")
@@ -368,14 +353,32 @@ class Informer:
         view.release()
         return version
 
-    def _compact_page(self, body: dict[str, Any], wire: bytearray) -> dict[str, Any]:
-        """Encode the page's compact records into ``wire``, a line each; return its metadata."""
+    def _page(self, path: str, token: str) -> dict[str, Any]:
+        """One page of the list, parsed."""
+        query = [("limit", str(PAGE_SIZE))] + ([("continue", token)] if token else [])
+        raw = api.request(
+            self._client,
+            path,
+            query,
+            accept=self._list_accept,
+            headers={"Accept-Encoding": "gzip"},
+            kind="list",
+            wait=self._stopping.wait,
+        )
+        self._response = raw
+        try:
+            if self._stopping.is_set():
+                api.interrupt(raw)
+            return api.read_json(self._client, raw, path)
+        finally:
+            self._response = None
+
+    def _compact_page(self, body: dict[str, Any], wire: bytearray) -> None:
+        """Encode the page's compact records into ``wire``, a line each."""
         for item in body.get("items") or []:
             record = compact(self.kind.kind, self._normalize(item), shared=False)
             wire += orjson.dumps(record)
             wire += b"\n"
-        metadata: dict[str, Any] = body.get("metadata") or {}
-        return metadata
 
     def _replace(self, items: dict[ObjKey, Obj]) -> None:
         """Swap in a fresh list and emit its difference from what was cached."""
@@ -421,17 +424,11 @@ class Informer:
     def _read_events(
         self, raw: urllib3.BaseHTTPResponse, version: str
     ) -> tuple[str, int]:
-        buffer = bytearray()
         events = 0
         try:
-            for chunk in api.iter_chunks(raw):
-                buffer += chunk
-                lines = buffer.split(b"\n")
-                buffer = bytearray(lines.pop())
-                for line in lines:
-                    if line.strip():
-                        version = self._handle(bytes(line), version)
-                        events += 1
+            for line in _lines(api.iter_chunks(raw)):
+                version = self._handle(line, version)
+                events += 1
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raw.close()
             if self._stopping.is_set():
@@ -445,7 +442,7 @@ class Informer:
         raw.release_conn()
         return version, events
 
-    def _handle(self, line: bytes, version: str) -> str:
+    def _handle(self, line: bytes | memoryview, version: str) -> str:
         """Apply one watch event and return the newest resource version."""
         try:
             event = orjson.loads(line)
@@ -463,7 +460,7 @@ class Informer:
 
     def _apply(self, event_type: str, obj: Obj) -> None:
         key = _obj_key(obj)
-        record = compact(self.kind.kind, obj)
+        record = compact(self.kind.kind, obj, previous=self._store.get(key))
         refetch = False
         with self._lock:
             if event_type == "DELETED":
@@ -535,6 +532,29 @@ def _return_free_memory() -> None:
         libc.malloc_trim(0)
     except (OSError, AttributeError):
         pass
+
+
+def _lines(chunks: Iterable[bytes]) -> Iterator[memoryview]:
+    """The non-blank lines of a stream of chunks, each a view of the bytes it came in.
+
+    A watch sends an event a line; one event may span chunks and one chunk hold
+    many. Views (not copies) of each line are handed on: at thousands of events a
+    second the copies would cost as much as parsing them.
+    """
+    pending = b""
+    for chunk in chunks:
+        if pending:
+            chunk = pending + chunk
+        view = memoryview(chunk)
+        start = 0
+        while (end := chunk.find(b"\n", start)) >= 0:
+            # (JSON starts with a printable byte: only a line that does not is checked)
+            if end > start and (chunk[start] > 32 or not chunk[start:end].isspace()):
+                yield view[start:end]
+            start = end + 1
+        pending = chunk[start:]
+    if pending and not pending.isspace():
+        yield memoryview(pending)
 
 
 def _watch_error(kind: Kind, status: dict[str, Any]) -> ClusterError:

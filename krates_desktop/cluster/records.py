@@ -71,15 +71,23 @@ def share(value: Any) -> Any:
     return found
 
 
-def compact(kind: str, obj: Mapping[str, Any], *, shared: bool = True) -> Obj:
+def compact(
+    kind: str,
+    obj: Mapping[str, Any],
+    *,
+    shared: bool = True,
+    previous: Obj | None = None,
+) -> Obj:
     """The compact form of ``obj`` (an object of kind ``kind``) for the cache.
 
     ``shared=False`` skips pooling equal parts, for a record that is only encoded
-    and then read back with :func:`revive`.
+    and then read back with :func:`revive`. ``previous`` is the record of the
+    object's last version, when there is one: parts that cannot have changed are
+    taken from it instead of being built again.
     """
     pool = share if shared else _same
     if kind == "Pod":
-        return _compact_pod(obj, pool)
+        return _compact_pod(obj, pool, previous)
     return _slim(obj, pool)
 
 
@@ -96,6 +104,9 @@ def revive(kind: str, data: bytes | memoryview) -> Obj:
     in memory the page no longer holds (about half the resident memory at scale).
     """
     record: Obj = orjson.loads(data)
+    for key in ("kind", "apiVersion"):
+        if type(record.get(key)) is str:
+            record[key] = sys.intern(record[key])
     metadata = record.get("metadata")
     if isinstance(metadata, dict):
         for key in ("namespace", "creationTimestamp"):
@@ -139,19 +150,52 @@ def _slim(obj: Mapping[str, Any], pool: Callable[[Any], Any]) -> Obj:
     return result
 
 
-def _compact_pod(pod: Mapping[str, Any], pool: Callable[[Any], Any]) -> Obj:
+def _compact_pod(
+    pod: Mapping[str, Any], pool: Callable[[Any], Any], previous: Obj | None
+) -> Obj:
     # The hot path of watches on big clusters: plain dict work, no helpers per field.
     metadata = pod.get("metadata") or {}
     status = pod.get("status")
+    spec = pod.get("spec") or {}
+    kept_metadata = _pod_metadata(metadata, pool)
+    if previous is not None and _spec_holds(spec, kept_metadata, previous):
+        kept_spec = previous["spec"]
+    else:
+        kept_spec = pool(_pod_spec(spec))
     result: Obj = {
         "kind": "Pod",
-        "apiVersion": pod.get("apiVersion", "v1"),
-        "metadata": _pod_metadata(metadata, pool),
-        "spec": pool(_pod_spec(pod.get("spec") or {})),
+        "apiVersion": sys.intern(pod.get("apiVersion", "v1")),
+        "metadata": kept_metadata,
+        "spec": kept_spec,
     }
     if status:
         result["status"] = _pod_status(status, pool)
     return result
+
+
+def _spec_holds(spec: Mapping[str, Any], metadata: Obj, previous: Obj) -> bool:
+    """Whether ``previous`` (a record of an earlier version of the pod) has the
+    compact form of ``spec`` already.
+
+    The API server refuses any change to a pod's spec but its node (set once, by
+    scheduling), its containers' images and added ephemeral containers; of the
+    same pod (same uid) only those are compared, so a status update, the usual
+    watch event, costs no spec work.
+    """
+    if metadata.get("uid") != previous["metadata"].get("uid"):
+        return False
+    kept = previous["spec"]
+    if spec.get("nodeName") != kept.get("nodeName"):
+        return False
+    for key in ("containers", "initContainers", "ephemeralContainers"):
+        items = spec.get(key) or ()
+        known = kept.get(key) or ()
+        if len(items) != len(known):
+            return False
+        for item, container in zip(items, known, strict=True):
+            if item.get("image") != container.get("image"):
+                return False
+    return True
 
 
 def _pod_metadata(metadata: Mapping[str, Any], pool: Callable[[Any], Any]) -> Obj:

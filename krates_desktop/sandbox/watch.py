@@ -10,7 +10,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import orjson
@@ -145,8 +145,8 @@ async def serve_watch(
         response = web.StreamResponse(headers={"Content-Type": "application/json"})
         response.enable_chunked_encoding()
         await response.prepare(request)
-        if lines:
-            await response.write(b"".join(lines))
+        for piece in _pieces(lines):
+            await response.write(piece)
         if error is None:
             await _follow(
                 response,
@@ -161,6 +161,21 @@ async def serve_watch(
         return response
     finally:
         subscription.close()
+
+
+def _pieces(lines: list[bytes], size: int = 65536) -> Iterator[bytes]:
+    """The opening lines joined into writes of about `size` bytes: an API server
+    flushes its events as it goes, it does not send a history as one chunk."""
+    batch: list[bytes] = []
+    length = 0
+    for line in lines:
+        batch.append(line)
+        length += len(line)
+        if length >= size:
+            yield b"".join(batch)
+            batch, length = [], 0
+    if batch:
+        yield b"".join(batch)
 
 
 def _opening(
