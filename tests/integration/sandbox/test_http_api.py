@@ -388,6 +388,28 @@ def test_watch_replays_from_resource_version(
     ]
 
 
+def test_a_long_history_is_sent_in_pieces(http: requests.Session, sandbox: Any) -> None:
+    """A watch resumed from an old RV gets the history as an API server flushes it:
+    every event, in order, in HTTP chunks of about 64 KB, not one chunk of it all."""
+    url = f"{sandbox.url}/api/v1/namespaces/default/configmaps"
+    rv = http.get(url).json()["metadata"]["resourceVersion"]
+    names = []
+    for _ in range(150):
+        body = {"metadata": {"name": f"hist-{uuid.uuid4().hex[:8]}"}, "data": {"a": "x" * 2000}}
+        response = http.post(url, json=body)
+        assert response.status_code == 201, response.text
+        names.append(body["metadata"]["name"])
+    params = {"watch": "true", "resourceVersion": rv, "timeoutSeconds": "1"}
+    with http.get(url, params=params, stream=True, timeout=20) as response:
+        chunks = list(response.raw.read_chunked(decode_content=False))
+    seen = [json.loads(line) for line in b"".join(chunks).splitlines() if line.strip()]
+    added = [e["object"]["metadata"]["name"] for e in seen if e["type"] == "ADDED"]
+    assert [n for n in added if n.startswith("hist-")] == names
+    assert len(chunks) >= 4 and max(map(len, chunks)) < 70_000
+    for name in names:
+        http.delete(f"{url}/{name}")
+
+
 def test_table_watch_sends_columns_once(http: requests.Session, sandbox: Any) -> None:
     """In a Table watch only the first event carries columnDefinitions."""
     url = f"{sandbox.url}/api/v1/namespaces/default/configmaps"

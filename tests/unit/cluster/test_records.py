@@ -166,3 +166,31 @@ def test_a_revived_record_equals_the_original_and_shares_again() -> None:
     assert revived == original and revived is not original
     assert revived["spec"] is other["spec"]
     assert revived["metadata"]["labels"] is other["metadata"]["labels"]
+
+
+def test_a_status_update_keeps_the_spec_and_a_spec_change_is_seen() -> None:
+    """A watch event of the same pod reuses its compact spec; a new image, a node
+    set by scheduling, an added ephemeral container or a new pod of the same name
+    (new uid) are compacted afresh."""
+    pod = realistic_pod(4)
+    first = compact("Pod", copy.deepcopy(pod))
+
+    pod["status"]["containerStatuses"][0]["restartCount"] = 1
+    again = compact("Pod", copy.deepcopy(pod), previous=first)
+    assert again["spec"] is first["spec"]
+    assert again["status"]["containerStatuses"][0]["restartCount"] == 1
+
+    changes = {
+        "image": lambda p: p["spec"]["containers"][0].update(image="ghcr.io/acme/orders:4.3"),
+        "node": lambda p: p["spec"].update(nodeName="node-9"),
+        "debug": lambda p: p["spec"].update(
+            ephemeralContainers=[{"name": "debugger", "image": "busybox"}]
+        ),
+        "uid": lambda p: p["metadata"].update(uid="another-pod"),
+    }
+    for name, change in changes.items():
+        changed = copy.deepcopy(pod)
+        change(changed)
+        record = compact("Pod", changed, previous=first)
+        assert record["spec"] == compact("Pod", changed)["spec"], name
+        assert record["spec"] != first["spec"] or name == "uid", name
