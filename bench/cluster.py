@@ -85,7 +85,6 @@ async def _modify(box: Any, churn: int, run: int) -> float:
 def serve(kubeconfig: Path, pods: int, events: int, churn: int) -> None:
     """Serve the sandbox; on 'churn' modify pods as fast as possible, then say so."""
     import asyncio
-
     import logging
 
     from krates_desktop.sandbox.server import Sandbox
@@ -95,6 +94,9 @@ def serve(kubeconfig: Path, pods: int, events: int, churn: int) -> None:
     box = Sandbox(port=0, pods=pods, events=events, history=max(churn * 2, 10000))
     box.start_in_thread()
     box.write_kubeconfig(kubeconfig)
+    # Its controllers first give the bulk's Deployments and ReplicaSets their status
+    # (a few seconds of writes): the first client would list while they work.
+    settled(box)
     print("ready", flush=True)
     for run, line in enumerate(sys.stdin):
         if line.strip() != "churn":
@@ -102,6 +104,16 @@ def serve(kubeconfig: Path, pods: int, events: int, churn: int) -> None:
         future = asyncio.run_coroutine_threadsafe(_modify(box, churn, run), box._loop)  # type: ignore[arg-type]
         print(f"churned {future.result(600):.3f}", flush=True)
     box.stop()
+
+
+def settled(box: Any, quiet: float = 1.0, longest: float = 60.0) -> None:
+    """Wait until the sandbox has written nothing for `quiet` seconds."""
+    deadline = time.monotonic() + longest
+    version, since = box.state.store.resource_version, time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - since < quiet:
+        time.sleep(0.1)
+        if box.state.store.resource_version != version:
+            version, since = box.state.store.resource_version, time.monotonic()
 
 
 # -- measuring helpers ----------------------------------------------------------------
@@ -602,7 +614,7 @@ def main() -> int:
     assert server.stdout is not None
     assert server.stdout.readline().strip() == "ready"
     print(
-        f"sandbox with {args.pods} pods and {args.events} events up in {time.perf_counter() - started:.1f} s"
+        f"sandbox with {args.pods} pods and {args.events} events up and settled in {time.perf_counter() - started:.1f} s"
     )
     results = {
         name: measure(name, kubeconfig, server, args.churn)
