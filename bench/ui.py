@@ -5,7 +5,8 @@ Run: `QT_QPA_PLATFORM=offscreen .venv/bin/python bench/ui.py [--canvas | --spotl
 
 1. Frame time while panning and zooming across 30 krates holding 100 windows, with
    10 log windows streaming from the sandbox, beside the empty canvas (baseline)
-   in the same process. A frame is one synchronous repaint of the viewport.
+   in the same process. The camera moves a step each 60th of a second; a frame is
+   each paint of the canvas, those the app's own updates cause included.
 2. Spotlight latency per keystroke over 50,000 objects: four queries typed letter
    by letter into the real panel, answered from its index; beside the full fuzzy
    scan of every name (how spotlight worked before the index) and a plain
@@ -36,6 +37,7 @@ from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QWidget  # noqa: E402
 
 from krates_desktop.app import Options  # noqa: E402
+from krates_desktop.ui.canvas.view import CanvasView  # noqa: E402
 from krates_desktop.ui.runner import Session, ensure_application  # noqa: E402
 from krates_desktop.ui.spotlight.fuzzy import Candidate, rank  # noqa: E402
 from krates_desktop.ui.spotlight.index import SearchIndex  # noqa: E402
@@ -76,12 +78,45 @@ def pump(app, seconds: float) -> None:  # type: ignore[no-untyped-def]
         time.sleep(0.005)
 
 
+FRAME_S = 1 / 60
+
+
+class PaintClock:
+    """Wall and CPU time of each paint of the canvas: those that camera changes
+    cause and those of the app's own updates (a log line arriving, a rested zoom
+    settling), each a frame on the screen."""
+
+    def __init__(self) -> None:
+        self.paints: list[tuple[float, float]] | None = None
+        original = CanvasView.paintEvent
+
+        def timed(view, event):  # type: ignore[no-untyped-def]
+            start, cpu = time.perf_counter(), time.thread_time()
+            original(view, event)
+            if self.paints is not None:
+                self.paints.append(
+                    (
+                        (time.perf_counter() - start) * 1000,
+                        (time.thread_time() - cpu) * 1000,
+                    )
+                )
+
+        CanvasView.paintEvent = timed  # type: ignore[method-assign]
+
+
+CLOCK = PaintClock()
+
+
 def frame_times(app, session: Session, frames: int = 240) -> list[tuple[float, float]]:  # type: ignore[no-untyped-def]
-    """(wall, CPU) ms of each frame: panning 20 frames, zooming 20, and so on. The
-    CPU time of the GUI thread leaves out waiting for a busy machine's cores."""
+    """(wall, CPU) ms of each paint of the canvas while the camera pans 20 steps,
+    zooms 20, and so on, a step each 60th of a second as input arrives; Qt paints
+    as it does for a user (updates coalesced), and the app's timers and streams run
+    meanwhile. The CPU time of the GUI thread leaves out waiting for a busy
+    machine's cores."""
     view = session.window.view
-    times = []
+    CLOCK.paints = []
     for i in range(frames):
+        due = time.perf_counter() + FRAME_S
         if i % 40 < 20:
             view.pan_by(12.0, 7.0 if i % 2 else -7.0)
         else:
@@ -89,13 +124,13 @@ def frame_times(app, session: Session, frames: int = 240) -> list[tuple[float, f
                 view.viewport().rect().center().toPointF(),
                 1.03 if i % 80 < 60 else 0.97,
             )
-        start, cpu = time.perf_counter(), time.thread_time()
-        view.viewport().repaint()
-        times.append(
-            ((time.perf_counter() - start) * 1000, (time.thread_time() - cpu) * 1000)
-        )
-        app.processEvents()
-    return times
+        while True:
+            app.processEvents()
+            if time.perf_counter() >= due:
+                break
+            time.sleep(0.001)
+    paints, CLOCK.paints = CLOCK.paints, None
+    return paints
 
 
 def open_yard(app, session: Session) -> dict[str, int]:  # type: ignore[no-untyped-def]
@@ -161,6 +196,11 @@ def bench_canvas() -> None:
             f"  {name:24s} median {statistics.median(wall):6.2f} ms   "
             f"p99 {percentile(wall, 99):6.2f} ms   (GUI thread CPU: median "
             f"{statistics.median(cpu):6.2f} ms, p99 {percentile(cpu, 99):6.2f} ms)"
+        )
+        over = sum(w > 16 for w in wall)
+        print(
+            f"  {'':24s} {len(wall)} frames, {over} over 16 ms, "
+            f"worst {max(wall):.2f} ms"
         )
     ratio = statistics.median(p[0] for p in loaded) / max(
         1e-6, statistics.median(p[0] for p in baseline)

@@ -324,3 +324,42 @@ def test_zoom_steps_draw_scaled_and_the_settled_frame_is_crisp(session, qtbot) -
     fresh = view.grab().toImage()
     assert settled == fresh
     assert zooming != fresh
+
+
+def test_a_wheel_zoom_draws_one_picture_then_comes_back_a_window_a_frame(session, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """While the wheel zooms the canvas is one picture, scaled: a window's content
+    that changes meanwhile does not show; once the zoom rests the windows come back
+    live one per frame, then the krate's frame, and a window closed meanwhile is
+    simply left out."""
+    kid = _open(session, qtbot, POD_REF, ["yaml", "describe", "logs"])
+    view = session.window.view
+    item = session.controller.krate_items[kid]
+    view.center_on(item.pos().x() + 400, item.pos().y() + 300, 0.7)
+    qtbot.wait(50)
+    _wheel_zoom(view, 1)
+    assert view._picture.active
+    before = view.grab().toImage()
+    windows = [w for w in item.childItems() if w.isVisible()]
+    for window in windows:
+        window.update()  # as a streaming log would: the picture does not change
+    assert view.grab().toImage() == before
+
+    came_back = []
+    original = view._picture.settle_step
+
+    def step() -> bool:
+        more = original()
+        area = sum(r.width() * r.height() for r in view._picture._settled)
+        came_back.append(area if more else -1)
+        return more
+
+    view._picture.settle_step = step
+    qtbot.waitUntil(lambda: not view._picture.active, timeout=5000)
+    # one more region a frame: each visible window, then the krate, then the picture goes
+    assert len(came_back) == len(windows) + 1 and came_back[-1] == -1
+    assert all(a < b for a, b in zip(came_back[:-2], came_back[1:-1], strict=True))
+
+    _wheel_zoom(view, -1)
+    qtbot.waitUntil(lambda: view._picture._waiting is not None, timeout=5000)
+    session.controller.close_krate(kid)  # closed while it is coming back
+    qtbot.waitUntil(lambda: not view._picture.active, timeout=5000)

@@ -4,17 +4,17 @@ The camera is one transform on a root world-layer item; the view itself keeps an
 identity transform and a scene rect equal to its viewport.
 
 Level of detail while zooming: a zoom step changes every item's device transform,
-so each visible krate and window would be drawn afresh at each step. Instead, on
-the first step of a wheel zoom or a flight, each visible item is cached once as a
-pixmap (Qt's item-coordinate cache, at the item's own 100% size) and later steps
-draw those pixmaps scaled, smoothed; `SETTLE_MS` after the last step (or when the
-flight lands) the items go back to their own caching and are drawn crisp at the
-final scale, exactly as without this.
+so each visible krate and window would be drawn afresh at each step. A wheel (or
+pinch) zoom draws one picture of the canvas scaled instead, and settles crisp a
+window per frame once it rests (zoom_picture.py). A flight travels beyond any
+picture: on its first step each visible item is cached once as a pixmap (Qt's
+item-coordinate cache, at the item's own 100% size) and later steps draw those
+pixmaps scaled, smoothed; when it lands the items go back to their own caching
+and are drawn crisp at the final scale, exactly as without this.
 
-Limitations: the first step still draws every visible item once (into its
-pixmap), so it costs about what every step cost before; above 100% the zooming
-picture is softer than the settled one. Settling draws the items crisp over a few
-frames (`SETTLE_BATCH` a frame).
+Limitations: a flight's first step still draws every visible item once (into its
+pixmap); above 100% its picture is softer than the settled one. Settling draws
+the items crisp over a few frames (`SETTLE_BATCH` a frame).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from PySide6.QtGui import (
     QMouseEvent,
     QNativeGestureEvent,
     QPainter,
+    QPaintEvent,
     QPixmapCache,
     QTransform,
     QWheelEvent,
@@ -54,6 +55,7 @@ from PySide6.QtWidgets import (
 from shiboken6 import isValid
 
 from krates_desktop.ui import theme
+from krates_desktop.ui.canvas.zoom_picture import ZoomPicture
 from krates_desktop.yard.model import WORLD_H, WORLD_W
 
 log = logging.getLogger(__name__)
@@ -153,6 +155,8 @@ class CanvasView(QGraphicsView):
         self._scaled: dict[QGraphicsItem, QGraphicsItem.CacheMode] = {}
         self._settle = QTimer(self, singleShot=True, interval=SETTLE_MS)
         self._settle.timeout.connect(self.settle_zoom)
+        # what a wheel zoom draws from (see zoom_picture.py)
+        self._picture = ZoomPicture(self, self.world)
         self._configure()
 
     def _configure(self) -> None:
@@ -233,7 +237,7 @@ class CanvasView(QGraphicsView):
         self.stop_flight()
         new_zoom = min(max(self.zoom * factor, ZOOM_MIN), ZOOM_MAX)
         if new_zoom != self.zoom:
-            self._scale_cached_items()
+            self._picture.take(self.cam_x, self.cam_y, self.zoom)
             self._settle.start(SETTLE_MS)
         ratio = new_zoom / self.zoom
         self.cam_x = pos.x() - (pos.x() - self.cam_x) * ratio
@@ -246,6 +250,7 @@ class CanvasView(QGraphicsView):
         with the Reduce motion setting)."""
         w, h = self.viewport().width(), self.viewport().height()
         self._fly.stop()
+        self._picture.drop()
         if self.reduce_motion:
             self.flying = False
             self.center_on(wx, wy, zoom)
@@ -300,10 +305,17 @@ class CanvasView(QGraphicsView):
             mode = self._scaled.pop(item)
             if isValid(item) and item.scene() is self._scene:  # not closed meanwhile
                 item.setCacheMode(mode)
-        if self._scaled:
+        more = self._picture.settle_step()
+        if self._scaled or more:
             self._settle.start(FRAME_MS)
-        else:
+        if not self._scaled:
             self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        if self._picture.active:
+            self._picture.paint(event, self.cam_x, self.cam_y, self.zoom)
+        else:
+            super().paintEvent(event)
 
     # painting -----------------------------------------------------------
 
