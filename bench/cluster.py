@@ -626,7 +626,9 @@ def main() -> int:
     server.stdin.write("quit\n")
     server.stdin.flush()
     server.wait(30)
-    print("\nagainst the sandbox (the watch resumed after the sandbox changed the pods):")
+    print(
+        "\nagainst the sandbox (the watch resumed after the sandbox changed the pods):"
+    )
     _print(results)
     print("\nagainst a recording of the same pods and the watch events, replayed at")
     print("wire speed by a plain HTTP server (the client alone sets the pace):")

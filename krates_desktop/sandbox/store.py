@@ -180,7 +180,9 @@ class Store:
         meta.pop("deletionTimestamp", None)
         return self._commit(kind, "ADDED", None, obj)
 
-    def replace(self, kind: ResourceKind, obj: Json, *, copy_input: bool = True) -> Json:
+    def replace(
+        self, kind: ResourceKind, obj: Json, *, copy_input: bool = True
+    ) -> Json:
         """Replace an object; a stale metadata.resourceVersion is a 409.
 
         `copy_input=False` stores `obj` itself (a copy the caller made and

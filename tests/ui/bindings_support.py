@@ -65,3 +65,18 @@ def binding_opener(
     for started in opened:
         started.stop()
     dispatcher.close()
+
+
+def wait_connected(qtbot: QtBot, shell: Any, timeout: int = 30000) -> None:
+    """Wait until `shell` (a ShellBinding) is connected; if it is not, say how it
+    stands (its state, the message its window shows, the shells open per context)."""
+    from krates_desktop.cluster import streams
+
+    try:
+        qtbot.waitUntil(lambda: shell.state == "connected", timeout=timeout)
+    except qtbot.TimeoutError:
+        shells = {c: s.shells for c, s in streams.snapshot().items()}
+        raise AssertionError(
+            f"the shell did not connect in {timeout / 1000:.0f} s: state {shell.state!r}, "
+            f"message {shell.window.message!r}, shells open {shells}"
+        ) from None

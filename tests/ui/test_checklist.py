@@ -39,6 +39,7 @@ from krates_desktop.ui.spotlight.fuzzy import Candidate
 from krates_desktop.ui.spotlight.spotlight import subtext
 from krates_desktop.yard.awareness import YardAwareness
 from tests.integration.cluster.tcp_proxy import TcpProxy
+from tests.ui.bindings_support import wait_connected
 from tests.ui.conftest import POD, POD_REF, SERVICE_REF, start_session
 from tests.ui.shared_yard import until
 from tests.ui.shared_yard import window as shared_window
@@ -539,7 +540,7 @@ def test_space_pans_over_a_shell_that_has_the_keyboard(session, qtbot) -> None: 
     stops it."""
     kid, witem = _open(session, qtbot, POD_REF, "shell")
     shell = session.controller.binding(kid, witem.wid)
-    qtbot.waitUntil(lambda: shell.state == "connected", timeout=15000)
+    wait_connected(qtbot, shell)
     view = session.window.view
     vp = view.viewport()
     over = _screen_pos(session, witem, QPointF(190, 200))
@@ -1090,7 +1091,7 @@ def test_a_dropped_shell_stream_shows_disconnected_and_reconnects(
     try:
         kid, witem = _open(live, qtbot, POD_REF, "shell")
         shell = live.controller.binding(kid, witem.wid)
-        qtbot.waitUntil(lambda: shell.state == "connected", timeout=15000)
+        wait_connected(qtbot, shell)
         relay.cut()
         qtbot.waitUntil(lambda: shell.state == "disconnected", timeout=15000)
         assert (witem.message, witem.action_label) == ("Disconnected", "Reconnect")
@@ -1098,7 +1099,7 @@ def test_a_dropped_shell_stream_shows_disconnected_and_reconnects(
         view = live.window.view
         button = view.mapFromScene(witem.mapToScene(witem.action_center()))
         qtbot.mouseClick(view.viewport(), LEFT, pos=button)
-        qtbot.waitUntil(lambda: shell.state == "connected", timeout=15000)
+        wait_connected(qtbot, shell)
         assert witem.message == ""
     finally:
         live.shutdown()

@@ -14,6 +14,7 @@ from krates_desktop.ui.windows.bindings import (
     RenderedBinding,
     ShellBinding,
 )
+from tests.ui.bindings_support import wait_connected
 from tests.ui.conftest import POD, searchable
 
 
@@ -75,7 +76,7 @@ def test_spotlight_opens_a_pod_with_live_logs_yaml_and_shell(session, qtbot) -> 
 
     shell = _binding(session, ShellBinding)
     assert shell is not None
-    qtbot.waitUntil(lambda: shell.state == "connected", timeout=15000)
+    wait_connected(qtbot, shell)
     view.setFocus()
     qtbot.keyClicks(view, "echo hello")
     qtbot.keyClick(view, Qt.Key.Key_Return)

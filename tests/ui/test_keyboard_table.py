@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
+from tests.ui.bindings_support import wait_connected
 from tests.ui.conftest import POD_REF, SERVICE_REF
 
 
@@ -100,7 +101,7 @@ def test_enter_over_a_shell_that_is_not_connected_connects_it(session, qtbot) ->
     shell (no click on Reconnect needed)."""
     kid, witem = _open(session, qtbot, POD_REF, "shell")
     shell = session.controller.binding(kid, witem.wid)
-    qtbot.waitUntil(lambda: shell.state == "connected", timeout=15000)
+    wait_connected(qtbot, shell)
     view = session.window.view
     view.setFocus()
     qtbot.keyClicks(view, "exit 3")
@@ -109,5 +110,5 @@ def test_enter_over_a_shell_that_is_not_connected_connects_it(session, qtbot) ->
     assert witem.message == "shell exited with status 3"
     _hover(session, qtbot, witem)
     qtbot.keyClick(view, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: shell.state == "connected", timeout=15000)
+    wait_connected(qtbot, shell)
     assert witem.message == "" and not session.window.spotlight.is_open()

@@ -326,7 +326,9 @@ def test_zoom_steps_draw_scaled_and_the_settled_frame_is_crisp(session, qtbot) -
     assert zooming != fresh
 
 
-def test_a_wheel_zoom_draws_one_picture_then_comes_back_a_window_a_frame(session, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_a_wheel_zoom_draws_one_picture_then_comes_back_a_window_a_frame(
+    session, qtbot
+) -> None:  # type: ignore[no-untyped-def]
     """While the wheel zooms the canvas is one picture, scaled: a window's content
     that changes meanwhile does not show; once the zoom rests the windows come back
     live one per frame, then the krate's frame, and a window closed meanwhile is

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 from krates_desktop.cluster.kubeconfig import Kubeconfig
 from krates_desktop.ui.windows.bindings import ShellBinding
 from krates_desktop.yard.model import ObjRef
+from tests.ui.bindings_support import wait_connected
 from tests.ui.conftest import POD_REF
 
 
@@ -50,7 +51,7 @@ def test_shell_fits_the_window_and_takes_every_key(session, qtbot) -> None:  # t
     """The terminal is fitted to the content area (cols/rows seen by `stty size`); Space,
     Tab and `/` go to the shell and never open spotlight."""
     shell = _shell(session, qtbot)
-    qtbot.waitUntil(lambda: shell.state == "connected", timeout=15000)
+    wait_connected(qtbot, shell)
     cols, rows = shell.terminal.grid_size()
     assert (cols, rows) != (80, 24)
     view = session.window.view
@@ -71,7 +72,7 @@ def test_shell_fits_the_window_and_takes_every_key(session, qtbot) -> None:  # t
 def test_ctrl_wheel_over_the_shell_zooms_the_canvas(session, qtbot) -> None:  # type: ignore[no-untyped-def]
     """Ctrl+wheel over the terminal zooms the canvas; the terminal keeps its size."""
     shell = _shell(session, qtbot)
-    qtbot.waitUntil(lambda: shell.state == "connected", timeout=15000)
+    wait_connected(qtbot, shell)
     view = session.window.view
     before = shell.terminal.grid_size()
     pos = QPointF(view.mapFromScene(shell.terminal.mapToScene(QPointF(100, 100))))
@@ -94,7 +95,7 @@ def test_ctrl_wheel_over_the_shell_zooms_the_canvas(session, qtbot) -> None:  # 
 def test_exit_shows_the_status_and_reconnect_works(session, qtbot) -> None:  # type: ignore[no-untyped-def]
     """`exit 4` shows the exit status with a Reconnect button that opens a new shell."""
     shell = _shell(session, qtbot)
-    qtbot.waitUntil(lambda: shell.state == "connected", timeout=15000)
+    wait_connected(qtbot, shell)
     _run(qtbot, session.window.view, "exit 4")
     qtbot.waitUntil(lambda: shell.state == "exited", timeout=10000)
     assert shell.window.message == "shell exited with status 4"
@@ -102,7 +103,7 @@ def test_exit_shows_the_status_and_reconnect_works(session, qtbot) -> None:  # t
     view = session.window.view
     button = view.mapFromScene(shell.window.mapToScene(shell.window.action_center()))
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=button)
-    qtbot.waitUntil(lambda: shell.state == "connected", timeout=15000)
+    wait_connected(qtbot, shell)
     assert shell.window.message == ""
 
 
@@ -110,7 +111,7 @@ def test_exited_shell_keeps_its_screen_readable(session, qtbot) -> None:  # type
     """After `exit`, the last output still shows behind the veiled message: its text pixels
     are there above the card, and the message sits centred over them."""
     shell = _shell(session, qtbot)
-    qtbot.waitUntil(lambda: shell.state == "connected", timeout=15000)
+    wait_connected(qtbot, shell)
     _wait_for_prompt(qtbot, shell)
     view = session.window.view
     _run(

@@ -20,9 +20,7 @@ view.py): they travel beyond any picture.
 
 from __future__ import annotations
 
-import math
-
-from PySide6.QtCore import QRect, QRectF
+from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPainter, QPaintEvent, QPixmap, QRegion, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsView
 from shiboken6 import isValid
@@ -98,7 +96,9 @@ class ZoomPicture:
             units.append(krate)
         return units
 
-    def paint(self, event: QPaintEvent, cam_x: float, cam_y: float, zoom: float) -> None:
+    def paint(
+        self, event: QPaintEvent, cam_x: float, cam_y: float, zoom: float
+    ) -> None:
         """Paint `event` for the camera (`cam_x`, `cam_y`, `zoom`): the live part as
         the view draws it, the rest from the picture."""
         assert self._picture is not None
@@ -127,8 +127,9 @@ class ZoomPicture:
         """From the picture's pixels to the viewport's at the current camera."""
         x0, y0, z0 = self._camera
         ratio = zoom / z0
-        return QTransform(ratio, 0, 0, ratio, round(cam_x) - x0 * ratio, round(cam_y) - y0 * ratio)
-
+        return QTransform(
+            ratio, 0, 0, ratio, round(cam_x) - x0 * ratio, round(cam_y) - y0 * ratio
+        )
 
 
 def _extent(item: QGraphicsItem) -> QRectF:

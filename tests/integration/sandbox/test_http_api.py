@@ -395,7 +395,10 @@ def test_a_long_history_is_sent_in_pieces(http: requests.Session, sandbox: Any) 
     rv = http.get(url).json()["metadata"]["resourceVersion"]
     names = []
     for _ in range(150):
-        body = {"metadata": {"name": f"hist-{uuid.uuid4().hex[:8]}"}, "data": {"a": "x" * 2000}}
+        body = {
+            "metadata": {"name": f"hist-{uuid.uuid4().hex[:8]}"},
+            "data": {"a": "x" * 2000},
+        }
         response = http.post(url, json=body)
         assert response.status_code == 201, response.text
         names.append(body["metadata"]["name"])

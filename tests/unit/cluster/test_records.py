@@ -181,7 +181,9 @@ def test_a_status_update_keeps_the_spec_and_a_spec_change_is_seen() -> None:
     assert again["status"]["containerStatuses"][0]["restartCount"] == 1
 
     changes = {
-        "image": lambda p: p["spec"]["containers"][0].update(image="ghcr.io/acme/orders:4.3"),
+        "image": lambda p: p["spec"]["containers"][0].update(
+            image="ghcr.io/acme/orders:4.3"
+        ),
         "node": lambda p: p["spec"].update(nodeName="node-9"),
         "debug": lambda p: p["spec"].update(
             ephemeralContainers=[{"name": "debugger", "image": "busybox"}]

@@ -8,7 +8,9 @@ from krates_desktop.cluster.informer import _lines
 
 
 def events(count: int) -> list[bytes]:
-    return [orjson.dumps({"type": "MODIFIED", "object": {"n": i}}) for i in range(count)]
+    return [
+        orjson.dumps({"type": "MODIFIED", "object": {"n": i}}) for i in range(count)
+    ]
 
 
 def test_every_event_comes_out_once_however_the_body_is_cut() -> None:
