@@ -107,6 +107,9 @@ class Session:
         self.cache: ClusterCache | None = None
         self.custom_kinds: CustomKinds | None = None
         self.source = ClusterSource(None, self.dispatcher)
+        self._index_feeder = self.window.spotlight.feed_from(
+            self.source.candidate_changes
+        )
         self.dirs = Dirs.for_profile(options.profile)
         self.me = self._load_identity()
         self.yard = Yard(self.me["userId"])
@@ -504,10 +507,7 @@ class Session:
         if self.custom_kinds is not None:
             self.custom_kinds.changes(changes)
         self.source.deliver_changes(changes)
-        index = self.window.spotlight.index
-        index.update(self.source.candidate_changes(changes, known=index))
-        if self.window.spotlight.is_open():
-            self.window.spotlight.refresh()
+        self._index_feeder.add(changes)  # spotlight refreshes as they are indexed
 
     def _on_tls_choice_chosen(self, choice: str) -> None:
         """Connect again with the person's answer to the TLS conflict (this session only)."""

@@ -23,6 +23,7 @@ from krates_desktop.ui.spotlight.aliases import (
     filter_for_alias,
     filter_for_chip,
 )
+from krates_desktop.ui.spotlight.feeder import CandidateChanges, IndexFeeder
 from krates_desktop.ui.spotlight.fuzzy import Candidate, Ranked, matched_positions
 from krates_desktop.ui.spotlight.index import SearchIndex
 from krates_desktop.ui.symbols import SymbolLabel, draw_text, text_width
@@ -308,6 +309,7 @@ class Spotlight(QWidget):
         self._candidates = candidates
         self.extra_rows: Callable[[str], list[Candidate]] = lambda _query: []
         self.index = SearchIndex()
+        self.feeder: IndexFeeder | None = None
         self._given: list[Candidate] = []
         self.type_filter: TypeFilter | None = None
         self.recent_filters: list[TypeFilter] = []
@@ -460,6 +462,20 @@ class Spotlight(QWidget):
         """Forget every indexed object (another cluster is about to fill it)."""
         self.index = SearchIndex()
         self._given = []
+        if self.feeder is not None:
+            self.feeder.clear()
+
+    def feed_from(self, candidates: CandidateChanges) -> IndexFeeder:
+        """Fill the index from changes given to the returned feeder, a few
+        milliseconds at a time (`candidates` turns them into index entries)."""
+        self.feeder = IndexFeeder(
+            lambda: self.index, candidates, self._on_fed, parent=self
+        )
+        return self.feeder
+
+    def _on_fed(self) -> None:
+        if self.is_open():
+            self.refresh()
 
     def _put_given(self) -> None:
         given = list(self._candidates())
