@@ -356,7 +356,15 @@ def test_a_wheel_zoom_draws_one_picture_then_comes_back_a_window_a_frame(
         return more
 
     view._picture.settle_step = step
-    qtbot.waitUntil(lambda: not view._picture.active, timeout=5000)
+    try:
+        qtbot.waitUntil(lambda: not view._picture.active, timeout=20000)
+    except qtbot.TimeoutError:
+        waiting = view._picture._waiting
+        raise AssertionError(
+            f"still drawn from the picture: came back {came_back}, waiting "
+            f"{None if waiting is None else len(waiting)}, settle timer active "
+            f"{view._settle.isActive()}, zoom {view.zoom}"
+        ) from None
     # one more region a frame: each visible window, then the krate, then the picture goes
     assert len(came_back) == len(windows) + 1 and came_back[-1] == -1
     assert all(a < b for a, b in zip(came_back[:-2], came_back[1:-1], strict=True))

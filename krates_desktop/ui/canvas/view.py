@@ -305,9 +305,12 @@ class CanvasView(QGraphicsView):
             mode = self._scaled.pop(item)
             if isValid(item) and item.scene() is self._scene:  # not closed meanwhile
                 item.setCacheMode(mode)
-        more = self._picture.settle_step()
-        if self._scaled or more:
-            self._settle.start(FRAME_MS)
+        more = True
+        try:
+            more = self._picture.settle_step()
+        finally:  # (whatever happened, the canvas must come back)
+            if self._scaled or more:
+                self._settle.start(FRAME_MS)
         if not self._scaled:
             self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
 

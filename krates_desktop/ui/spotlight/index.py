@@ -18,21 +18,20 @@ force a rebuild.
 No Qt here: the module is plain Python so that it can be tested and benchmarked
 on its own.
 
-Memory: every word start, pair and kind keeps its names as a list of ids in
-ascending order (ids only grow, so a put appends; every list holds the same int
-objects, 8 bytes an entry), and a removal only notes the id as removed. Letters
-keep nothing: nearly every name holds a dozen or more, so a scan of the names
-when a search first needs a letter costs less than their lists. A search turns
+Memory: every letter, word start, pair and kind keeps its names as a list of ids
+in ascending order (ids only grow, so a put appends; every list holds the same int
+objects, 8 bytes an entry), and a removal only notes the id as removed. (Letters
+were found by scanning the names instead, a fifth less memory; but the first
+keystroke needing a few letters then took up to 20 ms over 50,000 names.) A search turns
 the lists it needs into sets and keeps the most recently used of those
 (`SET_CACHE_ENTRIES` ids in all) for the next keystrokes; puts and removals update
 the kept sets in place. Sort keys are made when needed, not kept.
 
-Limitations: the index costs about 0.7 KB per pod-like name (14 MB for 20,000
-names; 1.7 KB with the letters kept as sets), plus up to some 15 MB of kept sets
-after searches. The first keystroke that needs a letter's, a word start's or a
-pair's set builds it (a millisecond or two for 50,000 names). A put costs some ten
-microseconds, so the first sync of a very large cluster spends about 0.2 s per
-20,000 names on the GUI thread filling the index.
+Limitations: the index costs about 0.8 KB per pod-like name (32 MB for 50,000
+names in bench/ui.py), plus up to some 15 MB of kept sets after searches. The
+first keystroke that needs a letter's, a word start's or a pair's set builds it
+(a millisecond or two for 50,000 names). A put costs some ten microseconds: the
+first sync of a very large cluster fills the index in slices (feeder.py).
 """
 
 from __future__ import annotations
@@ -141,7 +140,7 @@ class SearchIndex:
         self._gone: dict[int, SortKey] = {}
         self._lowered: dict[int, str] = {}
         # per table, feature -> ids in ascending order; removed ids stay until swept
-        self._postings: tuple[dict[str, list[int]], ...] = ({}, {}, {})
+        self._postings: tuple[dict[str, list[int]], ...] = ({}, {}, {}, {})
         self._removed: set[int] = set()
         self._sets: OrderedDict[tuple[int, str], set[int]] = OrderedDict()
         self._kinds: dict[str, list[int]] = {}  # ids by kind, as the postings
@@ -177,7 +176,7 @@ class SearchIndex:
         if name == candidate.name:
             name = candidate.name  # one string, not two equal ones
         self._lowered[ident] = name
-        features = _features(name)
+        features = (*_features(name), set(name))
         for table, found in zip(self._postings, features, strict=True):
             for feature in found:
                 try:
@@ -186,7 +185,7 @@ class SearchIndex:
                     table[feature] = [ident]
         if self._sets:
             for (number, feature), kept in self._sets.items():
-                if feature in (name if number == LETTERS else features[number]):
+                if feature in features[number]:
                     kept.add(ident)
         kind = self._kinds.get(candidate.kind)
         if kind is None:
@@ -240,15 +239,12 @@ class SearchIndex:
         if kept is not None:
             self._sets.move_to_end(key)
             return kept
-        if table == LETTERS:  # most names hold a letter: a scan costs less than lists
-            kept = {ident for ident, name in self._lowered.items() if feature in name}
-        else:
-            ids = self._postings[table].get(feature)
-            if ids is None:
-                return NOTHING
-            kept = set(ids).difference(self._removed) if self._removed else set(ids)
-            if len(kept) * 4 < len(ids) * 3:  # many removed ones: shrink the list
-                self._postings[table][feature] = sorted(kept)
+        ids = self._postings[table].get(feature)
+        if ids is None:
+            return NOTHING
+        kept = set(ids).difference(self._removed) if self._removed else set(ids)
+        if len(kept) * 4 < len(ids) * 3:  # many removed ones: shrink the list
+            self._postings[table][feature] = sorted(kept)
         self._sets[key] = kept
         total = sum(map(len, self._sets.values()))
         while total > SET_CACHE_ENTRIES and len(self._sets) > 1:
