@@ -614,7 +614,8 @@ def main() -> int:
     assert server.stdout is not None
     assert server.stdout.readline().strip() == "ready"
     print(
-        f"sandbox with {args.pods} pods and {args.events} events up and settled in {time.perf_counter() - started:.1f} s"
+        f"sandbox with {args.pods} pods and {args.events} events up and settled "
+        f"in {time.perf_counter() - started:.1f} s"
     )
     results = {
         name: measure(name, kubeconfig, server, args.churn)

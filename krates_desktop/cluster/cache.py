@@ -5,8 +5,9 @@ it watches, cluster-wide by default or in the namespaces of a namespace filter.
 When a cluster-wide list is forbidden (RBAC), that kind is watched namespace by
 namespace instead: in the context's namespace, the namespaces added with
 :meth:`ClusterCache.add_namespaces` (the yard's, the user's; taken back with
-:meth:`ClusterCache.remove_namespaces`) and those of the filter. A namespace that is still forbidden is reported as :class:`KindDenied`
-for that kind and namespace only; the rest of the cache goes on.
+:meth:`ClusterCache.remove_namespaces`) and those of the filter. A namespace
+that is still forbidden is reported as :class:`KindDenied` for that kind and
+namespace only; the rest of the cache goes on.
 
 Changes reach ``on_changes`` in batches, at most once per ``batch_interval`` (10
 per second by default), with several changes of one object folded into one; the

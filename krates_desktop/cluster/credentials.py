@@ -26,8 +26,9 @@ PATH searched and carries the plugin's ``installHint``.
 Tokens are held in :class:`Masked` values whose ``repr`` never shows them.
 
 Limitations: a request that picked a connection pool just as a rotation closed it
-fails once and is retried by its caller. Interactive plugins (``interactiveMode: Always``) cannot prompt from a
-desktop app and are reported as such.
+fails once and is retried by its caller. Interactive plugins
+(``interactiveMode: Always``) cannot prompt from a desktop app and are reported
+as such.
 """
 
 from __future__ import annotations

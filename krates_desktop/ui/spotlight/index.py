@@ -2,10 +2,11 @@
 
 The index finds, for every character, the names that contain it, start a word
 with it, and contain it right after each other character (bigrams, also those
-starting a word). A query is answered by a best-first search over *tiers*: sets of names that share an upper
-bound on their match score. Splitting a tier by the next query character costs a
-few set operations in C, and a tier is split only when its bound could still
-reach the top results, so most names are never looked at one by one. The exact
+starting a word). A query is answered by a best-first search over *tiers*: sets
+of names that share an upper bound on their match score. Splitting a tier by the
+next query character costs a few set operations in C, and a tier is split only
+when its bound could still reach the top results, so most names are never
+looked at one by one. The exact
 dynamic-programming score (`fuzzy.match_score`) runs only for the few names
 whose bound reaches the best eight; results and their order are exactly those of
 `fuzzy.rank` over the same candidates in insertion order.

@@ -124,8 +124,8 @@ def test_a_compact_pod_keeps_the_names_of_what_it_uses() -> None:
     assert len(record["spec"]["volumes"]) == 2, "the emptyDir refers to nothing"
     # Pods of one template differ in their service-account volume's name only: their
     # compact specs are one shared object.
-    sibling = _pod("p2", volumes=[dict(v, name=f"{v['name']}-x9k2") for v in pod["spec"]["volumes"]],
-                   containers=pod["spec"]["containers"])  # fmt: skip
+    volumes = [dict(v, name=f"{v['name']}-x9k2") for v in pod["spec"]["volumes"]]
+    sibling = _pod("p2", volumes=volumes, containers=pod["spec"]["containers"])
     assert compact("Pod", sibling)["spec"] is record["spec"]
 
 
