@@ -199,17 +199,22 @@ def post_json(
     return read_json(api_client, raw, path)
 
 
-def read_json(
-    api_client: ApiClient, raw: urllib3.BaseHTTPResponse, path: str
-) -> dict[str, Any]:
-    """Read and parse the JSON body of a response from :func:`request`."""
+def read_body(api_client: ApiClient, raw: urllib3.BaseHTTPResponse) -> bytes:
+    """The whole body of a response from :func:`request`."""
     try:
         # read() rather than .data: the response keeps no copy of a big body.
-        data = raw.read()
+        return raw.read()
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         raise connection_error(api_client, exc) from exc
     finally:
         raw.release_conn()
+
+
+def read_json(
+    api_client: ApiClient, raw: urllib3.BaseHTTPResponse, path: str
+) -> dict[str, Any]:
+    """Read and parse the JSON body of a response from :func:`request`."""
+    data = read_body(api_client, raw)
     try:
         parsed = orjson.loads(data)
     except orjson.JSONDecodeError as exc:

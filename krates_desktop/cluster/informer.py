@@ -40,8 +40,9 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypedDict
 
+import msgspec
 import orjson
 import urllib3
 from kubernetes.client import Configuration
@@ -57,7 +58,7 @@ from krates_desktop.cluster.errors import (
     Unauthorized,
 )
 from krates_desktop.cluster.kinds import SECRET, Kind
-from krates_desktop.cluster.records import compact, revive
+from krates_desktop.cluster.records import compact, decode
 from krates_desktop.cluster.transport import new_api_client
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,19 @@ _METADATA_OBJECT = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1
 
 ChangeType = Literal["ADDED", "MODIFIED", "DELETED"]
 ObjKey = tuple[str, str]
+
+
+class _ListPage(TypedDict, total=False):
+    """A page of a list as read: each item is kept as its JSON (a view of the
+    page's bytes) and decoded on its own, so no more than one item's parsed
+    fields exist at a time beside the records."""
+
+    metadata: dict[str, Any] | None
+    items: list[msgspec.Raw] | None
+
+
+_PAGE_DECODER = msgspec.json.Decoder(_ListPage)
+
 Obj = dict[str, Any]
 State = Literal["loading", "synced", "denied", "forbidden", "degraded", "unreachable"]
 """``denied``: 401; ``forbidden``: 403 (RBAC); the rest as named."""
@@ -329,32 +343,21 @@ class Informer:
         return version
 
     def _pages(self, path: str, items: dict[ObjKey, Obj]) -> str:
-        # One growing buffer (not many small bytes objects) keeps the records'
-        # encoding out of the way of each page's short-lived objects.
-        wire = bytearray()
         version = ""
         token = ""
         while True:
-            body = self._page(path, token)
-            metadata: dict[str, Any] = body.get("metadata") or {}
-            self._compact_page(body, wire)
-            del body
+            page = self._page(path, token)
+            for raw in page.get("items") or ():
+                record = self._normalize(decode(self.kind.kind, raw))
+                items[_obj_key(record)] = record
+            metadata = page.get("metadata") or {}
             version = str(metadata.get("resourceVersion") or version)
             token = str(metadata.get("continue") or "")
             if not token or self._stopping.is_set():
-                break
-        # Every page is gone now: the records are decoded into the space they held.
-        view = memoryview(wire)
-        start = 0
-        while (end := wire.find(b"\n", start)) >= 0:
-            record = revive(self.kind.kind, view[start:end])
-            items[_obj_key(record)] = record
-            start = end + 1
-        view.release()
-        return version
+                return version
 
-    def _page(self, path: str, token: str) -> dict[str, Any]:
-        """One page of the list, parsed."""
+    def _page(self, path: str, token: str) -> _ListPage:
+        """One page of the list: its metadata, and each item's JSON to decode."""
         query = [("limit", str(PAGE_SIZE))] + ([("continue", token)] if token else [])
         raw = api.request(
             self._client,
@@ -369,16 +372,15 @@ class Informer:
         try:
             if self._stopping.is_set():
                 api.interrupt(raw)
-            return api.read_json(self._client, raw, path)
+            data = api.read_body(self._client, raw)
         finally:
             self._response = None
-
-    def _compact_page(self, body: dict[str, Any], wire: bytearray) -> None:
-        """Encode the page's compact records into ``wire``, a line each."""
-        for item in body.get("items") or []:
-            record = compact(self.kind.kind, self._normalize(item), shared=False)
-            wire += orjson.dumps(record)
-            wire += b"\n"
+        try:
+            return _PAGE_DECODER.decode(data)
+        except msgspec.DecodeError as exc:
+            raise ClusterError(
+                f"The cluster API sent an unexpected answer for {path}: {exc}"
+            ) from exc
 
     def _replace(self, items: dict[ObjKey, Obj]) -> None:
         """Swap in a fresh list and emit its difference from what was cached."""

@@ -11,8 +11,11 @@ then keeps that one full copy.
 
 Every kind loses ``metadata.managedFields`` and the
 ``kubectl.kubernetes.io/last-applied-configuration`` annotation; pods keep the
-fields below, and of their volumes and environment only the names of the ConfigMaps,
-Secrets and claims they use. Cached dicts are shared and must never be modified.
+fields the shapes below name, and of their volumes and environment only the names
+of the ConfigMaps, Secrets and claims they use. Lists read each pod's JSON straight
+into those shapes (msgspec skips every other field while parsing, :func:`decode`);
+watch events, parsed whole, are cut down to the same shapes (:func:`compact`).
+Cached dicts are shared and must never be modified.
 
 Limitations: the shared-structure table only grows while the process runs; it is
 bounded by the number of distinct label sets, owners and container lists, which
@@ -22,29 +25,21 @@ is far smaller than the number of objects, and is cleared by :func:`clear_shared
 from __future__ import annotations
 
 import hashlib
+import logging
 import sys
 import threading
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypedDict
 
+import msgspec
 import orjson
+
+log = logging.getLogger(__name__)
 
 Obj = dict[str, Any]
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
-
-_POD_METADATA = (
-    "name",
-    "namespace",
-    "uid",
-    "resourceVersion",
-    "creationTimestamp",
-    "deletionTimestamp",
-)
-_KEPT_ANNOTATIONS = (DEFAULT_CONTAINER,)
-_CONTAINER_STATUS = ("name", "ready", "restartCount", "started", "image")
-_STATE_FIELDS = ("reason", "exitCode", "message")
 
 _shared: dict[bytes, Any] = {}
 _shared_lock = threading.Lock()
@@ -71,65 +66,57 @@ def share(value: Any) -> Any:
     return found
 
 
-def compact(
-    kind: str,
-    obj: Mapping[str, Any],
-    *,
-    shared: bool = True,
-    previous: Obj | None = None,
-) -> Obj:
+def compact(kind: str, obj: Mapping[str, Any], *, previous: Obj | None = None) -> Obj:
     """The compact form of ``obj`` (an object of kind ``kind``) for the cache.
 
-    ``shared=False`` skips pooling equal parts, for a record that is only encoded
-    and then read back with :func:`revive`. ``previous`` is the record of the
-    object's last version, when there is one: parts that cannot have changed are
-    taken from it instead of being built again.
+    ``previous`` is the record of the object's last version, when there is one:
+    parts that cannot have changed are taken from it instead of being built again.
     """
-    pool = share if shared else _same
-    if kind == "Pod":
-        return _compact_pod(obj, pool, previous)
-    return _slim(obj, pool)
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-def revive(kind: str, data: bytes | memoryview) -> Obj:
-    """A compact record read back from :func:`orjson.dumps` of one, sharing restored.
-
-    Lists compact a whole page while the page's parsed objects are alive, so the
-    records would sit in memory between the page's freed remains. Encoding each
-    record, dropping the page, then decoding the records places them together
-    in memory the page no longer holds (about half the resident memory at scale).
-    """
-    record: Obj = orjson.loads(data)
-    for key in ("kind", "apiVersion"):
-        if type(record.get(key)) is str:
-            record[key] = sys.intern(record[key])
-    metadata = record.get("metadata")
-    if isinstance(metadata, dict):
-        for key in ("namespace", "creationTimestamp"):
-            if type(metadata.get(key)) is str:
-                metadata[key] = sys.intern(metadata[key])
-        for key in ("labels", "ownerReferences", "annotations"):
-            if key in metadata:
-                metadata[key] = share(metadata[key])
     if kind != "Pod":
-        return record
-    record["spec"] = share(record.get("spec") or {})
-    status = record.get("status")
-    if isinstance(status, dict):
-        for key in _INTERNED:
-            if type(status.get(key)) is str:
-                status[key] = sys.intern(status[key])
-        for key in ("conditions", *_STATUS_LISTS):
-            if key in status:
-                status[key] = share(status[key])
-    return record
+        return _slim(obj)
+    try:
+        pod = msgspec.convert(obj, _PodHead)
+        spec = obj.get("spec") or {}
+        if previous is not None and _spec_holds(spec, pod.get("metadata"), previous):
+            kept_spec = previous["spec"]
+        else:
+            kept_spec = _finish_spec(msgspec.convert(spec, _Spec))
+    except (msgspec.ValidationError, AttributeError) as exc:
+        return _odd(obj, exc)
+    return _finish_pod(pod, kept_spec)
 
 
-def _slim(obj: Mapping[str, Any], pool: Callable[[Any], Any]) -> Obj:
+def decode(kind: str, data: bytes | memoryview | msgspec.Raw) -> Obj:
+    """The compact record of one object from its JSON, as :func:`compact` makes it.
+
+    A pod is read straight into its compact shape: what the cache does not keep
+    is skipped while parsing, never built, so a list of thousands of pods costs a
+    fifth of parsing them whole, and the little it builds and drops (parts equal
+    to shared ones) does not leave the records scattered between freed remains.
+    """
+    if kind != "Pod":
+        return _slim(orjson.loads(memoryview(data)))
+    try:
+        pod = _POD_DECODER.decode(data)
+    except msgspec.ValidationError as exc:
+        return _odd(orjson.loads(memoryview(data)), exc)
+    return _finish_pod(pod, _finish_spec(pod.get("spec") or {}))
+
+
+def _odd(obj: Mapping[str, Any], exc: Exception) -> Obj:
+    """A pod whose fields have unexpected types (no API server sends one): kept
+    whole but for managedFields, so it stays visible."""
+    metadata = obj.get("metadata")
+    where = (
+        f"{metadata.get('namespace')}/{metadata.get('name')}"
+        if isinstance(metadata, Mapping)
+        else "?"
+    )
+    log.warning("kept the pod %s as sent: %s", where, exc)
+    return _slim(obj)
+
+
+def _slim(obj: Mapping[str, Any]) -> Obj:
     """Any kind: the object without managedFields and the last-applied annotation."""
     metadata = obj.get("metadata")
     if not isinstance(metadata, Mapping):
@@ -141,36 +128,154 @@ def _slim(obj: Mapping[str, Any], pool: Callable[[Any], Any]) -> Obj:
             k: v for k, v in annotations.items() if k != LAST_APPLIED
         }
     if "namespace" in slim_metadata:
-        slim_metadata["namespace"] = pool(slim_metadata["namespace"])
+        slim_metadata["namespace"] = share(slim_metadata["namespace"])
     for key in ("labels", "ownerReferences"):
         if key in slim_metadata:
-            slim_metadata[key] = pool(slim_metadata[key])
+            slim_metadata[key] = share(slim_metadata[key])
     result = dict(obj)
     result["metadata"] = slim_metadata
     return result
 
 
-def _compact_pod(
-    pod: Mapping[str, Any], pool: Callable[[Any], Any], previous: Obj | None
-) -> Obj:
-    # The hot path of watches on big clusters: plain dict work, no helpers per field.
-    metadata = pod.get("metadata") or {}
-    status = pod.get("status")
-    spec = pod.get("spec") or {}
-    kept_metadata = _pod_metadata(metadata, pool)
-    if previous is not None and _spec_holds(spec, kept_metadata, previous):
-        kept_spec = previous["spec"]
-    else:
-        kept_spec = pool(_pod_spec(spec))
-    result: Obj = {
-        "kind": "Pod",
-        "apiVersion": sys.intern(pod.get("apiVersion", "v1")),
-        "metadata": kept_metadata,
-        "spec": kept_spec,
-    }
-    if status:
-        result["status"] = _pod_status(status, pool)
-    return result
+# The parts of a pod the cache keeps, as msgspec reads them: any field not named
+# here is skipped while parsing. (`total=False`: every field may be missing.)
+class _Name(TypedDict, total=False):
+    name: Any
+
+
+class _Port(TypedDict, total=False):
+    name: Any
+    containerPort: Any
+    protocol: Any
+
+
+class _EnvFrom(TypedDict, total=False):
+    configMapRef: _Name
+    secretRef: _Name
+
+
+class _ValueFrom(TypedDict, total=False):
+    configMapKeyRef: _Name
+    secretKeyRef: _Name
+
+
+class _Env(TypedDict, total=False):
+    name: Any
+    valueFrom: _ValueFrom
+
+
+class _Container(TypedDict, total=False):
+    name: Any
+    image: Any
+    ports: list[_Port]
+    envFrom: list[_EnvFrom]
+    env: list[_Env]
+
+
+class _SecretVolume(TypedDict, total=False):
+    secretName: Any
+
+
+class _ClaimVolume(TypedDict, total=False):
+    claimName: Any
+
+
+class _Source(TypedDict, total=False):
+    configMap: _Name
+    secret: _Name
+
+
+class _Projected(TypedDict, total=False):
+    sources: list[_Source]
+
+
+# The references collection trees follow from a pod to what it uses (volumes,
+# envFrom, env.valueFrom); everything else in those lists is dropped. Without the
+# volume's own name (the service-account volume's differs per pod), pods of one
+# template keep equal specs that are pooled as one.
+class _Volume(TypedDict, total=False):
+    configMap: _Name
+    secret: _SecretVolume
+    persistentVolumeClaim: _ClaimVolume
+    projected: _Projected
+
+
+class _Spec(TypedDict, total=False):
+    containers: list[_Container]
+    initContainers: list[_Container]
+    ephemeralContainers: list[_Container]
+    nodeName: Any
+    serviceAccountName: Any
+    restartPolicy: Any
+    volumes: list[_Volume]
+
+
+_Annotations = TypedDict(  # noqa: UP013 (the key is not an identifier)
+    "_Annotations", {DEFAULT_CONTAINER: Any}, total=False
+)
+
+
+class _Metadata(TypedDict, total=False):
+    name: Any
+    namespace: Any
+    uid: Any
+    resourceVersion: Any
+    creationTimestamp: Any
+    deletionTimestamp: Any
+    labels: Any
+    ownerReferences: Any
+    annotations: _Annotations
+
+
+class _Condition(TypedDict, total=False):
+    type: Any
+    status: Any
+    reason: Any
+
+
+class _StateDetail(TypedDict, total=False):
+    reason: Any
+    exitCode: Any
+    message: Any
+
+
+class _State(TypedDict, total=False):
+    running: _StateDetail
+    waiting: _StateDetail
+    terminated: _StateDetail
+
+
+class _ContainerStatus(TypedDict, total=False):
+    name: Any
+    ready: Any
+    restartCount: Any
+    started: Any
+    image: Any
+    state: _State
+    lastState: _State
+
+
+class _Status(TypedDict, total=False):
+    phase: Any
+    reason: Any
+    podIP: Any
+    conditions: list[_Condition]
+    initContainerStatuses: list[_ContainerStatus]
+    containerStatuses: list[_ContainerStatus]
+    ephemeralContainerStatuses: list[_ContainerStatus]
+
+
+class _PodHead(TypedDict, total=False):
+    apiVersion: Any
+    metadata: _Metadata
+    status: _Status
+
+
+class _Pod(_PodHead, total=False):
+    spec: _Spec
+
+
+_POD_DECODER = msgspec.json.Decoder(_Pod)
 
 
 def _spec_holds(spec: Mapping[str, Any], metadata: Obj, previous: Obj) -> bool:
@@ -198,156 +303,123 @@ def _spec_holds(spec: Mapping[str, Any], metadata: Obj, previous: Obj) -> bool:
     return True
 
 
-def _pod_metadata(metadata: Mapping[str, Any], pool: Callable[[Any], Any]) -> Obj:
-    kept: Obj = {}
-    for key in _POD_METADATA:
-        value = metadata.get(key)
-        if value is not None:
-            kept[key] = value
-    # Pods of one rollout share namespace and creation second: one string each.
-    for key in ("namespace", "creationTimestamp"):
-        if key in kept:
-            kept[key] = sys.intern(kept[key])
-    for key in ("labels", "ownerReferences"):
-        value = metadata.get(key)
-        if value:
-            kept[key] = pool(value)
-    annotations = metadata.get("annotations")
-    if annotations and DEFAULT_CONTAINER in annotations:
-        kept["annotations"] = pool({DEFAULT_CONTAINER: annotations[DEFAULT_CONTAINER]})
-    return kept
-
-
-def _containers(items: list[Any]) -> list[Obj]:
-    kept = []
-    for item in items:
-        container: Obj = {"name": item.get("name", "")}
-        image = item.get("image")
-        if image:
-            container["image"] = image
-        ports = item.get("ports")
-        if ports:
-            container["ports"] = [
-                {k: p[k] for k in ("name", "containerPort", "protocol") if k in p}
-                for p in ports
-            ]
-        env_from = [e for e in item.get("envFrom") or [] if _ENV_FROM_REFS & e.keys()]
-        if env_from:
-            container["envFrom"] = [
-                {k: {"name": e[k].get("name")} for k in _ENV_FROM_REFS if k in e}
-                for e in env_from
-            ]
-        # Most variables are plain values: only those taken from elsewhere are looked at.
-        env = [_env_ref(e) for e in item.get("env") or () if "valueFrom" in e]
-        if any(env):
-            container["env"] = [e for e in env if e]
-        kept.append(container)
-    return kept
-
-
-# The references collection trees follow from a pod to what it uses (volumes,
-# envFrom, env.valueFrom); everything else in those lists is dropped.
-_ENV_FROM_REFS = frozenset({"configMapRef", "secretRef"})
-_KEY_REFS = ("configMapKeyRef", "secretKeyRef")
-_VOLUME_REFS = {
-    "configMap": "name",
-    "secret": "secretName",
-    "persistentVolumeClaim": "claimName",
-}
-
-
-def _env_ref(entry: Mapping[str, Any]) -> Obj | None:
-    source = entry.get("valueFrom") or {}
-    for key in _KEY_REFS:
-        if isinstance(source.get(key), Mapping):
-            named = {"name": source[key].get("name")}
-            return {"name": entry.get("name", ""), "valueFrom": {key: named}}
-    return None
-
-
-def _volume_refs(volumes: list[Any]) -> list[Obj]:
-    kept = []
-    for volume in volumes:
-        ref = {
-            key: {field: volume[key].get(field)}
-            for key, field in _VOLUME_REFS.items()
-            if isinstance(volume.get(key), Mapping)
-        }
-        sources = (volume.get("projected") or {}).get("sources") or []
-        projected = [
-            {k: {"name": s[k].get("name")}}
-            for s in sources
-            for k in ("configMap", "secret")
-            if isinstance(s.get(k), Mapping)
-        ]
-        if projected:
-            ref["projected"] = {"sources": projected}
-        if ref:
-            # Without the volume's own name (the service-account volume's differs per
-            # pod), pods of one template keep equal specs that are pooled as one.
-            kept.append(ref)
-    return kept
-
-
-def _pod_spec(spec: Mapping[str, Any]) -> Obj:
-    kept: Obj = {}
-    for key in ("containers", "initContainers", "ephemeralContainers"):
-        items = spec.get(key)
-        if items:
-            kept[key] = _containers(items)
-    for key in ("nodeName", "serviceAccountName", "restartPolicy"):
-        value = spec.get(key)
-        if value:
-            kept[key] = value
-    volumes = _volume_refs(spec.get("volumes") or [])
-    if volumes:
-        kept["volumes"] = volumes
-    return kept
-
-
-_STATUS_KEYS = ("phase", "reason", "podIP")
-_INTERNED = frozenset({"phase", "reason"})
+_POOLED_METADATA = ("labels", "ownerReferences", "annotations")
+_CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 _STATUS_LISTS = (
+    "conditions",
     "initContainerStatuses",
     "containerStatuses",
     "ephemeralContainerStatuses",
 )
 
 
-def _pod_status(status: Mapping[str, Any], pool: Callable[[Any], Any]) -> Obj:
-    kept: Obj = {}
-    for key in _STATUS_KEYS:
-        value = status.get(key)
-        if value:
-            kept[key] = sys.intern(value) if key in _INTERNED else value
-    conditions = status.get("conditions")
-    if conditions:
-        kept["conditions"] = pool(
-            [
-                {k: c[k] for k in ("type", "status", "reason") if k in c}
-                for c in conditions
-            ]
-        )
-    for key in (
-        "initContainerStatuses",
-        "containerStatuses",
-        "ephemeralContainerStatuses",
-    ):
-        items = status.get(key)
+def _finish_pod(pod: Obj, spec: Obj) -> Obj:
+    """The record of a pod read into its compact shape: empty parts dropped,
+    repeated ones shared."""
+    metadata: Obj = pod.get("metadata") or {}
+    dropped = [
+        k for k, v in metadata.items() if v is None or not v and k in _POOLED_METADATA
+    ]
+    for key in dropped:
+        del metadata[key]
+    # Pods of one rollout share namespace and creation second: one string each.
+    for key in ("namespace", "creationTimestamp"):
+        value = metadata.get(key)
+        if type(value) is str:
+            metadata[key] = sys.intern(value)
+    for key in _POOLED_METADATA:
+        if key in metadata:
+            metadata[key] = share(metadata[key])
+    version = pod.get("apiVersion")
+    record: Obj = {
+        "kind": "Pod",
+        "apiVersion": sys.intern(version) if type(version) is str else "v1",
+        "metadata": metadata,
+        "spec": spec,
+    }
+    status = pod.get("status")
+    if status:
+        record["status"] = _finish_status(status)
+    return record
+
+
+def _finish_spec(spec: Obj) -> Obj:
+    for key in _CONTAINER_LISTS:
+        items = spec.get(key)
         if items:
-            kept[key] = pool([_container_status(c) for c in items])
-    return kept
+            for container in items:
+                _finish_container(container)
+        elif key in spec:
+            del spec[key]
+    for key in ("nodeName", "serviceAccountName", "restartPolicy"):
+        if key in spec and not spec[key]:
+            del spec[key]
+    volumes = spec.get("volumes")
+    if volumes is not None:
+        kept = [volume for volume in volumes if _finish_volume(volume)]
+        if kept:
+            spec["volumes"] = kept
+        else:
+            del spec["volumes"]
+    return share(spec)
 
 
-def _container_status(status: Mapping[str, Any]) -> Obj:
-    kept: Obj = {k: status[k] for k in _CONTAINER_STATUS if k in status}
-    for key in ("state", "lastState"):
-        state = status.get(key)
-        if state:
-            kept[key] = {
-                name: {f: v[f] for f in _STATE_FIELDS if f in v}
-                if isinstance(v, dict)
-                else {}
-                for name, v in state.items()
-            }
-    return kept
+def _finish_container(container: Obj) -> None:
+    container.setdefault("name", "")
+    for key in ("image", "ports"):
+        if key in container and not container[key]:
+            del container[key]
+    env_from = container.get("envFrom")
+    if env_from is not None:
+        env_from = [entry for entry in env_from if entry]
+        if env_from:
+            container["envFrom"] = env_from
+        else:
+            del container["envFrom"]
+    env = container.get("env")
+    if env is not None:
+        # Most variables are plain values: only those taken from elsewhere are kept.
+        refs = [_env_ref(entry) for entry in env if entry.get("valueFrom")]
+        if refs:
+            container["env"] = refs
+        else:
+            del container["env"]
+
+
+def _env_ref(entry: Obj) -> Obj:
+    source = entry["valueFrom"]
+    key = "configMapKeyRef" if "configMapKeyRef" in source else "secretKeyRef"
+    return {"name": entry.get("name", ""), "valueFrom": {key: source[key]}}
+
+
+def _finish_volume(volume: Obj) -> bool:
+    """Whether the volume, with what it does not name dropped, names anything."""
+    projected = volume.get("projected")
+    if projected is not None:
+        sources = [source for source in projected.get("sources") or () if source]
+        if sources:
+            projected["sources"] = sources
+        else:
+            del volume["projected"]
+    return bool(volume)
+
+
+def _finish_status(status: Obj) -> Obj:
+    for key in ("phase", "reason", "podIP"):
+        value = status.get(key)
+        if not value:
+            status.pop(key, None)
+        elif key != "podIP" and type(value) is str:
+            status[key] = sys.intern(value)
+    for key in _STATUS_LISTS:
+        items = status.get(key)
+        if not items:
+            status.pop(key, None)
+            continue
+        if key != "conditions":
+            for item in items:
+                for field in ("state", "lastState"):
+                    if field in item and not item[field]:
+                        del item[field]
+        status[key] = share(items)
+    return status

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import pytest
 
-from krates_desktop.cluster.records import clear_shared, compact, revive
+from krates_desktop.cluster.records import clear_shared, compact, decode
 from krates_desktop.cluster.status import object_status
 
 from .test_status import POD_ROWS
@@ -156,16 +156,55 @@ def test_a_cached_pod_costs_under_two_kilobytes() -> None:
     assert 300 < per_pod < 2048, f"{per_pod:.0f} bytes per pod"
 
 
-def test_a_revived_record_equals_the_original_and_shares_again() -> None:
-    """Encoded and decoded again (as lists do), a record is equal and shares its parts."""
-    original = compact("Pod", realistic_pod(9))
+def test_a_pod_read_from_its_json_is_the_record_compact_makes() -> None:
+    """Lists read each pod straight into its compact shape: the same record as
+    compacting the parsed pod, sharing the same parts; a pod whose fields have
+    unexpected types is kept whole (but managedFields) instead of failing the list."""
+    pod = realistic_pod(9)
+    pod["spec"]["containers"][0]["envFrom"] = [
+        {"configMapRef": {"name": "settings"}},
+        {"prefix": "X_"},
+    ]
+    pod["spec"]["containers"][0]["env"].append(
+        {"name": "PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "p"}}}
+    )
+    pod["spec"]["volumes"] += [
+        {
+            "name": "c",
+            "configMap": {"name": "cfg", "items": [{"key": "a", "path": "a"}]},
+        },
+        {"name": "s", "secret": {"secretName": "tls", "defaultMode": 420}},
+        {"name": "d", "persistentVolumeClaim": {"claimName": "data"}},
+        {"name": "e", "emptyDir": {}},
+    ]
     other = compact("Pod", realistic_pod(12))
 
-    revived = revive("Pod", orjson.dumps(original))
+    read = decode("Pod", orjson.dumps(pod))
 
-    assert revived == original and revived is not original
-    assert revived["spec"] is other["spec"]
-    assert revived["metadata"]["labels"] is other["metadata"]["labels"]
+    assert read == compact("Pod", copy.deepcopy(pod))
+    assert read["spec"] is not other["spec"], "another template: env and volumes differ"
+    assert read["metadata"]["labels"] is other["metadata"]["labels"]
+    assert read["status"]["conditions"] is other["status"]["conditions"]
+    container = read["spec"]["containers"][0]
+    assert container["envFrom"] == [{"configMapRef": {"name": "settings"}}]
+    assert container["env"] == [
+        {"name": "PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db"}}}
+    ]
+    assert read["spec"]["volumes"] == [
+        {"configMap": {"name": "cfg"}},
+        {"secret": {"secretName": "tls"}},
+        {"persistentVolumeClaim": {"claimName": "data"}},
+    ]
+    plain = decode("Pod", orjson.dumps(realistic_pod(15)))
+    assert plain["spec"] is other["spec"]
+
+    odd = copy.deepcopy(pod)
+    odd["spec"]["containers"] = "not a list"
+    kept = decode("Pod", orjson.dumps(odd))
+    assert kept["spec"]["containers"] == "not a list"
+    assert kept["metadata"]["name"] == pod["metadata"]["name"]
+    assert "managedFields" not in kept["metadata"]
+    assert compact("Pod", odd) == kept
 
 
 def test_a_status_update_keeps_the_spec_and_a_spec_change_is_seen() -> None:
