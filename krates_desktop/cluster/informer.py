@@ -58,7 +58,7 @@ from krates_desktop.cluster.errors import (
     Unauthorized,
 )
 from krates_desktop.cluster.kinds import SECRET, Kind
-from krates_desktop.cluster.records import compact, decode
+from krates_desktop.cluster.records import NotAnObject, compact, decode
 from krates_desktop.cluster.transport import new_api_client
 
 log = logging.getLogger(__name__)
@@ -348,7 +348,13 @@ class Informer:
         while True:
             page = self._page(path, token)
             for raw in page.get("items") or ():
-                record = self._normalize(decode(self.kind.kind, raw))
+                try:
+                    record = self._normalize(decode(self.kind.kind, raw))
+                except NotAnObject as exc:
+                    raise ClusterError(
+                        f"The cluster API sent a list of {self.kind.plural} "
+                        f"that cannot be read ({path}: an item: {exc})"
+                    ) from exc
                 items[_obj_key(record)] = record
             metadata = page.get("metadata") or {}
             version = str(metadata.get("resourceVersion") or version)
@@ -451,8 +457,11 @@ class Informer:
         except orjson.JSONDecodeError:
             log.warning("%s: skipped a watch line that is not JSON", self.kind.plural)
             return version
+        obj = event.get("object") if isinstance(event, dict) else None
+        if not isinstance(obj, dict):
+            log.warning("%s: skipped a watch event without an object", self.kind.plural)
+            return version
         event_type = event.get("type")
-        obj = event.get("object") or {}
         if event_type == "ERROR":
             raise _watch_error(self.kind, obj)
         new_version = str((obj.get("metadata") or {}).get("resourceVersion") or version)

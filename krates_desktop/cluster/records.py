@@ -15,6 +15,7 @@ fields the shapes below name, and of their volumes and environment only the name
 of the ConfigMaps, Secrets and claims they use. Lists read each pod's JSON straight
 into those shapes (msgspec skips every other field while parsing, :func:`decode`);
 watch events, parsed whole, are cut down to the same shapes (:func:`compact`).
+A pod whose fields do not have the types of those shapes keeps its names only.
 Cached dicts are shared and must never be modified.
 
 Limitations: the shared-structure table only grows while the process runs; it is
@@ -103,21 +104,41 @@ def decode(kind: str, data: bytes | memoryview | msgspec.Raw) -> Obj:
     return _finish_pod(pod, _finish_spec(pod.get("spec") or {}))
 
 
-def _odd(obj: Mapping[str, Any], exc: Exception) -> Obj:
-    """A pod whose fields have unexpected types (no API server sends one): kept
-    whole but for managedFields, so it stays visible."""
+def _odd(obj: Any, exc: Exception) -> Obj:
+    """The record of a pod whose fields have unexpected types (no API server sends
+    one): its names alone, so it stays visible and the rest of the app reads it as
+    a pod without spec or status; a window that shows it fetches it whole."""
+    if not isinstance(obj, Mapping):
+        raise NotAnObject(obj)
     metadata = obj.get("metadata")
-    where = (
-        f"{metadata.get('namespace')}/{metadata.get('name')}"
-        if isinstance(metadata, Mapping)
-        else "?"
+    if not isinstance(metadata, Mapping):
+        metadata = {}
+    kept = {k: v for k in _ODD_METADATA if type(v := metadata.get(k)) is str}
+    log.warning(
+        "the pod %s/%s has fields of unexpected types (%s); only its names are kept",
+        kept.get("namespace", ""),
+        kept.get("name", ""),
+        exc,
     )
-    log.warning("kept the pod %s as sent: %s", where, exc)
-    return _slim(obj)
+    return {"kind": "Pod", "apiVersion": "v1", "metadata": kept}
+
+
+_ODD_METADATA = ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+
+
+class NotAnObject(ValueError):
+    """What was to be an object (a list's item, a watch event's object) is not one."""
+
+    def __init__(self, value: Any) -> None:
+        names = {list: "an array", str: "a string", bool: "a boolean"}
+        found = "null" if value is None else names.get(type(value), "a number")
+        super().__init__(f"expected an object, found {found}")
 
 
 def _slim(obj: Mapping[str, Any]) -> Obj:
     """Any kind: the object without managedFields and the last-applied annotation."""
+    if not isinstance(obj, Mapping):
+        raise NotAnObject(obj)
     metadata = obj.get("metadata")
     if not isinstance(metadata, Mapping):
         return dict(obj)

@@ -10,7 +10,12 @@ from typing import Any
 import orjson
 import pytest
 
-from krates_desktop.cluster.records import clear_shared, compact, decode
+from krates_desktop.cluster.records import (
+    NotAnObject,
+    clear_shared,
+    compact,
+    decode,
+)
 from krates_desktop.cluster.status import object_status
 
 from .test_status import POD_ROWS
@@ -159,7 +164,8 @@ def test_a_cached_pod_costs_under_two_kilobytes() -> None:
 def test_a_pod_read_from_its_json_is_the_record_compact_makes() -> None:
     """Lists read each pod straight into its compact shape: the same record as
     compacting the parsed pod, sharing the same parts; a pod whose fields have
-    unexpected types is kept whole (but managedFields) instead of failing the list."""
+    unexpected types keeps its names (instead of failing the list); what is not an
+    object at all is refused, saying what it is."""
     pod = realistic_pod(9)
     pod["spec"]["containers"][0]["envFrom"] = [
         {"configMapRef": {"name": "settings"}},
@@ -201,10 +207,26 @@ def test_a_pod_read_from_its_json_is_the_record_compact_makes() -> None:
     odd = copy.deepcopy(pod)
     odd["spec"]["containers"] = "not a list"
     kept = decode("Pod", orjson.dumps(odd))
-    assert kept["spec"]["containers"] == "not a list"
-    assert kept["metadata"]["name"] == pod["metadata"]["name"]
-    assert "managedFields" not in kept["metadata"]
+    assert kept == {
+        "kind": "Pod",
+        "apiVersion": "v1",
+        "metadata": {
+            k: pod["metadata"][k]
+            for k in (
+                "name",
+                "namespace",
+                "uid",
+                "resourceVersion",
+                "creationTimestamp",
+            )
+        },
+    }
     assert compact("Pod", odd) == kept
+    assert object_status("Pod", kept)[1] == "unknown"
+    for value, found in ((7, "a number"), (None, "null"), ([], "an array")):
+        for kind in ("Pod", "ConfigMap"):
+            with pytest.raises(NotAnObject, match=f"expected an object, found {found}"):
+                decode(kind, orjson.dumps(value))
 
 
 def test_a_status_update_keeps_the_spec_and_a_spec_change_is_seen() -> None:
