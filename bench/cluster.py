@@ -293,8 +293,8 @@ def _count_applied(informer_module: Any) -> _Counter:
     counter = _Counter()
     original = informer_module.Informer._apply
 
-    def counting(self: Any, event_type: str, obj: dict[str, Any]) -> None:
-        original(self, event_type, obj)
+    def counting(self: Any, event_type: str, *args: Any) -> None:
+        original(self, event_type, *args)
         if event_type == "MODIFIED":
             now = time.perf_counter()
             if counter.value == 0:

@@ -58,7 +58,7 @@ from krates_desktop.cluster.errors import (
     Unauthorized,
 )
 from krates_desktop.cluster.kinds import SECRET, Kind
-from krates_desktop.cluster.records import NotAnObject, compact, decode
+from krates_desktop.cluster.records import NotAnObject, decode
 from krates_desktop.cluster.transport import new_api_client
 
 log = logging.getLogger(__name__)
@@ -83,6 +83,16 @@ class _ListPage(TypedDict, total=False):
 
 
 _PAGE_DECODER = msgspec.json.Decoder(_ListPage)
+
+
+class _WatchEvent(TypedDict, total=False):
+    """A watch event as read: its object is kept as JSON until its type is known."""
+
+    type: Any
+    object: msgspec.Raw
+
+
+_EVENT_DECODER = msgspec.json.Decoder(_WatchEvent)
 
 Obj = dict[str, Any]
 State = Literal["loading", "synced", "denied", "forbidden", "degraded", "unreachable"]
@@ -451,27 +461,44 @@ class Informer:
         return version, events
 
     def _handle(self, line: bytes | memoryview, version: str) -> str:
-        """Apply one watch event and return the newest resource version."""
+        """Apply one watch event and return the newest resource version.
+
+        The event is read with its object left as JSON, and a pod is then read
+        straight into its compact record (``records.decode``), keeping the spec
+        of its last version when it cannot have changed.
+        """
         try:
-            event = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            log.warning("%s: skipped a watch line that is not JSON", self.kind.plural)
+            event = _EVENT_DECODER.decode(line)
+        except msgspec.DecodeError:
+            log.warning(
+                "%s: skipped a watch line that is not an event", self.kind.plural
+            )
             return version
-        obj = event.get("object") if isinstance(event, dict) else None
-        if not isinstance(obj, dict):
+        raw = event.get("object")
+        event_type = event.get("type")
+        try:
+            if raw is None:
+                raise NotAnObject(None)
+            if event_type == "ERROR":
+                status = orjson.loads(memoryview(raw))
+                raise _watch_error(
+                    self.kind, status if isinstance(status, dict) else {}
+                )
+            record = decode(self.kind.kind, raw, previous=self._last_version)
+        except NotAnObject:
             log.warning("%s: skipped a watch event without an object", self.kind.plural)
             return version
-        event_type = event.get("type")
-        if event_type == "ERROR":
-            raise _watch_error(self.kind, obj)
-        new_version = str((obj.get("metadata") or {}).get("resourceVersion") or version)
+        metadata = record.get("metadata") or {}
+        new_version = str(metadata.get("resourceVersion") or version)
         if event_type in ("ADDED", "MODIFIED", "DELETED"):
-            self._apply(event_type, self._normalize(obj))
+            self._apply(event_type, self._normalize(record), raw)
         return new_version
 
-    def _apply(self, event_type: str, obj: Obj) -> None:
-        key = _obj_key(obj)
-        record = compact(self.kind.kind, obj, previous=self._store.get(key))
+    def _last_version(self, metadata: Obj) -> Obj | None:
+        return self._store.get(_key_of(metadata))
+
+    def _apply(self, event_type: str, record: Obj, raw: msgspec.Raw) -> None:
+        key = _obj_key(record)
         refetch = False
         with self._lock:
             if event_type == "DELETED":
@@ -486,7 +513,9 @@ class Informer:
                     if self._metadata_only:
                         refetch = True
                     else:
-                        self._full[key] = shown = obj
+                        # The one object a window shows is kept whole.
+                        whole = orjson.loads(memoryview(raw))
+                        self._full[key] = shown = self._normalize(whole)
                 change = Change("MODIFIED" if existed else "ADDED", self.kind, shown)
             if change is not None:
                 self._notify([change])
@@ -585,7 +614,10 @@ def _watch_error(kind: Kind, status: dict[str, Any]) -> ClusterError:
 
 
 def _obj_key(obj: Obj) -> ObjKey:
-    metadata = obj.get("metadata") or {}
+    return _key_of(obj.get("metadata") or {})
+
+
+def _key_of(metadata: Obj) -> ObjKey:
     return (str(metadata.get("namespace") or ""), str(metadata.get("name") or ""))
 
 

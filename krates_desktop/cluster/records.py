@@ -25,11 +25,10 @@ is far smaller than the number of objects, and is cleared by :func:`clear_shared
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypedDict
 
 import msgspec
@@ -42,7 +41,7 @@ Obj = dict[str, Any]
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 DEFAULT_CONTAINER = "kubectl.kubernetes.io/default-container"
 
-_shared: dict[bytes, Any] = {}
+_shared: dict[int, Any] = {}
 _shared_lock = threading.Lock()
 
 
@@ -58,13 +57,12 @@ def share(value: Any) -> Any:
         return sys.intern(value) if len(value) <= 64 else value
     if not value or type(value) not in (dict, list):
         return value
-    encoded = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-    key = hashlib.blake2b(encoded, digest_size=16).digest()
+    # The table is keyed by the hash of the value's encoding; a hit is compared
+    # with the value itself, so two values whose encodings collide stay apart.
+    key = hash(orjson.dumps(value, option=orjson.OPT_SORT_KEYS))
     with _shared_lock:
-        found = _shared.get(key)
-        if found is None:
-            _shared[key] = found = value
-    return found
+        found = _shared.setdefault(key, value)
+    return found if found is value or found == value else value
 
 
 def compact(kind: str, obj: Mapping[str, Any], *, previous: Obj | None = None) -> Obj:
@@ -87,13 +85,20 @@ def compact(kind: str, obj: Mapping[str, Any], *, previous: Obj | None = None) -
     return _finish_pod(pod, kept_spec)
 
 
-def decode(kind: str, data: bytes | memoryview | msgspec.Raw) -> Obj:
+def decode(
+    kind: str,
+    data: bytes | memoryview | msgspec.Raw,
+    *,
+    previous: Callable[[Obj], Obj | None] | None = None,
+) -> Obj:
     """The compact record of one object from its JSON, as :func:`compact` makes it.
 
     A pod is read straight into its compact shape: what the cache does not keep
     is skipped while parsing, never built, so a list of thousands of pods costs a
     fifth of parsing them whole, and the little it builds and drops (parts equal
     to shared ones) does not leave the records scattered between freed remains.
+    ``previous``, given the object's metadata, finds the record of its last version
+    (as :func:`compact`'s ``previous``).
     """
     if kind != "Pod":
         return _slim(orjson.loads(memoryview(data)))
@@ -101,7 +106,12 @@ def decode(kind: str, data: bytes | memoryview | msgspec.Raw) -> Obj:
         pod = _POD_DECODER.decode(data)
     except msgspec.ValidationError as exc:
         return _odd(orjson.loads(memoryview(data)), exc)
-    return _finish_pod(pod, _finish_spec(pod.get("spec") or {}))
+    spec = pod.get("spec") or {}
+    metadata = pod.get("metadata") or {}
+    known = previous(metadata) if previous is not None else None
+    if known is not None and _spec_holds(spec, metadata, known):
+        return _finish_pod(pod, known["spec"])
+    return _finish_pod(pod, _finish_spec(spec))
 
 
 def _odd(obj: Any, exc: Exception) -> Obj:

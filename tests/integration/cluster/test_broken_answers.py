@@ -145,8 +145,8 @@ def test_a_list_that_cannot_be_read_says_so(
 def test_a_watch_skips_lines_it_cannot_use_and_applies_the_rest(
     server: BrokenServer,
 ) -> None:
-    """Not JSON, a number, an event without an object or with a string for one,
-    and a pod with odd field types: the good events around them still arrive."""
+    """Not JSON, a number, an event without an object or with a string or null for
+    one, and a pod with odd field types: the good events around them still arrive."""
     odd = _pod("odd", 7)
     odd["spec"]["containers"] = "not a list"
     server.list_body = _page(_pod("web", 4))
@@ -155,6 +155,7 @@ def test_a_watch_skips_lines_it_cannot_use_and_applies_the_rest(
         b"42\n",
         b'{"type": "MODIFIED"}\n',
         b'{"type": "MODIFIED", "object": "web"}\n',
+        b'{"type": "MODIFIED", "object": null}\n',
         orjson.dumps({"type": "ADDED", "object": odd}) + b"\n",
         orjson.dumps({"type": "MODIFIED", "object": _pod("web", 8, team="b")}) + b"\n",
     ]

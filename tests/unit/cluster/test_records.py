@@ -232,7 +232,7 @@ def test_a_pod_read_from_its_json_is_the_record_compact_makes() -> None:
 def test_a_status_update_keeps_the_spec_and_a_spec_change_is_seen() -> None:
     """A watch event of the same pod reuses its compact spec; a new image, a node
     set by scheduling, an added ephemeral container or a new pod of the same name
-    (new uid) are compacted afresh."""
+    (new uid) are compacted afresh; the same holds for a pod read from its JSON."""
     pod = realistic_pod(4)
     first = compact("Pod", copy.deepcopy(pod))
 
@@ -240,6 +240,15 @@ def test_a_status_update_keeps_the_spec_and_a_spec_change_is_seen() -> None:
     again = compact("Pod", copy.deepcopy(pod), previous=first)
     assert again["spec"] is first["spec"]
     assert again["status"]["containerStatuses"][0]["restartCount"] == 1
+    asked: list[str] = []
+
+    def last_version(metadata: dict[str, Any]) -> dict[str, Any]:
+        asked.append(metadata["name"])
+        return first
+
+    read = decode("Pod", orjson.dumps(pod), previous=last_version)
+    assert read == again and read["spec"] is first["spec"]
+    assert asked == [pod["metadata"]["name"]]
 
     changes = {
         "image": lambda p: p["spec"]["containers"][0].update(
@@ -256,4 +265,6 @@ def test_a_status_update_keeps_the_spec_and_a_spec_change_is_seen() -> None:
         change(changed)
         record = compact("Pod", changed, previous=first)
         assert record["spec"] == compact("Pod", changed)["spec"], name
+        read = decode("Pod", orjson.dumps(changed), previous=lambda _: first)
+        assert read["spec"] == record["spec"], name
         assert record["spec"] != first["spec"] or name == "uid", name
