@@ -13,8 +13,8 @@ Every kind loses ``metadata.managedFields`` and the
 ``kubectl.kubernetes.io/last-applied-configuration`` annotation; pods keep the
 fields the shapes below name, and of their volumes and environment only the names
 of the ConfigMaps, Secrets and claims they use. Lists read each pod's JSON straight
-into those shapes (msgspec skips every other field while parsing, :func:`decode`);
-watch events, parsed whole, are cut down to the same shapes (:func:`compact`).
+into those shapes (msgspec skips every other field while parsing, :func:`decode`),
+and so do watch events; :func:`compact` makes the same record of a parsed object.
 A pod whose fields do not have the types of those shapes keeps its names only.
 Cached dicts are shared and must never be modified.
 
@@ -66,23 +66,15 @@ def share(value: Any) -> Any:
 
 
 def compact(kind: str, obj: Mapping[str, Any], *, previous: Obj | None = None) -> Obj:
-    """The compact form of ``obj`` (an object of kind ``kind``) for the cache.
+    """The compact form of ``obj``, an object of kind ``kind`` already parsed: the
+    record :func:`decode` makes of its JSON.
 
     ``previous`` is the record of the object's last version, when there is one:
     parts that cannot have changed are taken from it instead of being built again.
     """
     if kind != "Pod":
         return _slim(obj)
-    try:
-        pod = msgspec.convert(obj, _PodHead)
-        spec = obj.get("spec") or {}
-        if previous is not None and _spec_holds(spec, pod.get("metadata"), previous):
-            kept_spec = previous["spec"]
-        else:
-            kept_spec = _finish_spec(msgspec.convert(spec, _Spec))
-    except (msgspec.ValidationError, AttributeError) as exc:
-        return _odd(obj, exc)
-    return _finish_pod(pod, kept_spec)
+    return decode(kind, orjson.dumps(obj), previous=lambda _: previous)
 
 
 def decode(
@@ -296,14 +288,11 @@ class _Status(TypedDict, total=False):
     ephemeralContainerStatuses: list[_ContainerStatus]
 
 
-class _PodHead(TypedDict, total=False):
+class _Pod(TypedDict, total=False):
     apiVersion: Any
     metadata: _Metadata
-    status: _Status
-
-
-class _Pod(_PodHead, total=False):
     spec: _Spec
+    status: _Status
 
 
 _POD_DECODER = msgspec.json.Decoder(_Pod)
