@@ -161,7 +161,8 @@ def _slim(obj: Mapping[str, Any]) -> Obj:
 
 
 # The parts of a pod the cache keeps, as msgspec reads them: any field not named
-# here is skipped while parsing. (`total=False`: every field may be missing.)
+# here is skipped while parsing. (`total=False`: every field may be missing; a
+# null is taken as a missing field.)
 class _Name(TypedDict, total=False):
     name: Any
 
@@ -173,26 +174,26 @@ class _Port(TypedDict, total=False):
 
 
 class _EnvFrom(TypedDict, total=False):
-    configMapRef: _Name
-    secretRef: _Name
+    configMapRef: _Name | None
+    secretRef: _Name | None
 
 
 class _ValueFrom(TypedDict, total=False):
-    configMapKeyRef: _Name
-    secretKeyRef: _Name
+    configMapKeyRef: _Name | None
+    secretKeyRef: _Name | None
 
 
 class _Env(TypedDict, total=False):
     name: Any
-    valueFrom: _ValueFrom
+    valueFrom: _ValueFrom | None
 
 
 class _Container(TypedDict, total=False):
     name: Any
     image: Any
-    ports: list[_Port]
-    envFrom: list[_EnvFrom]
-    env: list[_Env]
+    ports: list[_Port] | None
+    envFrom: list[_EnvFrom] | None
+    env: list[_Env] | None
 
 
 class _SecretVolume(TypedDict, total=False):
@@ -204,12 +205,12 @@ class _ClaimVolume(TypedDict, total=False):
 
 
 class _Source(TypedDict, total=False):
-    configMap: _Name
-    secret: _Name
+    configMap: _Name | None
+    secret: _Name | None
 
 
 class _Projected(TypedDict, total=False):
-    sources: list[_Source]
+    sources: list[_Source] | None
 
 
 # The references collection trees follow from a pod to what it uses (volumes,
@@ -217,20 +218,20 @@ class _Projected(TypedDict, total=False):
 # volume's own name (the service-account volume's differs per pod), pods of one
 # template keep equal specs that are pooled as one.
 class _Volume(TypedDict, total=False):
-    configMap: _Name
-    secret: _SecretVolume
-    persistentVolumeClaim: _ClaimVolume
-    projected: _Projected
+    configMap: _Name | None
+    secret: _SecretVolume | None
+    persistentVolumeClaim: _ClaimVolume | None
+    projected: _Projected | None
 
 
 class _Spec(TypedDict, total=False):
-    containers: list[_Container]
-    initContainers: list[_Container]
-    ephemeralContainers: list[_Container]
+    containers: list[_Container] | None
+    initContainers: list[_Container] | None
+    ephemeralContainers: list[_Container] | None
     nodeName: Any
     serviceAccountName: Any
     restartPolicy: Any
-    volumes: list[_Volume]
+    volumes: list[_Volume] | None
 
 
 _Annotations = TypedDict(  # noqa: UP013 (the key is not an identifier)
@@ -247,7 +248,7 @@ class _Metadata(TypedDict, total=False):
     deletionTimestamp: Any
     labels: Any
     ownerReferences: Any
-    annotations: _Annotations
+    annotations: _Annotations | None
 
 
 class _Condition(TypedDict, total=False):
@@ -263,9 +264,9 @@ class _StateDetail(TypedDict, total=False):
 
 
 class _State(TypedDict, total=False):
-    running: _StateDetail
-    waiting: _StateDetail
-    terminated: _StateDetail
+    running: _StateDetail | None
+    waiting: _StateDetail | None
+    terminated: _StateDetail | None
 
 
 class _ContainerStatus(TypedDict, total=False):
@@ -274,25 +275,25 @@ class _ContainerStatus(TypedDict, total=False):
     restartCount: Any
     started: Any
     image: Any
-    state: _State
-    lastState: _State
+    state: _State | None
+    lastState: _State | None
 
 
 class _Status(TypedDict, total=False):
     phase: Any
     reason: Any
     podIP: Any
-    conditions: list[_Condition]
-    initContainerStatuses: list[_ContainerStatus]
-    containerStatuses: list[_ContainerStatus]
-    ephemeralContainerStatuses: list[_ContainerStatus]
+    conditions: list[_Condition] | None
+    initContainerStatuses: list[_ContainerStatus] | None
+    containerStatuses: list[_ContainerStatus] | None
+    ephemeralContainerStatuses: list[_ContainerStatus] | None
 
 
 class _Pod(TypedDict, total=False):
     apiVersion: Any
-    metadata: _Metadata
-    spec: _Spec
-    status: _Status
+    metadata: _Metadata | None
+    spec: _Spec | None
+    status: _Status | None
 
 
 _POD_DECODER = msgspec.json.Decoder(_Pod)
@@ -374,54 +375,67 @@ def _finish_spec(spec: Obj) -> Obj:
     for key in ("nodeName", "serviceAccountName", "restartPolicy"):
         if key in spec and not spec[key]:
             del spec[key]
-    volumes = spec.get("volumes")
-    if volumes is not None:
-        kept = [volume for volume in volumes if _finish_volume(volume)]
-        if kept:
-            spec["volumes"] = kept
-        else:
-            del spec["volumes"]
+    volumes = [volume for volume in spec.get("volumes") or () if _finish_volume(volume)]
+    if volumes:
+        spec["volumes"] = volumes
+    else:
+        spec.pop("volumes", None)
     return share(spec)
 
 
 def _finish_container(container: Obj) -> None:
-    container.setdefault("name", "")
+    if container.get("name") is None:
+        container["name"] = ""
     for key in ("image", "ports"):
         if key in container and not container[key]:
             del container[key]
     env_from = container.get("envFrom")
     if env_from is not None:
-        env_from = [entry for entry in env_from if entry]
-        if env_from:
-            container["envFrom"] = env_from
-        else:
-            del container["envFrom"]
-    env = container.get("env")
-    if env is not None:
-        # Most variables are plain values: only those taken from elsewhere are kept.
-        refs = [_env_ref(entry) for entry in env if entry.get("valueFrom")]
-        if refs:
-            container["env"] = refs
-        else:
-            del container["env"]
+        env_from = [entry for entry in env_from if _named(entry)]
+    if env_from:
+        container["envFrom"] = env_from
+    else:
+        container.pop("envFrom", None)
+    # Most variables are plain values: only those taken from elsewhere are kept.
+    refs = [
+        _env_ref(entry)
+        for entry in container.get("env") or ()
+        if entry.get("valueFrom")
+    ]
+    refs = [ref for ref in refs if ref]
+    if refs:
+        container["env"] = refs
+    else:
+        container.pop("env", None)
 
 
-def _env_ref(entry: Obj) -> Obj:
+def _env_ref(entry: Obj) -> Obj | None:
     source = entry["valueFrom"]
-    key = "configMapKeyRef" if "configMapKeyRef" in source else "secretKeyRef"
-    return {"name": entry.get("name", ""), "valueFrom": {key: source[key]}}
+    for key in ("configMapKeyRef", "secretKeyRef"):
+        if source.get(key) is not None:
+            return {"name": entry.get("name", ""), "valueFrom": {key: source[key]}}
+    return None
+
+
+def _named(part: Obj) -> bool:
+    """Whether ``part`` names anything once its null fields are dropped."""
+    for key in [key for key, value in part.items() if value is None]:
+        del part[key]
+    return bool(part)
 
 
 def _finish_volume(volume: Obj) -> bool:
     """Whether the volume, with what it does not name dropped, names anything."""
     projected = volume.get("projected")
     if projected is not None:
-        sources = [source for source in projected.get("sources") or () if source]
+        sources = [
+            source for source in projected.get("sources") or () if _named(source)
+        ]
         if sources:
             projected["sources"] = sources
         else:
             del volume["projected"]
-    return bool(volume)
+    return _named(volume)
 
 
 def _finish_status(status: Obj) -> Obj:
@@ -439,7 +453,10 @@ def _finish_status(status: Obj) -> Obj:
         if key != "conditions":
             for item in items:
                 for field in ("state", "lastState"):
-                    if field in item and not item[field]:
-                        del item[field]
+                    state = item.get(field)
+                    if not state:
+                        item.pop(field, None)
+                    elif None in state.values():
+                        item[field] = {k: v or {} for k, v in state.items()}
         status[key] = share(items)
     return status

@@ -229,6 +229,28 @@ def test_a_pod_read_from_its_json_is_the_record_compact_makes() -> None:
                 decode(kind, orjson.dumps(value))
 
 
+def test_a_null_field_counts_as_a_missing_one() -> None:
+    """Nulls where objects, lists or names are expected (a server never sends them,
+    a hand-written manifest may hold them) read as if the field were not there."""
+    pod = realistic_pod(5)
+    nulled = copy.deepcopy(pod)
+    nulled["metadata"]["deletionTimestamp"] = None
+    nulled["spec"].update(initContainers=None, serviceAccountName=None)
+    nulled["spec"]["volumes"].append({"name": "n", "configMap": None})
+    nulled["spec"]["volumes"][0]["projected"]["sources"].append({"secret": None})
+    app, sidecar = nulled["spec"]["containers"]
+    app["envFrom"] = None
+    sidecar.update(ports=None, envFrom=[{"configMapRef": None}])
+    sidecar["env"] = [
+        {"name": "X", "valueFrom": None},
+        {"name": "Y", "valueFrom": {"secretKeyRef": None}},
+    ]
+    nulled["status"]["initContainerStatuses"] = None
+    nulled["status"]["containerStatuses"][0]["lastState"] = None
+
+    assert decode("Pod", orjson.dumps(nulled)) == decode("Pod", orjson.dumps(pod))
+
+
 def test_a_status_update_keeps_the_spec_and_a_spec_change_is_seen() -> None:
     """A watch event of the same pod reuses its compact spec; a new image, a node
     set by scheduling, an added ephemeral container or a new pod of the same name
