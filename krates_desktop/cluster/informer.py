@@ -58,7 +58,7 @@ from krates_desktop.cluster.errors import (
     Unauthorized,
 )
 from krates_desktop.cluster.kinds import SECRET, Kind
-from krates_desktop.cluster.records import NotAnObject, decode
+from krates_desktop.cluster.records import NotAnObject, Unreadable, decode
 from krates_desktop.cluster.transport import new_api_client
 
 log = logging.getLogger(__name__)
@@ -73,12 +73,19 @@ ChangeType = Literal["ADDED", "MODIFIED", "DELETED"]
 ObjKey = tuple[str, str]
 
 
+_ListMetadata = TypedDict(  # noqa: UP013 (`continue` is a keyword)
+    "_ListMetadata",
+    {"resourceVersion": str | None, "continue": str | None},
+    total=False,
+)
+
+
 class _ListPage(TypedDict, total=False):
     """A page of a list as read: each item is kept as its JSON (a view of the
     page's bytes) and decoded on its own, so no more than one item's parsed
     fields exist at a time beside the records."""
 
-    metadata: dict[str, Any] | None
+    metadata: _ListMetadata | None
     items: list[msgspec.Raw] | None
 
 
@@ -93,6 +100,15 @@ class _WatchEvent(TypedDict, total=False):
 
 
 _EVENT_DECODER = msgspec.json.Decoder(_WatchEvent)
+
+
+class _Versioned(TypedDict, total=False):
+    """What a BOOKMARK's object says: its resourceVersion."""
+
+    metadata: _ListMetadata | None
+
+
+_VERSION_DECODER = msgspec.json.Decoder(_Versioned)
 
 Obj = dict[str, Any]
 State = Literal["loading", "synced", "denied", "forbidden", "degraded", "unreachable"]
@@ -355,22 +371,37 @@ class Informer:
     def _pages(self, path: str, items: dict[ObjKey, Obj]) -> str:
         version = ""
         token = ""
+        seen: set[str] = set()
         while True:
             page = self._page(path, token)
             for raw in page.get("items") or ():
                 try:
                     record = self._normalize(decode(self.kind.kind, raw))
-                except NotAnObject as exc:
-                    raise ClusterError(
-                        f"The cluster API sent a list of {self.kind.plural} "
-                        f"that cannot be read ({path}: an item: {exc})"
-                    ) from exc
+                except Unreadable as exc:
+                    self._skip(path, len(items), exc)
+                    continue
                 items[_obj_key(record)] = record
             metadata = page.get("metadata") or {}
-            version = str(metadata.get("resourceVersion") or version)
-            token = str(metadata.get("continue") or "")
+            version = metadata.get("resourceVersion") or version
+            token = metadata.get("continue") or ""
             if not token or self._stopping.is_set():
                 return version
+            if token in seen:
+                raise ClusterError(
+                    f"The cluster API sent the same continue token twice for {path}: "
+                    f"the list of {self.kind.plural} cannot go on"
+                )
+            seen.add(token)
+
+    def _skip(self, path: str, read: int, exc: Exception) -> None:
+        # The rest of the list is kept: one object a server mangled costs only itself.
+        log.warning(
+            "%s: left out an object of the list %s (after %d read): %s",
+            self.kind.plural,
+            path,
+            read,
+            exc,
+        )
 
     def _page(self, path: str, token: str) -> _ListPage:
         """One page of the list: its metadata, and each item's JSON to decode."""
@@ -393,7 +424,7 @@ class Informer:
             self._response = None
         try:
             return _PAGE_DECODER.decode(data)
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, RecursionError) as exc:
             raise ClusterError(
                 f"The cluster API sent an unexpected answer for {path}: {exc}"
             ) from exc
@@ -469,7 +500,7 @@ class Informer:
         """
         try:
             event = _EVENT_DECODER.decode(line)
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, RecursionError):
             log.warning(
                 "%s: skipped a watch line that is not an event", self.kind.plural
             )
@@ -484,14 +515,17 @@ class Informer:
                 raise _watch_error(
                     self.kind, status if isinstance(status, dict) else {}
                 )
-            record = decode(self.kind.kind, raw, previous=self._last_version)
-        except NotAnObject:
-            log.warning("%s: skipped a watch event without an object", self.kind.plural)
+            if event_type not in ("ADDED", "MODIFIED", "DELETED"):  # BOOKMARK
+                metadata = _VERSION_DECODER.decode(raw).get("metadata") or {}
+                return metadata.get("resourceVersion") or version
+            previous = self._last_version if event_type != "DELETED" else None
+            record = decode(self.kind.kind, raw, previous=previous)
+        except (Unreadable, msgspec.DecodeError, orjson.JSONDecodeError) as exc:
+            log.warning("%s: skipped a watch event: %s", self.kind.plural, exc)
             return version
         metadata = record.get("metadata") or {}
         new_version = str(metadata.get("resourceVersion") or version)
-        if event_type in ("ADDED", "MODIFIED", "DELETED"):
-            self._apply(event_type, self._normalize(record), raw)
+        self._apply(event_type, self._normalize(record), raw)
         return new_version
 
     def _last_version(self, metadata: Obj) -> Obj | None:
@@ -507,15 +541,15 @@ class Informer:
                 change = Change("DELETED", self.kind, record) if known else None
             else:
                 existed = key in self._store
-                self._store[key] = record
                 shown = record
                 if key in self._followed:
-                    if self._metadata_only:
+                    # The one object a window shows is kept whole.
+                    whole = None if self._metadata_only else _whole(raw)
+                    if whole is None:
                         refetch = True
                     else:
-                        # The one object a window shows is kept whole.
-                        whole = orjson.loads(memoryview(raw))
                         self._full[key] = shown = self._normalize(whole)
+                self._store[key] = record
                 change = Change("MODIFIED" if existed else "ADDED", self.kind, shown)
             if change is not None:
                 self._notify([change])
@@ -611,6 +645,16 @@ def _watch_error(kind: Kind, status: dict[str, Any]) -> ClusterError:
             f"The watch of {kind.plural} was throttled: {message}", 1.0
         )
     return ClusterError(f"The watch of {kind.plural} failed: {message}")
+
+
+def _whole(raw: msgspec.Raw) -> Obj | None:
+    """The whole object of a watch event, or None if orjson cannot read it (then it
+    is fetched again)."""
+    try:
+        whole = orjson.loads(memoryview(raw))
+    except orjson.JSONDecodeError:
+        return None
+    return whole if isinstance(whole, dict) else None
 
 
 def _obj_key(obj: Obj) -> ObjKey:

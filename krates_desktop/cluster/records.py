@@ -59,10 +59,26 @@ def share(value: Any) -> Any:
         return value
     # The table is keyed by the hash of the value's encoding; a hit is compared
     # with the value itself, so two values whose encodings collide stay apart.
-    key = hash(orjson.dumps(value, option=orjson.OPT_SORT_KEYS))
+    try:
+        key = hash(orjson.dumps(value, option=orjson.OPT_SORT_KEYS))
+    except TypeError:  # not encodable (an integer past 64 bits, deep nesting)
+        return value
     with _shared_lock:
         found = _shared.setdefault(key, value)
     return found if found is value or found == value else value
+
+
+class Unreadable(ValueError):
+    """An object the cache cannot keep: not JSON, not an object, or without a name."""
+
+
+class NotAnObject(Unreadable):
+    """What was to be an object (a list's item, a watch event's object) is not one."""
+
+    def __init__(self, value: Any) -> None:
+        names = {list: "an array", str: "a string", bool: "a boolean"}
+        found = "null" if value is None else names.get(type(value), "a number")
+        super().__init__(f"expected an object, found {found}")
 
 
 def compact(kind: str, obj: Mapping[str, Any], *, previous: Obj | None = None) -> Obj:
@@ -74,7 +90,11 @@ def compact(kind: str, obj: Mapping[str, Any], *, previous: Obj | None = None) -
     """
     if kind != "Pod":
         return _slim(obj)
-    return decode(kind, orjson.dumps(obj), previous=lambda _: previous)
+    try:
+        data = orjson.dumps(obj)
+    except TypeError as exc:
+        raise Unreadable(f"it cannot be encoded as JSON ({exc})") from exc
+    return decode(kind, data, previous=lambda _: previous)
 
 
 def decode(
@@ -90,20 +110,32 @@ def decode(
     fifth of parsing them whole, and the little it builds and drops (parts equal
     to shared ones) does not leave the records scattered between freed remains.
     ``previous``, given the object's metadata, finds the record of its last version
-    (as :func:`compact`'s ``previous``).
+    (as :func:`compact`'s ``previous``). Raises :class:`Unreadable` for JSON that
+    is not an object with a name.
     """
     if kind != "Pod":
-        return _slim(orjson.loads(memoryview(data)))
+        return _slim(_parse(data))
     try:
         pod = _POD_DECODER.decode(data)
     except msgspec.ValidationError as exc:
-        return _odd(orjson.loads(memoryview(data)), exc)
-    spec = pod.get("spec") or {}
+        return _odd(_parse(data), exc)
+    except (msgspec.DecodeError, RecursionError) as exc:
+        raise Unreadable(f"it is not valid JSON ({exc})") from exc
     metadata = pod.get("metadata") or {}
+    if not metadata.get("name"):
+        raise Unreadable("it has no name")
+    spec = pod.get("spec") or {}
     known = previous(metadata) if previous is not None else None
     if known is not None and _spec_holds(spec, metadata, known):
         return _finish_pod(pod, known["spec"])
     return _finish_pod(pod, _finish_spec(spec))
+
+
+def _parse(data: bytes | memoryview | msgspec.Raw) -> Any:
+    try:
+        return orjson.loads(memoryview(data))
+    except orjson.JSONDecodeError as exc:
+        raise Unreadable(f"it is not valid JSON ({exc})") from exc
 
 
 def _odd(obj: Any, exc: Exception) -> Obj:
@@ -116,6 +148,8 @@ def _odd(obj: Any, exc: Exception) -> Obj:
     if not isinstance(metadata, Mapping):
         metadata = {}
     kept = {k: v for k in _ODD_METADATA if type(v := metadata.get(k)) is str}
+    if not kept.get("name"):
+        raise Unreadable(f"it has no name, and fields of unexpected types ({exc})")
     log.warning(
         "the pod %s/%s has fields of unexpected types (%s); only its names are kept",
         kept.get("namespace", ""),
@@ -128,30 +162,30 @@ def _odd(obj: Any, exc: Exception) -> Obj:
 _ODD_METADATA = ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
 
 
-class NotAnObject(ValueError):
-    """What was to be an object (a list's item, a watch event's object) is not one."""
-
-    def __init__(self, value: Any) -> None:
-        names = {list: "an array", str: "a string", bool: "a boolean"}
-        found = "null" if value is None else names.get(type(value), "a number")
-        super().__init__(f"expected an object, found {found}")
-
-
 def _slim(obj: Mapping[str, Any]) -> Obj:
-    """Any kind: the object without managedFields and the last-applied annotation."""
+    """Any kind: the object without managedFields and the last-applied annotation.
+
+    Its names must be strings; labels, annotations and owner references of other
+    types than the API's, and a creation time that is not a string, are dropped.
+    """
     if not isinstance(obj, Mapping):
         raise NotAnObject(obj)
     metadata = obj.get("metadata")
     if not isinstance(metadata, Mapping):
-        return dict(obj)
-    slim_metadata = {k: v for k, v in metadata.items() if k != "managedFields"}
-    annotations = metadata.get("annotations")
-    if isinstance(annotations, Mapping) and LAST_APPLIED in annotations:
+        raise Unreadable("it has no metadata")
+    name, namespace = metadata.get("name"), metadata.get("namespace")
+    if type(name) is not str or not name or type(namespace) not in (str, type(None)):
+        raise Unreadable("its name or namespace is missing or not a string")
+    slim_metadata = {
+        k: v for k, v in metadata.items() if k != "managedFields" and _fits(k, v)
+    }
+    annotations = slim_metadata.get("annotations")
+    if annotations and LAST_APPLIED in annotations:
         slim_metadata["annotations"] = {
             k: v for k, v in annotations.items() if k != LAST_APPLIED
         }
-    if "namespace" in slim_metadata:
-        slim_metadata["namespace"] = share(slim_metadata["namespace"])
+    if namespace is not None:
+        slim_metadata["namespace"] = share(namespace)
     for key in ("labels", "ownerReferences"):
         if key in slim_metadata:
             slim_metadata[key] = share(slim_metadata[key])
@@ -160,17 +194,34 @@ def _slim(obj: Mapping[str, Any]) -> Obj:
     return result
 
 
+def _fits(key: str, value: Any) -> bool:
+    """Whether a metadata field has the type the API gives it (for the fields the
+    app reads), so that lists, relations and spotlight can rely on it."""
+    if key in ("labels", "annotations"):
+        return isinstance(value, dict) and all(type(v) is str for v in value.values())
+    if key == "ownerReferences":
+        return isinstance(value, list) and all(
+            isinstance(ref, dict)
+            and all(type(ref.get(k, "")) is str for k in ("kind", "name", "uid"))
+            for ref in value
+        )
+    if key in ("creationTimestamp", "uid", "resourceVersion"):
+        return type(value) is str
+    return True
+
+
 # The parts of a pod the cache keeps, as msgspec reads them: any field not named
-# here is skipped while parsing. (`total=False`: every field may be missing; a
-# null is taken as a missing field.)
+# here is skipped while parsing, and a field of another type than the API's makes
+# the pod an odd one (`_odd`). (`total=False`: every field may be missing; a null
+# is taken as a missing field.)
 class _Name(TypedDict, total=False):
-    name: Any
+    name: str | None
 
 
 class _Port(TypedDict, total=False):
-    name: Any
-    containerPort: Any
-    protocol: Any
+    name: str | None
+    containerPort: int | None
+    protocol: str | None
 
 
 class _EnvFrom(TypedDict, total=False):
@@ -184,24 +235,24 @@ class _ValueFrom(TypedDict, total=False):
 
 
 class _Env(TypedDict, total=False):
-    name: Any
+    name: str | None
     valueFrom: _ValueFrom | None
 
 
 class _Container(TypedDict, total=False):
-    name: Any
-    image: Any
+    name: str | None
+    image: str | None
     ports: list[_Port] | None
     envFrom: list[_EnvFrom] | None
     env: list[_Env] | None
 
 
 class _SecretVolume(TypedDict, total=False):
-    secretName: Any
+    secretName: str | None
 
 
 class _ClaimVolume(TypedDict, total=False):
-    claimName: Any
+    claimName: str | None
 
 
 class _Source(TypedDict, total=False):
@@ -228,39 +279,48 @@ class _Spec(TypedDict, total=False):
     containers: list[_Container] | None
     initContainers: list[_Container] | None
     ephemeralContainers: list[_Container] | None
-    nodeName: Any
-    serviceAccountName: Any
-    restartPolicy: Any
+    nodeName: str | None
+    serviceAccountName: str | None
+    restartPolicy: str | None
     volumes: list[_Volume] | None
 
 
 _Annotations = TypedDict(  # noqa: UP013 (the key is not an identifier)
-    "_Annotations", {DEFAULT_CONTAINER: Any}, total=False
+    "_Annotations", {DEFAULT_CONTAINER: str | None}, total=False
 )
 
 
+class _OwnerReference(TypedDict, total=False):
+    apiVersion: str | None
+    kind: str | None
+    name: str | None
+    uid: str | None
+    controller: bool | None
+    blockOwnerDeletion: bool | None
+
+
 class _Metadata(TypedDict, total=False):
-    name: Any
-    namespace: Any
-    uid: Any
-    resourceVersion: Any
-    creationTimestamp: Any
-    deletionTimestamp: Any
-    labels: Any
-    ownerReferences: Any
+    name: str | None
+    namespace: str | None
+    uid: str | None
+    resourceVersion: str | None
+    creationTimestamp: str | None
+    deletionTimestamp: str | None
+    labels: dict[str, str] | None
+    ownerReferences: list[_OwnerReference] | None
     annotations: _Annotations | None
 
 
 class _Condition(TypedDict, total=False):
-    type: Any
-    status: Any
-    reason: Any
+    type: str | None
+    status: str | None
+    reason: str | None
 
 
 class _StateDetail(TypedDict, total=False):
-    reason: Any
-    exitCode: Any
-    message: Any
+    reason: str | None
+    exitCode: int | None
+    message: str | None
 
 
 class _State(TypedDict, total=False):
@@ -270,19 +330,19 @@ class _State(TypedDict, total=False):
 
 
 class _ContainerStatus(TypedDict, total=False):
-    name: Any
-    ready: Any
-    restartCount: Any
-    started: Any
-    image: Any
+    name: str | None
+    ready: bool | None
+    restartCount: int | None
+    started: bool | None
+    image: str | None
     state: _State | None
     lastState: _State | None
 
 
 class _Status(TypedDict, total=False):
-    phase: Any
-    reason: Any
-    podIP: Any
+    phase: str | None
+    reason: str | None
+    podIP: str | None
     conditions: list[_Condition] | None
     initContainerStatuses: list[_ContainerStatus] | None
     containerStatuses: list[_ContainerStatus] | None
@@ -290,7 +350,7 @@ class _Status(TypedDict, total=False):
 
 
 class _Pod(TypedDict, total=False):
-    apiVersion: Any
+    apiVersion: str | None
     metadata: _Metadata | None
     spec: _Spec | None
     status: _Status | None
@@ -308,9 +368,10 @@ def _spec_holds(spec: Mapping[str, Any], metadata: Obj, previous: Obj) -> bool:
     same pod (same uid) only those are compared, so a status update, the usual
     watch event, costs no spec work.
     """
-    if metadata.get("uid") != previous["metadata"].get("uid"):
+    uid = metadata.get("uid")
+    kept = previous.get("spec")
+    if not uid or uid != previous["metadata"].get("uid") or kept is None:
         return False
-    kept = previous["spec"]
     if spec.get("nodeName") != kept.get("nodeName"):
         return False
     for key in ("containers", "initContainers", "ephemeralContainers"):

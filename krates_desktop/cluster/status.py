@@ -27,9 +27,13 @@ Obj = Mapping[str, Any]
 
 
 def object_status(kind: str, obj: Obj) -> tuple[str, Health]:
-    """The status text and health bucket of ``obj``, an object of kind ``kind``."""
+    """The status text and health bucket of ``obj``, an object of kind ``kind``;
+    ``Unknown`` when its fields do not have the types the API gives them."""
     handler = _HANDLERS.get(kind, _custom_resource_status)
-    return handler(obj)
+    try:
+        return handler(obj)
+    except (TypeError, ValueError, AttributeError, KeyError):
+        return "Unknown", "unknown"
 
 
 def _get(obj: Obj, *keys: str) -> Any:

@@ -11,7 +11,7 @@ from kubernetes.client import Configuration
 from krates_desktop.cluster import api
 from krates_desktop.cluster.errors import AccessDenied
 from krates_desktop.cluster.informer import Change, Informer, _diff
-from krates_desktop.cluster.kinds import Kind
+from krates_desktop.cluster.kinds import POD, Kind
 
 JOB = Kind("batch", "v1", "Job", "jobs", True, "job")
 
@@ -80,6 +80,31 @@ def test_events_update_the_store_and_the_version(
     assert [c.type for c in listener.changes] == ["ADDED", "MODIFIED", "DELETED"]
     assert listener.changes[0].obj["kind"] == "Job" and version == "6"
     assert found.objects() == []
+
+
+def test_a_followed_pod_that_cannot_be_read_whole_still_reaches_the_listener() -> None:
+    """A window follows the pod; an event whose skipped fields hold bytes that are
+    not UTF-8 still updates the cache and tells the listener (the window then
+    fetches the pod whole), instead of changing the cache silently."""
+    configuration = Configuration()
+    configuration.host = "https://127.0.0.1:1"
+    found = Informer(configuration, POD, "team-a", ("test",))
+    listener = Listener()
+    found.add_listener(listener)
+    job = {"metadata": {"name": "backup", "namespace": "team-a", "uid": "u1"}}
+    job["metadata"]["resourceVersion"] = "5"
+    found._handle(line("ADDED", job), "4")
+    found.follow("team-a", "backup")  # (its fetch fails: no server at that address)
+    job["metadata"]["resourceVersion"] = "6"
+    job["spec"] = {"note": "NOTE"}
+    broken = line("MODIFIED", job).replace(b"NOTE", b"\xff")
+
+    version = found._handle(broken, "5")
+
+    assert version == "6"
+    assert [c.type for c in listener.changes] == ["ADDED", "MODIFIED"]
+    assert listener.changes[-1].obj["metadata"]["resourceVersion"] == "6"
+    assert found.get("team-a", "backup")["metadata"]["resourceVersion"] == "6"
 
 
 @pytest.mark.parametrize(

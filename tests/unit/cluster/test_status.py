@@ -215,3 +215,17 @@ def test_custom_resource_ready_condition(
 ) -> None:
     """A custom resource shows its Ready condition, or `—` (ok) without conditions."""
     assert object_status("Certificate", obj) == (text, health)
+
+
+@pytest.mark.parametrize(
+    ("kind", "obj"),
+    [
+        ("ConfigMap", {"metadata": {"name": "c"}, "data": 5}),
+        ("Ingress", {"metadata": {"name": "i"}, "spec": {"rules": 5}}),
+        ("Pod", {"metadata": {"name": "p"}, "status": {"containerStatuses": "x"}}),
+    ],
+)
+def test_fields_of_odd_types_read_as_unknown(kind: str, obj: dict[str, Any]) -> None:
+    """An object whose fields have types the API never gives them gets the Unknown
+    badge instead of breaking the list that shows it."""
+    assert object_status(kind, obj) == ("Unknown", "unknown")
