@@ -21,9 +21,10 @@ Limitations: a file in a list of several that does not exist is skipped, as
 kubectl does, and reported in :attr:`Kubeconfig.problems`; only when no file
 exists at all is that an error. A context naming a user that no file defines is
 anonymous, as in kubectl, and :meth:`Kubeconfig.problems_in` says so. The
-deprecated ``auth-provider`` users are not supported (they fail with a sentence saying what to use instead). Impersonation
-(``as``, ``as-groups``, ``as-uid``, ``as-user-extra``) is read into the
-configuration; :mod:`~krates_desktop.cluster.impersonation` sends it.
+deprecated ``auth-provider`` users are not supported (they fail with a sentence
+saying what to use instead). Impersonation (``as``, ``as-groups``, ``as-uid``,
+``as-user-extra``) is read into the configuration;
+:mod:`~krates_desktop.cluster.impersonation` sends it.
 """
 
 from __future__ import annotations
