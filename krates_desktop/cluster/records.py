@@ -357,6 +357,7 @@ class _Pod(TypedDict, total=False):
 
 
 _POD_DECODER = msgspec.json.Decoder(_Pod)
+_CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 
 
 def _spec_holds(spec: Mapping[str, Any], metadata: Obj, previous: Obj) -> bool:
@@ -374,7 +375,7 @@ def _spec_holds(spec: Mapping[str, Any], metadata: Obj, previous: Obj) -> bool:
         return False
     if spec.get("nodeName") != kept.get("nodeName"):
         return False
-    for key in ("containers", "initContainers", "ephemeralContainers"):
+    for key in _CONTAINER_LISTS:
         items = spec.get(key) or ()
         known = kept.get(key) or ()
         if len(items) != len(known):
@@ -386,7 +387,6 @@ def _spec_holds(spec: Mapping[str, Any], metadata: Obj, previous: Obj) -> bool:
 
 
 _POOLED_METADATA = ("labels", "ownerReferences", "annotations")
-_CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 _STATUS_LISTS = (
     "conditions",
     "initContainerStatuses",
@@ -450,20 +450,13 @@ def _finish_container(container: Obj) -> None:
     for key in ("image", "ports"):
         if key in container and not container[key]:
             del container[key]
-    env_from = container.get("envFrom")
-    if env_from is not None:
-        env_from = [entry for entry in env_from if _named(entry)]
+    env_from = [entry for entry in container.get("envFrom") or () if _named(entry)]
     if env_from:
         container["envFrom"] = env_from
     else:
         container.pop("envFrom", None)
     # Most variables are plain values: only those taken from elsewhere are kept.
-    refs = [
-        _env_ref(entry)
-        for entry in container.get("env") or ()
-        if entry.get("valueFrom")
-    ]
-    refs = [ref for ref in refs if ref]
+    refs = [ref for entry in container.get("env") or () if (ref := _env_ref(entry))]
     if refs:
         container["env"] = refs
     else:
@@ -471,7 +464,7 @@ def _finish_container(container: Obj) -> None:
 
 
 def _env_ref(entry: Obj) -> Obj | None:
-    source = entry["valueFrom"]
+    source = entry.get("valueFrom") or {}
     for key in ("configMapKeyRef", "secretKeyRef"):
         if source.get(key) is not None:
             return {"name": entry.get("name", ""), "valueFrom": {key: source[key]}}
