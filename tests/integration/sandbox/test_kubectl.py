@@ -12,6 +12,7 @@ import termios
 import time
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -136,15 +137,26 @@ def test_watch_sees_label_change(
 def test_logs_follow_prints_lines_as_they_arrive(
     kubectl_stream: Callable[..., LineReader],
 ) -> None:
-    """`kubectl logs -f` keeps printing new lines at the container's pace."""
+    """`kubectl logs -f` keeps printing new lines at the container's pace.
+
+    The container writes some lines together (a stack trace's), so lines are read
+    until the container's own timestamps span a second; their arrival must too."""
     logs = kubectl_stream(
         "logs", "-f", "-n", "payments", STABLE_POD, "--tail=1", "--timestamps"
     )
-    arrivals = [logs.next_line() for _ in range(4)]
+    arrivals = [logs.next_line()]
+    while _written(arrivals[-1][1]) - _written(arrivals[0][1]) < 1.0:
+        assert len(arrivals) < 200, "the container's timestamps never moved on"
+        arrivals.append(logs.next_line())
     times = [t for t, _ in arrivals]
     assert times[-1] - times[0] > 0.5, "lines came in one burst instead of as produced"
     assert all(line[:4].isdigit() and "Z " in line[:32] for _, line in arrivals)
     assert logs.process.poll() is None, "the follow stream ended on its own"
+
+
+def _written(line: str) -> float:
+    """When the container wrote a `--timestamps` line, in seconds."""
+    return datetime.fromisoformat(line.split(" ", 1)[0]).timestamp()
 
 
 def test_logs_of_multi_container_pod_need_a_valid_container(kubectl: Kubectl) -> None:
