@@ -173,9 +173,14 @@ def test_replace_without_defaults_gets_them_back(
     path = write_manifests(tmp_path / "d.yaml", manifest)
     assert any_kubectl("create", "-f", path).returncode == 0
     manifest["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:latest"
-    replaced = any_kubectl(
-        "replace", "-f", write_manifests(tmp_path / "d.yaml", manifest)
-    )
+    path = write_manifests(tmp_path / "d.yaml", manifest)
+    # kubectl replace reads the object's version, then writes: the deployment
+    # controller may write its status in between (a 409, as on a real cluster),
+    # and, like a user, the test tries again.
+    for _attempt in range(3):
+        replaced = any_kubectl("replace", "-f", path)
+        if "the object has been modified" not in replaced.stderr:
+            break
     assert replaced.stdout == "deployment.apps/web replaced\n", replaced.stderr
     live = _get(any_kubectl, "deployment", "web", "-n", ns)
     (container,) = live["spec"]["template"]["spec"]["containers"]
